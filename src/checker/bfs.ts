@@ -1,0 +1,337 @@
+/**
+ * Breadth-first exploration. States are numbered in discovery order; each stores only its
+ * parent's number and the index of the action that reached it (6 bytes), so the shortest
+ * path to any state is rebuilt from parent pointers (see trace.ts). Because BFS discovers
+ * states in order of depth and invariants are evaluated on discovery, the first violation
+ * found is at minimal depth: its counterexample is a shortest one. Deadlocks are detected
+ * when a state is expanded, also in depth order.
+ */
+import { ChunkedU16, ChunkedU32 } from './chunked-array.ts';
+import { EncodingStore } from './encoding-store.ts';
+import { fingerprintWords, fp } from './fingerprint.ts';
+import { FingerprintTable } from './fingerprint-table.ts';
+import { ObjectFrontier, WordFrontier } from './frontier.ts';
+import { LimitReached, type LimitKind } from './limit-error.ts';
+import { LivenessGraph } from './liveness-graph.ts';
+import type { ResolvedOptions } from './options.ts';
+import type { Property } from './property.ts';
+import type { Space } from './space.ts';
+
+/** Parent of an initial state. */
+export const NO_PARENT = 0xffffffff;
+
+export interface SearchOutput {
+  readonly parents: ChunkedU32;
+  /** Action index that reached each state (initial states: their initial index). */
+  readonly actions: ChunkedU16;
+  readonly table: FingerprintTable;
+  readonly distinct: number;
+  readonly generated: number;
+  readonly expanded: number;
+  readonly queueLeft: number;
+  /** Deepest discovered state (initial states have depth 0). */
+  readonly maxDepth: number;
+  /** All states at depth <= this were expanded (-1: none). */
+  readonly depthFullyExplored: number;
+  /** State index of the first violation of each `always` property (-1: none). */
+  readonly violations: Int32Array;
+  /** State index of the first witness of each `sometimes` property (-1: none). */
+  readonly witnesses: Int32Array;
+  readonly deadlock: number;
+  /** Fingerprints recorded for reported states (index → [hi, lo]). */
+  readonly recordedFp: Map<number, readonly [number, number]>;
+  readonly coverage: Float64Array;
+  readonly graph: LivenessGraph | undefined;
+  readonly limit: { readonly kind: LimitKind; readonly message: string } | undefined;
+  readonly elapsedMs: number;
+  readonly bytes: { table: number; parents: number; frontierPeak: number; other: number };
+  readonly fingerprintMatchesRejected: number;
+}
+
+export function explore<S>(space: Space<S>, o: ResolvedOptions): SearchOutput {
+  return new Bfs(space, o).run();
+}
+
+class Bfs<S> {
+  private readonly parents = new ChunkedU32();
+  private readonly actions = new ChunkedU16();
+  private readonly table: FingerprintTable;
+  private readonly words: WordFrontier | undefined;
+  private readonly objects: ObjectFrontier<S> | undefined;
+  private readonly exact: EncodingStore | undefined;
+  private readonly graph: LivenessGraph | undefined;
+  private readonly always: Property<S>[];
+  private readonly sometimes: Property<S>[];
+  private readonly eventually: Property<S>[];
+  private readonly violations: Int32Array;
+  private readonly witnesses: Int32Array;
+  private readonly recordedFp = new Map<number, readonly [number, number]>();
+  private coverage = new Float64Array(16);
+  private distinct = 0;
+  private generated = 0;
+  private expanded = 0;
+  private deadlock = -1;
+  private stop = false;
+  private limit: { kind: LimitKind; message: string } | undefined;
+  private rejected = 0;
+  private readonly hiMask: number;
+  private readonly loMask: number;
+  private readonly start = performance.now();
+
+  constructor(
+    private readonly space: Space<S>,
+    private readonly o: ResolvedOptions,
+  ) {
+    const withIndex = o.exact || o.liveness;
+    this.table = new FingerprintTable(withIndex, o.maxStates);
+    if (space.decodes) this.words = new WordFrontier(space.fixedWidth);
+    else this.objects = new ObjectFrontier<S>();
+    if (o.exact) this.exact = new EncodingStore();
+    if (o.liveness) this.graph = new LivenessGraph();
+    const props = space.properties;
+    this.always = props.filter((p) => p.kind === 'always');
+    this.sometimes = props.filter((p) => p.kind === 'sometimes');
+    this.eventually = props.filter((p) => p.kind === 'eventually');
+    if (this.eventually.length > 16 && o.liveness) {
+      throw new Error(`at most 16 eventually properties are supported, got ${this.eventually.length}`);
+    }
+    this.violations = new Int32Array(this.always.length).fill(-1);
+    this.witnesses = new Int32Array(this.sometimes.length).fill(-1);
+    const bits = Math.max(1, Math.min(64, o.fingerprintBits));
+    this.hiMask = bits >= 64 ? 0xffffffff : bits <= 32 ? 0 : (2 ** (bits - 32) - 1) >>> 0;
+    this.loMask = bits >= 32 ? 0xffffffff : (2 ** bits - 1) >>> 0;
+  }
+
+  run(): SearchOutput {
+    let maxDepth = 0;
+    let fullyExplored = -1;
+    try {
+      this.admitInitial();
+      this.search();
+    } catch (e) {
+      if (!(e instanceof LimitReached)) throw e;
+      this.limit = { kind: e.limit, message: e.message };
+    }
+    // depth bookkeeping is kept by search(); read back
+    maxDepth = this.depthSeen;
+    fullyExplored = this.fullyExplored;
+    return {
+      parents: this.parents,
+      actions: this.actions,
+      table: this.table,
+      distinct: this.distinct,
+      generated: this.generated,
+      expanded: this.expanded,
+      queueLeft: this.distinct - this.expanded,
+      maxDepth,
+      depthFullyExplored: fullyExplored,
+      violations: this.violations,
+      witnesses: this.witnesses,
+      deadlock: this.deadlock,
+      recordedFp: this.recordedFp,
+      coverage: this.coverage,
+      graph: this.graph,
+      limit: this.limit,
+      elapsedMs: performance.now() - this.start,
+      bytes: {
+        table: this.table.bytes,
+        parents: this.parents.bytes + this.actions.bytes,
+        frontierPeak: this.words?.peakBytes ?? 0,
+        other: (this.graph?.bytes ?? 0) + (this.exact?.bytes ?? 0),
+      },
+      fingerprintMatchesRejected: this.rejected,
+    };
+  }
+
+  private depthSeen = 0;
+  private fullyExplored = -1;
+
+  private admitInitial(): void {
+    const inits = this.space.initialStates();
+    const useSym = this.o.symmetry;
+    for (let k = 0; k < inits.length && !this.stop; k++) {
+      const c = this.space.canonical(inits[k]!, useSym);
+      const len = this.space.encode(c);
+      const words = this.space.buffer();
+      fingerprintWords(words, len);
+      const hi = (fp.hi & this.hiMask) >>> 0;
+      const lo = ((fp.lo & this.loMask) >>> 0 || 1);
+      const found = this.lookup(hi, lo, words, len);
+      if (found < 0) this.admit(c, NO_PARENT, k, hi, lo, words, len);
+    }
+  }
+
+  private lookup(hi: number, lo: number, words: Uint32Array, len: number): number {
+    if (this.exact === undefined) return this.table.insert(hi, lo, this.distinct);
+    const exact = this.exact;
+    let mismatches = 0;
+    const found = this.table.insertExact(hi, lo, this.distinct, (i) => {
+      if (exact.equals(i, words, len)) return true;
+      mismatches++;
+      return false;
+    });
+    this.rejected += mismatches;
+    return found;
+  }
+
+  /** Records a newly discovered state (already inserted in the table). */
+  private admit(
+    c: S,
+    parent: number,
+    action: number,
+    hi: number,
+    lo: number,
+    words: Uint32Array,
+    len: number,
+  ): void {
+    const idx = this.distinct;
+    if (idx >= this.o.maxStates) {
+      throw new LimitReached('states', `stopped at the limit of ${this.o.maxStates} distinct states`);
+    }
+    this.distinct = idx + 1;
+    this.parents.push(parent);
+    this.actions.push(action);
+    if (this.words !== undefined) this.words.push(words, len);
+    else this.objects!.push(this.space.keep(c));
+    if (this.exact !== undefined) this.exact.add(words, len);
+    const always = this.always;
+    for (let p = 0; p < always.length; p++) {
+      if (this.violations[p]! < 0 && !always[p]!.condition(c)) {
+        this.violations[p] = idx;
+        this.recordedFp.set(idx, [hi, lo]);
+        if (this.o.stopAtFirst) this.stop = true;
+      }
+    }
+    const sometimes = this.sometimes;
+    for (let p = 0; p < sometimes.length; p++) {
+      if (this.witnesses[p]! < 0 && sometimes[p]!.condition(c)) {
+        this.witnesses[p] = idx;
+        this.recordedFp.set(idx, [hi, lo]);
+      }
+    }
+    if (this.graph !== undefined) {
+      let bits = 0;
+      const ev = this.eventually;
+      for (let p = 0; p < ev.length; p++) {
+        const prop = ev[p]!;
+        if (prop.condition(c)) bits |= 1 << (2 * p);
+        if (prop.trigger !== undefined && prop.trigger(c)) bits |= 1 << (2 * p + 1);
+      }
+      this.graph.propertyBits.push(bits);
+    }
+  }
+
+  private search(): void {
+    const space = this.space;
+    const o = this.o;
+    const table = this.table;
+    const words = this.words;
+    const graph = this.graph;
+    const useSym = o.symmetry;
+    const coverageOn = o.coverage;
+    const exactOn = this.exact !== undefined;
+    const hiMask = this.hiMask;
+    const loMask = this.loMask;
+    let depth = 0; // depth of the states being expanded
+    let levelEnd = this.distinct;
+    let nextCheck = 1024;
+    let lastProgress = this.start;
+    if (this.stop) return;
+    while (this.expanded < this.distinct) {
+      const idx = this.expanded;
+      if (idx === levelEnd) {
+        depth++;
+        levelEnd = this.distinct;
+        this.fullyExplored = depth - 1;
+      }
+      let state: S;
+      if (words !== undefined) {
+        const chunk = words.pop();
+        state = space.decode(chunk, words.offset, words.size);
+      } else {
+        state = this.objects!.pop();
+      }
+      const n = space.expand(state);
+      if (n === 0 && o.deadlock && this.deadlock < 0 && !space.isEnd(state)) {
+        this.deadlock = idx;
+        const len = space.encode(state);
+        fingerprintWords(space.buffer(), len);
+        this.recordedFp.set(idx, [(fp.hi & hiMask) >>> 0, ((fp.lo & loMask) >>> 0 || 1)]);
+        if (o.stopAtFirst) this.stop = true;
+      }
+      let enabledMask = 0;
+      if (depth >= o.maxDepth && n > 0) this.depthCut = true;
+      else {
+        for (let k = 0; k < n; k++) {
+          const succ = space.successor(k);
+          this.generated++;
+          if (coverageOn) {
+            const kid = space.kindId(k);
+            if (kid >= this.coverage.length) this.growCoverage(kid);
+            this.coverage[kid]!++;
+          }
+          const c = useSym ? space.canonical(succ, true) : succ;
+          const len = space.encode(c);
+          const buf = space.buffer();
+          fingerprintWords(buf, len);
+          const hi = (fp.hi & hiMask) >>> 0;
+          const lo = ((fp.lo & loMask) >>> 0 || 1);
+          const found = exactOn ? this.lookup(hi, lo, buf, len) : table.insert(hi, lo, this.distinct);
+          let target = found;
+          if (found < 0) {
+            target = this.distinct;
+            if (depth + 1 > this.depthSeen) this.depthSeen = depth + 1;
+            this.admit(c, idx, k, hi, lo, buf, len);
+          }
+          if (graph !== undefined) {
+            graph.edgeTo.push(target);
+            graph.edgeAction.push(k);
+            const cls = space.fairness(k);
+            graph.edgeClass.push(cls + 1);
+            if (cls >= 0) enabledMask |= 1 << cls;
+          }
+        }
+      }
+      if (graph !== undefined) {
+        graph.enabledMask.push(enabledMask);
+        graph.edgeStart.push(graph.edgeTo.length);
+      }
+      this.expanded++;
+      if (this.stop) return;
+      if (this.expanded >= nextCheck) {
+        nextCheck = this.expanded + 1024;
+        const now = performance.now();
+        const elapsed = now - this.start;
+        if (elapsed > o.maxTimeMs) {
+          throw new LimitReached('time', `stopped at the time limit of ${o.maxTimeMs} ms`);
+        }
+        if (o.progress !== undefined && now - lastProgress >= o.progressIntervalMs) {
+          lastProgress = now;
+          o.progress({
+            distinct: this.distinct,
+            generated: this.generated,
+            statesPerSecond: (this.distinct / elapsed) * 1000,
+            queue: this.distinct - this.expanded,
+            depth,
+            elapsedMs: elapsed,
+          });
+        }
+      }
+    }
+    this.fullyExplored = this.depthSeen;
+    if (this.depthCut) {
+      this.limit = {
+        kind: 'depth',
+        message: `states at depth ${o.maxDepth} were checked but not expanded (maxDepth)`,
+      };
+    }
+  }
+
+  private depthCut = false;
+
+  private growCoverage(kid: number): void {
+    const bigger = new Float64Array(Math.max(kid + 1, this.coverage.length * 2));
+    bigger.set(this.coverage);
+    this.coverage = bigger;
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * 64-bit fingerprints of word sequences: two independent 32-bit MurmurHash3-style
+ * streams (different seeds and constants, Math.imul mixing, fmix32 finalizers), then a
+ * cross-mix. Kept allocation-free: the result is left in `fpHi` / `fpLo`.
+ *
+ * The pair (0, 0) is reserved as the empty-slot marker of the fingerprint table, so it
+ * is remapped to (0, 1); this merges two fingerprints, which the collision estimate
+ * below ignores (2^-64).
+ */
+export const fp = { hi: 0, lo: 0 };
+
+export function fingerprintWords(words: Uint32Array, length: number): void {
+  let h1 = 0x9747b28c ^ length;
+  let h2 = 0x2f0c9a61 ^ Math.imul(length, 0x85ebca6b);
+  for (let i = 0; i < length; i++) {
+    const w = words[i]! | 0;
+    let k = Math.imul(w, 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    h1 ^= Math.imul(k, 0x1b873593);
+    h1 = (h1 << 13) | (h1 >>> 19);
+    h1 = (Math.imul(h1, 5) + 0xe6546b64) | 0;
+    let j = Math.imul(w, 0x85ebca77);
+    j = (j << 13) | (j >>> 19);
+    h2 ^= Math.imul(j, 0xc2b2ae3d);
+    h2 = (h2 << 17) | (h2 >>> 15);
+    h2 = (Math.imul(h2, 9) + 0x52dce729) | 0;
+  }
+  h1 = fmix32(h1 + h2);
+  h2 = fmix32(h2 ^ h1);
+  fp.hi = h2 >>> 0;
+  fp.lo = h1 >>> 0;
+  if (fp.hi === 0 && fp.lo === 0) fp.lo = 1;
+}
+
+function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h | 0;
+}
+
+export function formatFingerprint(hi: number, lo: number): string {
+  return (hi >>> 0).toString(16).padStart(8, '0') + (lo >>> 0).toString(16).padStart(8, '0');
+}
+
+/**
+ * Probability that at least two of `distinct` states share a fingerprint, for a uniform
+ * 64-bit hash: the birthday bound n(n-1)/2 / 2^64 ≈ n²/2^65. Also the TLC-style
+ * "optimistic" estimate, n·(g − n)/2^64 with g states generated: each of the g − n
+ * repeated visits could have been a new state misread as old.
+ */
+export function collisionProbability(distinct: number, generated: number): {
+  birthday: number;
+  optimistic: number;
+} {
+  const two64 = 2 ** 64;
+  return {
+    birthday: Math.min(1, (distinct * (distinct - 1)) / 2 / two64),
+    optimistic: Math.min(1, (distinct * Math.max(0, generated - distinct)) / two64),
+  };
+}

@@ -1,0 +1,302 @@
+/**
+ * Liveness under weak fairness, on the graph stored by the BFS (liveness-graph.ts).
+ *
+ * Behaviors. A behavior is an infinite path through the state graph, or a finite one
+ * that ends in a terminal state (no enabled action) and stays there. Non-terminal states
+ * do not stutter forever: some enabled action is always taken eventually.
+ *
+ * Fairness. The model puts actions in fairness classes 0..31 (`fairness(state, action)`,
+ * typically one class per thread; -1 = unfair). Class c is *enabled* in a state when
+ * some action of class c is enabled there. An infinite behavior is weakly fair when no
+ * class is continuously enabled from some point on without being taken infinitely often.
+ * For a lasso, that means: every class that is enabled in *every* state of the cycle is
+ * taken by at least one edge of the cycle. A model without `fairness` gets no fairness
+ * assumption: every cycle is a behavior.
+ *
+ * Property. `eventually(p)`: every behavior from an initial state reaches a p-state.
+ * `leadsTo(t, p)`: every behavior suffix from a reachable t-state reaches a p-state.
+ * A counterexample is a lasso: a prefix from an initial state to a trigger state (an
+ * initial state for `eventually`), then through ¬p states to a cycle of ¬p states that is
+ * weakly fair, or to a terminal ¬p state (an empty cycle: it stutters there). Retrying
+ * forever without progress is such a cycle when the progress action is not continuously
+ * enabled along it.
+ *
+ * Algorithm. R = the ¬p states reachable from the triggers through ¬p states (BFS).
+ * Tarjan's SCCs of the subgraph on R (iterative). A maximal SCC C with at least one edge
+ * contains a fair cycle iff every class enabled in all states of C is the class of some
+ * edge inside C: a cycle through every state and edge of C is then fair, and no cycle in
+ * C can do better (it can only take fewer classes and see fewer disabled ones). The
+ * reported cycle is shorter: from the entry state it visits, for each class enabled
+ * somewhere in C, a state of C where it is disabled or else an edge of C of that class.
+ *
+ * Cost: O(states + edges) time per property; memory ~24 bytes per state (Int32Array
+ * work arrays) on top of the stored graph.
+ */
+import { chainTo, buildTrace, type Trace } from './trace.ts';
+import { NO_PARENT, type SearchOutput } from './bfs.ts';
+import type { LivenessGraph } from './liveness-graph.ts';
+import type { Space } from './space.ts';
+import { fingerprintOf } from './make-space.ts';
+import { divergence } from './trace.ts';
+
+export interface Lasso {
+  /** From an initial state to the first state of the cycle. */
+  readonly prefix: Trace;
+  /** Action indices of the cycle, from its first state back to it; empty: stutters in a terminal state. */
+  readonly cycle: readonly number[];
+  readonly cycleLabels: readonly string[];
+}
+
+export function findLasso<S>(
+  space: Space<S>,
+  out: SearchOutput,
+  propertyIndex: number,
+  plainEventually: boolean,
+): Lasso | undefined {
+  const g = out.graph;
+  if (g === undefined) throw new Error('liveness needs the stored graph');
+  const n = out.distinct;
+  const goodBit = 1 << (2 * propertyIndex);
+  const trigBit = 1 << (2 * propertyIndex + 1);
+  const good = (i: number): boolean => (g.propertyBits.get(i) & goodBit) !== 0;
+
+  // 1. R: ¬p states reachable from triggers through ¬p states.
+  const rParent = new Int32Array(n).fill(-1);
+  const rEdge = new Int32Array(n).fill(-1);
+  const order = new Int32Array(n);
+  let head = 0;
+  let tail = 0;
+  for (let i = 0; i < n; i++) {
+    const trig = plainEventually ? out.parents.get(i) === NO_PARENT : (g.propertyBits.get(i) & trigBit) !== 0;
+    if (trig && !good(i)) {
+      rParent[i] = -2;
+      order[tail++] = i;
+    }
+  }
+  while (head < tail) {
+    const u = order[head++]!;
+    for (let e = g.edgeStart.get(u), end = g.edgeStart.get(u + 1); e < end; e++) {
+      const v = g.edgeTo.get(e);
+      if (rParent[v] === -1 && !good(v)) {
+        rParent[v] = u;
+        rEdge[v] = e;
+        order[tail++] = v;
+      }
+    }
+  }
+  if (tail === 0) return undefined;
+
+  // 2. SCCs of R.
+  const scc = tarjan(g, order, tail, rParent);
+
+  // 3. Fairness per SCC.
+  const count = scc.count;
+  const andMask = new Uint32Array(count).fill(0xffffffff);
+  const orMask = new Uint32Array(count);
+  const taken = new Uint32Array(count);
+  const hasEdge = new Uint8Array(count);
+  for (let t = 0; t < tail; t++) {
+    const u = order[t]!;
+    const c = scc.id[u]!;
+    const en = g.enabledMask.get(u);
+    andMask[c] = andMask[c]! & en;
+    orMask[c] = orMask[c]! | en;
+    for (let e = g.edgeStart.get(u), end = g.edgeStart.get(u + 1); e < end; e++) {
+      if (scc.id[g.edgeTo.get(e)] === c) {
+        hasEdge[c] = 1;
+        const cls = g.edgeClass.get(e);
+        if (cls > 0) taken[c] = taken[c]! | (1 << (cls - 1));
+      }
+    }
+  }
+  let entry = -1;
+  for (let t = 0; t < tail && entry < 0; t++) {
+    const u = order[t]!;
+    const c = scc.id[u]!;
+    const terminal = g.edgeStart.get(u + 1) === g.edgeStart.get(u);
+    const fair = hasEdge[c] === 1 && (andMask[c]! & ~taken[c]!) === 0;
+    if (terminal || fair) entry = u;
+  }
+  if (entry < 0) return undefined;
+
+  // 4. Prefix: global shortest path to the root trigger, then the R path to the entry.
+  const rPath: number[] = [];
+  let root = entry;
+  while (rParent[root] !== -2) {
+    rPath.push(g.edgeAction.get(rEdge[root]!));
+    root = rParent[root]!;
+  }
+  rPath.reverse();
+  const chain = chainTo(out, root);
+  const full = { initial: chain.initial, actions: [...chain.actions, ...rPath] };
+  const { trace: prefix, states } = buildTrace(space, full, false, 64, undefined);
+
+  // 5. Cycle through the waypoints inside the entry's SCC.
+  const cycleEdges = g.edgeStart.get(entry + 1) === g.edgeStart.get(entry) ? [] : fairCycle(g, scc.id, entry, orMask);
+  const cycle = cycleEdges.map((e) => g.edgeAction.get(e));
+  const cycleLabels: string[] = [];
+  let s: S = states[states.length - 1] ?? space.initialStates()[prefix.initial]!;
+  const startFp = fingerprintOf(space, s, false);
+  for (const a of cycle) {
+    const k = space.expand(s);
+    if (a >= k) throw divergence(prefix.actions.length + cycleLabels.length + 1, `cycle action ${a} not enabled`);
+    cycleLabels.push(space.label(a));
+    s = space.keep(space.successor(a));
+  }
+  if (cycle.length > 0 && fingerprintOf(space, s, false) !== startFp) {
+    throw divergence(prefix.actions.length + cycle.length, 'the cycle does not return to its first state');
+  }
+  return { prefix, cycle, cycleLabels };
+}
+
+function tarjan(
+  g: LivenessGraph,
+  order: Int32Array,
+  size: number,
+  inR: Int32Array,
+): { id: Int32Array; count: number } {
+  const n = inR.length;
+  const index = new Int32Array(n).fill(-1);
+  const low = new Int32Array(n);
+  const id = new Int32Array(n).fill(-1);
+  const stack = new Int32Array(size);
+  const callNode = new Int32Array(size);
+  const callEdge = new Int32Array(size);
+  let sp = 0;
+  let next = 0;
+  let count = 0;
+  for (let t = 0; t < size; t++) {
+    const root = order[t]!;
+    if (index[root] !== -1) continue;
+    let depth = 0;
+    callNode[0] = root;
+    callEdge[0] = g.edgeStart.get(root);
+    index[root] = low[root] = next++;
+    stack[sp++] = root;
+    while (depth >= 0) {
+      const u = callNode[depth]!;
+      const e = callEdge[depth]!;
+      if (e < g.edgeStart.get(u + 1)) {
+        callEdge[depth] = e + 1;
+        const v = g.edgeTo.get(e);
+        if (inR[v] === -1) continue;
+        if (index[v] === -1) {
+          index[v] = low[v] = next++;
+          stack[sp++] = v;
+          depth++;
+          callNode[depth] = v;
+          callEdge[depth] = g.edgeStart.get(v);
+        } else if (id[v] === -1 && index[v]! < low[u]!) {
+          low[u] = index[v]!;
+        }
+        continue;
+      }
+      if (low[u] === index[u]) {
+        let w: number;
+        do {
+          w = stack[--sp]!;
+          id[w] = count;
+        } while (w !== u);
+        count++;
+      }
+      depth--;
+      if (depth >= 0) {
+        const p = callNode[depth]!;
+        if (low[u]! < low[p]!) low[p] = low[u]!;
+      }
+    }
+  }
+  return { id, count };
+}
+
+/** Edge indices of a weakly fair cycle from `entry` back to it, inside its SCC. */
+function fairCycle(g: LivenessGraph, id: Int32Array, entry: number, orMask: Uint32Array): number[] {
+  const c = id[entry]!;
+  const members: number[] = [];
+  for (let i = 0; i < id.length; i++) if (id[i] === c) members.push(i);
+  type Goal = { state: number } | { edge: number };
+  const goals: Goal[] = [];
+  const classes = orMask[c]!;
+  for (let b = 0; b < 32; b++) {
+    if ((classes & (1 << b)) === 0) continue;
+    const off = members.find((u) => (g.enabledMask.get(u) & (1 << b)) === 0);
+    if (off !== undefined) {
+      goals.push({ state: off });
+      continue;
+    }
+    let edge = -1;
+    for (const u of members) {
+      for (let e = g.edgeStart.get(u), end = g.edgeStart.get(u + 1); e < end && edge < 0; e++) {
+        if (id[g.edgeTo.get(e)] === c && g.edgeClass.get(e) === b + 1) edge = e;
+      }
+      if (edge >= 0) break;
+    }
+    goals.push({ edge });
+  }
+  const path: number[] = [];
+  let at = entry;
+  for (const goal of goals) {
+    if ('state' in goal) {
+      path.push(...pathWithin(g, id, c, at, goal.state));
+      at = goal.state;
+    } else {
+      const from = sourceOf(g, goal.edge);
+      path.push(...pathWithin(g, id, c, at, from), goal.edge);
+      at = g.edgeTo.get(goal.edge);
+    }
+  }
+  if (path.length === 0 || at !== entry) {
+    if (path.length === 0) {
+      // Any edge inside the SCC, then back.
+      for (let e = g.edgeStart.get(entry), end = g.edgeStart.get(entry + 1); e < end; e++) {
+        if (id[g.edgeTo.get(e)] === c) {
+          path.push(e);
+          at = g.edgeTo.get(e);
+          break;
+        }
+      }
+    }
+    path.push(...pathWithin(g, id, c, at, entry));
+  }
+  return path;
+}
+
+function sourceOf(g: LivenessGraph, edge: number): number {
+  // edgeStart is nondecreasing: binary search for the state owning the edge.
+  let lo = 0;
+  let hi = g.edgeStart.length - 2;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if (g.edgeStart.get(mid) <= edge) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/** Shortest edge path from `from` to `to` using only states of SCC `c`. */
+function pathWithin(g: LivenessGraph, id: Int32Array, c: number, from: number, to: number): number[] {
+  if (from === to) return [];
+  const via = new Map<number, number>(); // state → edge that reached it
+  const queue = [from];
+  via.set(from, -1);
+  for (let h = 0; h < queue.length; h++) {
+    const u = queue[h]!;
+    for (let e = g.edgeStart.get(u), end = g.edgeStart.get(u + 1); e < end; e++) {
+      const v = g.edgeTo.get(e);
+      if (id[v] !== c || via.has(v)) continue;
+      via.set(v, e);
+      if (v === to) {
+        const path: number[] = [];
+        let x = v;
+        while (x !== from) {
+          const edge = via.get(x)!;
+          path.push(edge);
+          x = sourceOf(g, edge);
+        }
+        return path.reverse();
+      }
+      queue.push(v);
+    }
+  }
+  throw new Error(`internal: no path inside SCC from ${from} to ${to}`);
+}

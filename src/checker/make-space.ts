@@ -1,0 +1,24 @@
+import { isPackedModel, type Model, type PackedModel } from './model.ts';
+import { ObjectSpace, PackedSpace, type Space } from './space.ts';
+
+/** Wraps either model shape in the checker's internal {@link Space}. */
+export function makeSpace<S, A>(model: Model<S, A> | PackedModel): Space<S> {
+  if (isPackedModel(model)) return new PackedSpace(model) as unknown as Space<S>;
+  return new ObjectSpace(model);
+}
+
+/** Fingerprint of a state (of its representative when `useSymmetry`), `bits` low bits kept. */
+export function fingerprintOf<S>(
+  space: Space<S>,
+  state: S,
+  useSymmetry: boolean,
+  bits = 64,
+): string {
+  const len = space.encode(space.canonical(state, useSymmetry));
+  fingerprintWords(space.buffer(), len);
+  const hiMask = bits >= 64 ? 0xffffffff : bits <= 32 ? 0 : (2 ** (bits - 32) - 1) >>> 0;
+  const loMask = bits >= 32 ? 0xffffffff : (2 ** bits - 1) >>> 0;
+  return formatFingerprint((fp.hi & hiMask) >>> 0, ((fp.lo & loMask) >>> 0 || 1));
+}
+
+import { fingerprintWords, formatFingerprint, fp } from './fingerprint.ts';

@@ -1,0 +1,80 @@
+/** Options of a check run, passed as data. */
+export interface Progress {
+  readonly distinct: number;
+  readonly generated: number;
+  readonly statesPerSecond: number;
+  readonly queue: number;
+  readonly depth: number;
+  readonly elapsedMs: number;
+}
+
+export interface CheckOptions {
+  /** Stop (incomplete) once this many distinct states are stored. Default 2^31 - 2. */
+  readonly maxStates?: number;
+  /** States deeper than this are not generated. Default unbounded. */
+  readonly maxDepth?: number;
+  /** Wall-clock budget in ms, checked every 1024 expanded states. Default unbounded. */
+  readonly maxTimeMs?: number;
+  /** Use the model's `representative` (safety only). Default: on when the model has one. */
+  readonly symmetry?: boolean;
+  /** Store full encodings and compare them on fingerprint match (tests). Default off. */
+  readonly exact?: boolean;
+  /** Report terminal states that are not declared end states. Default on. */
+  readonly deadlock?: boolean;
+  /** Stop at the first invariant violation or deadlock. Default on. */
+  readonly stopAtFirst?: boolean;
+  /** Check `eventually` properties (stores the graph). Default: on when there are any. */
+  readonly liveness?: boolean;
+  /** Refuse liveness above this many states (graph memory). Default 4,000,000. */
+  readonly maxLivenessStates?: number;
+  /** Count fired actions per kind. Default on. */
+  readonly coverage?: boolean;
+  /** Called at most every `progressIntervalMs` (default 1000) during the search. */
+  readonly progress?: (p: Progress) => void;
+  readonly progressIntervalMs?: number;
+  /**
+   * Testing aid: keep only this many low bits of each fingerprint (default 64), to force
+   * collisions and show what exact mode protects against.
+   */
+  readonly fingerprintBits?: number;
+}
+
+export interface ResolvedOptions {
+  readonly maxStates: number;
+  readonly maxDepth: number;
+  readonly maxTimeMs: number;
+  readonly symmetry: boolean;
+  readonly exact: boolean;
+  readonly deadlock: boolean;
+  readonly stopAtFirst: boolean;
+  readonly liveness: boolean;
+  readonly maxLivenessStates: number;
+  readonly coverage: boolean;
+  readonly progress: ((p: Progress) => void) | undefined;
+  readonly progressIntervalMs: number;
+  readonly fingerprintBits: number;
+}
+
+export const DEFAULT_MAX_STATES = 2 ** 31 - 2;
+
+export function resolveOptions(
+  o: CheckOptions,
+  model: { hasSymmetry: boolean; hasEventually: boolean },
+): ResolvedOptions {
+  const liveness = o.liveness ?? model.hasEventually;
+  return {
+    maxStates: Math.min(o.maxStates ?? DEFAULT_MAX_STATES, DEFAULT_MAX_STATES),
+    maxDepth: o.maxDepth ?? Number.POSITIVE_INFINITY,
+    maxTimeMs: o.maxTimeMs ?? Number.POSITIVE_INFINITY,
+    symmetry: (o.symmetry ?? model.hasSymmetry) && model.hasSymmetry && !liveness,
+    exact: o.exact ?? false,
+    deadlock: o.deadlock ?? true,
+    stopAtFirst: o.stopAtFirst ?? true,
+    liveness,
+    maxLivenessStates: o.maxLivenessStates ?? 4_000_000,
+    coverage: o.coverage ?? true,
+    progress: o.progress,
+    progressIntervalMs: o.progressIntervalMs ?? 1000,
+    fingerprintBits: o.fingerprintBits ?? 64,
+  };
+}

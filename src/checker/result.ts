@@ -1,0 +1,61 @@
+/** What a check run returns. */
+import type { LimitKind } from './limit-error.ts';
+import type { Lasso } from './liveness.ts';
+import type { Trace } from './trace.ts';
+
+export type Failure =
+  /** An `always` property is false in a reachable state; `trace` is a shortest path to one. */
+  | { readonly kind: 'invariant'; readonly property: string; readonly trace: Trace }
+  /** A reachable state with no enabled action that is not a declared end state. */
+  | { readonly kind: 'deadlock'; readonly trace: Trace }
+  /** A `sometimes` property held in no reachable state (only reported for complete runs). */
+  | { readonly kind: 'unwitnessed'; readonly property: string }
+  /** An `eventually` / `leadsTo` property is postponed forever along a fair lasso. */
+  | { readonly kind: 'liveness'; readonly property: string; readonly lasso: Lasso };
+
+export interface Stats {
+  readonly generated: number;
+  readonly distinct: number;
+  readonly queueLeft: number;
+  /** Deepest state discovered (initial states: 0). */
+  readonly depth: number;
+  /** Every state at depth <= this was expanded. */
+  readonly depthFullyExplored: number;
+  readonly elapsedMs: number;
+  /** Distinct states per second of search time. */
+  readonly statesPerSecond: number;
+  /**
+   * Typed-array bytes allocated for the fingerprint table + parent pointers and action
+   * indices + the peak of the frontier's chunks, divided by distinct states. JS objects
+   * (frontier of models without `decode`), the liveness graph and exact-mode encodings
+   * are not in it (they are in `bytes.other`).
+   */
+  readonly bytesPerState: number;
+  readonly bytes: { table: number; parents: number; frontierPeak: number; other: number };
+  /** Estimated probability that a fingerprint collision merged two states (fingerprint.ts). */
+  readonly collisionProbability: { birthday: number; optimistic: number };
+  /** Exact mode: fingerprint matches whose encodings differed (real collisions avoided). */
+  readonly fingerprintMatchesRejected: number;
+}
+
+export interface Coverage {
+  /** Times each action kind fired (was taken from an expanded state). */
+  readonly fired: Readonly<Record<string, number>>;
+  /** Declared kinds (`actionKinds`) that never fired, hence were never enabled in an expanded state. */
+  readonly neverFired: readonly string[];
+}
+
+export interface CheckResult {
+  /** `fail` if any failure was found; else `incomplete` if a limit ended the run; else `pass`. */
+  readonly status: 'pass' | 'fail' | 'incomplete';
+  readonly failures: readonly Failure[];
+  /** A shortest witness trace for each witnessed `sometimes` property. */
+  readonly witnesses: readonly { readonly property: string; readonly trace: Trace }[];
+  readonly incomplete?: { readonly limit: LimitKind | 'liveness-size'; readonly message: string };
+  readonly stats: Stats;
+  readonly coverage: Coverage;
+  /** Whether symmetry reduction and liveness checking were used, and why not. */
+  readonly symmetry: boolean;
+  readonly liveness: 'checked' | 'not requested' | 'skipped';
+  readonly notes: readonly string[];
+}
