@@ -1,0 +1,44 @@
+/**
+ * A flags-only memslot change and its per-arch work (reference §2):
+ * - USERFAULT 0→1: kvm_arch_userfault_enabled() zaps every stage-2 mapping of the slot.
+ * - USERFAULT 1→0: x86 recovers huge mappings (as on dirty-log disable); arm64 does
+ *   nothing (v1 zapped the slot).
+ * - LOG_DIRTY_PAGES 0→1: huge mappings are split to PAGE_SIZE (write protection for
+ *   dirty tracking is not modelled). 1→0: same recovery rule as USERFAULT 1→0.
+ */
+import { replaceAt } from '../mm/immutable.ts';
+import { invalidateInFlightFaults, recoverHugeMappings, splitHugeMappings, zapSlot } from './stage2.ts';
+import type { KernelState, Memslot } from './state.ts';
+import { KVM_MEM_LOG_DIRTY_PAGES, KVM_MEM_USERFAULT } from './uapi.ts';
+
+function turnedOn(old: Memslot, next: Memslot, flag: number): boolean {
+  return (old.flags & flag) === 0 && (next.flags & flag) !== 0;
+}
+
+function turnedOff(old: Memslot, next: Memslot, flag: number): boolean {
+  return (old.flags & flag) !== 0 && (next.flags & flag) === 0;
+}
+
+/** Replace slot `index` by `slot`; a slot that lost mappings invalidates faults in flight. */
+function withSlot(k: KernelState, index: number, slot: Memslot): KernelState {
+  const before = k.vm.slots[index] as Memslot;
+  const zapped = before.spte.some((level, i) => level !== 0 && slot.spte[i] !== level);
+  const vm = { ...k.vm, slots: replaceAt(k.vm.slots, index, slot) };
+  return { ...k, vm: zapped ? invalidateInFlightFaults(vm) : vm };
+}
+
+export function applyFlagChanges(k: KernelState, index: number, old: Memslot, next: Memslot): KernelState {
+  const { arch, userfault } = k.config.variant;
+  k = withSlot(k, index, next);
+  const slot = (): Memslot => k.vm.slots[index] as Memslot;
+
+  if (turnedOn(old, next, KVM_MEM_USERFAULT)) k = withSlot(k, index, zapSlot(slot()));
+  if (turnedOn(old, next, KVM_MEM_LOG_DIRTY_PAGES)) k = withSlot(k, index, splitHugeMappings(slot()));
+
+  const recover = turnedOff(old, next, KVM_MEM_USERFAULT) || turnedOff(old, next, KVM_MEM_LOG_DIRTY_PAGES);
+  if (recover && arch === 'x86') k = withSlot(k, index, recoverHugeMappings(k, slot()));
+  if (turnedOff(old, next, KVM_MEM_USERFAULT) && arch === 'arm64' && userfault === 'v1') {
+    k = withSlot(k, index, zapSlot(slot()));
+  }
+  return k;
+}

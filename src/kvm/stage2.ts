@@ -1,0 +1,106 @@
+/**
+ * Stage-2 page tables (x86 TDP / arm64 stage 2), one mapping level per gfn, and the rules
+ * for how large a mapping may be (reference §5).
+ */
+import { hostMappingPages } from '../mm/host-fault.ts';
+import type { KernelState, Memslot, VmState } from './state.ts';
+import { KVM_MEM_LOG_DIRTY_PAGES, KVM_MEM_USERFAULT, PAGE_SIZE } from './uapi.ts';
+import { pagesAtLevel, type KernelVariant } from './variant.ts';
+
+export type MappingLevel = 1 | 2 | 3;
+
+export function slotIndexForGfn(vm: VmState, gfn: number): number {
+  return vm.slots.findIndex((s) => gfn >= s.baseGfn && gfn < s.baseGfn + s.npages);
+}
+
+export function slotHva(slot: Memslot, gfn: number): number {
+  return slot.userspaceAddr + (gfn - slot.baseGfn) * PAGE_SIZE;
+}
+
+export function isPrivateGfn(vm: VmState, gfn: number): boolean {
+  return vm.privateGfns.includes(gfn);
+}
+
+function mod(a: number, n: number): number {
+  return ((a % n) + n) % n;
+}
+
+/** Whether a mapping of `level` around `gfn` is allowed, per reference §5. */
+function levelAllowed(k: KernelState, slot: Memslot, gfn: number, level: 2 | 3, isPrivate: boolean): boolean {
+  const pages = pagesAtLevel(k.config.variant, level);
+  const first = gfn - mod(gfn, pages);
+  // The whole aligned range lies in this slot...
+  if (first < slot.baseGfn || first + pages > slot.baseGfn + slot.npages) return false;
+  // ...gfn and hva agree modulo the huge size (x86 disallow_lpage; arm64 fault_supports_stage2_huge_mapping)...
+  if (mod(slot.baseGfn - slot.userspaceAddr / PAGE_SIZE, pages) !== 0) return false;
+  // ...nothing forces 4K...
+  if ((slot.flags & (KVM_MEM_LOG_DIRTY_PAGES | KVM_MEM_USERFAULT)) !== 0) return false;
+  // ...the memory attributes are uniform over the range...
+  for (let g = first; g < first + pages; g++) if ((k.vm.privateGfns.includes(g)) !== isPrivate) return false;
+  // ...and the host maps it at least that large (guest_memfd: base pages only).
+  if (isPrivate) return false;
+  return hostMappingPages(k.mm, slotHva(slot, gfn), pagesAtLevel(k.config.variant, 2)) >= pages;
+}
+
+export function maxMappingLevel(k: KernelState, slot: Memslot, gfn: number, isPrivate: boolean): MappingLevel {
+  if (levelAllowed(k, slot, gfn, 3, isPrivate)) return 3;
+  if (levelAllowed(k, slot, gfn, 2, isPrivate)) return 2;
+  return 1;
+}
+
+function pagesOf(variant: KernelVariant, level: number): number {
+  return level === 0 ? 1 : pagesAtLevel(variant, level as MappingLevel);
+}
+
+/** Install a mapping of `level` covering `gfn` (its aligned range). */
+export function installMapping(variant: KernelVariant, slot: Memslot, gfn: number, level: MappingLevel): Memslot {
+  const pages = pagesOf(variant, level);
+  const first = gfn - mod(gfn, pages);
+  const spte = slot.spte.slice();
+  for (let g = first; g < first + pages; g++) spte[g - slot.baseGfn] = level;
+  return { ...slot, spte };
+}
+
+/** Zap every mapping that covers any gfn in [gfn, gfn + count): a huge mapping goes whole. */
+export function zapGfns(variant: KernelVariant, slot: Memslot, gfn: number, count: number): Memslot {
+  let spte: number[] | undefined;
+  for (let g = Math.max(gfn, slot.baseGfn); g < Math.min(gfn + count, slot.baseGfn + slot.npages); g++) {
+    const level = (spte ?? slot.spte)[g - slot.baseGfn] ?? 0;
+    if (level === 0) continue;
+    spte ??= slot.spte.slice();
+    const pages = pagesOf(variant, level);
+    const first = g - mod(g, pages);
+    for (let h = first; h < first + pages; h++) spte[h - slot.baseGfn] = 0;
+  }
+  return spte ? { ...slot, spte } : slot;
+}
+
+/** kvm_arch_flush_shadow_memslot: zap the whole slot. */
+export function zapSlot(slot: Memslot): Memslot {
+  return slot.spte.some((l) => l !== 0) ? { ...slot, spte: slot.spte.map(() => 0) } : slot;
+}
+
+/** Dirty logging enable: huge mappings are split into PAGE_SIZE mappings of the same pages. */
+export function splitHugeMappings(slot: Memslot): Memslot {
+  return slot.spte.some((l) => l > 1) ? { ...slot, spte: slot.spte.map((l) => (l > 1 ? 1 : l)) } : slot;
+}
+
+/**
+ * x86 kvm_mmu_recover_huge_pages: zap the 4K mappings that could now be mapped huge, so
+ * that the next fault maps the huge page again.
+ */
+export function recoverHugeMappings(k: KernelState, slot: Memslot): Memslot {
+  let result = slot;
+  for (let i = 0; i < slot.npages; i++) {
+    if (result.spte[i] !== 1) continue;
+    const gfn = slot.baseGfn + i;
+    if (maxMappingLevel(k, slot, gfn, isPrivateGfn(k.vm, gfn)) > 1) result = zapGfns(k.config.variant, result, gfn, 1);
+  }
+  return result;
+}
+
+/** An MMU invalidation bumps mmu_invalidate_seq: every fault in flight must retry. */
+export function invalidateInFlightFaults(vm: VmState): VmState {
+  if (!vm.vcpus.some((v) => v.fault && !v.fault.retry)) return vm;
+  return { ...vm, vcpus: vm.vcpus.map((v) => (v.fault && !v.fault.retry ? { ...v, fault: { ...v.fault, retry: true } } : v)) };
+}

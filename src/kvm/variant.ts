@@ -1,0 +1,66 @@
+/**
+ * Which kernel is simulated: the architecture, and which KVM Userfault series (if any)
+ * it carries. Static configuration: never part of the explored state.
+ */
+
+export type Arch = 'x86' | 'arm64';
+
+/**
+ * - `none`: mainline without KVM Userfault (no KVM_CAP_USERFAULT; flag bit 3 is EINVAL).
+ * - `v1`: the v1 series; arm64 zaps stage 2 when USERFAULT is disabled.
+ * - `v3`: the v3 series (default); arm64 does nothing on disable; arm64 gmem_abort is not
+ *   hooked, so guest_memfd faults on arm64 never take a userfault exit.
+ * - `v2-firecracker`: Firecracker's carried v2 copy: like v3, but arm64 gmem_abort is hooked.
+ */
+export type UserfaultSeries = 'none' | 'v1' | 'v3' | 'v2-firecracker';
+
+/**
+ * The mapping geometry: how many base pages one mapping covers at each stage-2 level
+ * (index 0 = 4K PTE, 1 = 2M PMD, 2 = 1G PUD). The real geometry is [1, 512, 262144];
+ * exploration uses a scaled one (e.g. [1, 4, 16]) so that a "huge page" fits a small
+ * state. PAGE_SIZE stays 4096 in both.
+ */
+export type Geometry = readonly [number, number, number];
+
+export const REAL_GEOMETRY: Geometry = [1, 512, 512 * 512];
+
+export interface KernelVariant {
+  readonly arch: Arch;
+  readonly userfault: UserfaultSeries;
+  readonly geometry: Geometry;
+  /** Guest physical address bits (arm64 IPA size; x86 MAXPHYADDR). */
+  readonly physAddrBits: number;
+}
+
+export function kernelVariant(partial: Partial<KernelVariant> = {}): KernelVariant {
+  const v: KernelVariant = {
+    arch: partial.arch ?? 'x86',
+    userfault: partial.userfault ?? 'v3',
+    geometry: partial.geometry ?? REAL_GEOMETRY,
+    physAddrBits: partial.physAddrBits ?? 40,
+  };
+  const [a, b, c] = v.geometry;
+  if (a !== 1 || b < 2 || c < b || c % b !== 0 || (b & (b - 1)) !== 0) {
+    throw new SimulationUsageError(
+      `geometry ${JSON.stringify(v.geometry)} must be [1, 2^k, a multiple of the PMD size]`,
+    );
+  }
+  return v;
+}
+
+export function hasUserfaultCap(v: KernelVariant): boolean {
+  return v.userfault !== 'none';
+}
+
+/** Pages per mapping at a stage-2 level (1 = PTE, 2 = PMD, 3 = PUD). */
+export function pagesAtLevel(v: KernelVariant, level: 1 | 2 | 3): number {
+  return v.geometry[level - 1] as number;
+}
+
+/**
+ * A programming error in a caller of the simulation (an impossible argument, such as a
+ * vCPU that does not exist). Guest- or user-visible errors are results, never throws.
+ */
+export class SimulationUsageError extends Error {
+  override readonly name = 'SimulationUsageError';
+}

@@ -1,0 +1,195 @@
+/**
+ * KVM_RUN, one atomic step at a time. A vCPU thread enters with kvmRun(); each
+ * vcpuStep() executes one guest access or one phase of a stage-2 fault; an exit returns
+ * the thread to userspace with the result in `vcpu.run`.
+ *
+ * The fault path follows the kernel's order (reference §3): slot and private checks,
+ * then the userfault bitmap check, then the pfn lookup (GUP, which may sleep in
+ * userfaultfd, or guest_memfd), then — in a separate step, as after taking mmu_lock — the
+ * install, which retries the whole fault if an MMU invalidation happened in between. The
+ * bitmap is not covered by that check: a bit set after the check is missed.
+ */
+import { hostAccess } from '../mm/host-fault.ts';
+import { gmemGetPage } from '../mm/guest-memfd.ts';
+import { readBitmapBit } from '../mm/data-memory.ts';
+import { replaceAt } from '../mm/immutable.ts';
+import { installMapping, isPrivateGfn, maxMappingLevel, slotHva, slotIndexForGfn } from './stage2.ts';
+import type { GuestOp, InFlightFault, KernelState, Memslot, RunResult, Vcpu } from './state.ts';
+import {
+  Errno,
+  KVM_EXIT_HLT,
+  KVM_EXIT_MEMORY_FAULT,
+  KVM_EXIT_MMIO,
+  KVM_MEMORY_EXIT_FLAG_PRIVATE,
+  KVM_MEMORY_EXIT_FLAG_USERFAULT,
+  KVM_MEM_READONLY,
+  KVM_MEM_USERFAULT,
+  PAGE_SIZE,
+} from './uapi.ts';
+import { SimulationUsageError } from './variant.ts';
+import { isTaskInUffd } from '../mm/userfaultfd.ts';
+
+export function vcpuAt(k: KernelState, id: number): Vcpu {
+  const v = k.vm.vcpus[id];
+  if (!v) throw new SimulationUsageError(`no vCPU ${id}`);
+  return v;
+}
+
+function withVcpu(k: KernelState, vcpu: Vcpu): KernelState {
+  return { ...k, vm: { ...k.vm, vcpus: replaceAt(k.vm.vcpus, vcpu.id, vcpu) } };
+}
+
+/** The KVM_RUN ioctl begins: the vCPU enters the guest. */
+export function kvmRun(k: KernelState, id: number): KernelState {
+  const v = vcpuAt(k, id);
+  if (v.mode !== 'user') throw new SimulationUsageError(`vCPU ${id} is already in KVM_RUN`);
+  return withVcpu(k, { ...v, mode: 'guest' });
+}
+
+/** Whether vcpuStep() can run now: in KVM_RUN and not asleep in userfaultfd. */
+export function vcpuRunnable(k: KernelState, id: number): boolean {
+  const v = vcpuAt(k, id);
+  if (v.mode === 'user') return false;
+  return v.mode !== 'uffd-wait' || !isTaskInUffd(k.mm, id);
+}
+
+function exitTo(k: KernelState, v: Vcpu, run: RunResult, pcAdvance: number): KernelState {
+  const { fault: _dropped, ...rest } = v;
+  return withVcpu(k, { ...rest, mode: 'user', pc: v.pc + pcAdvance, run });
+}
+
+function memoryFaultExit(k: KernelState, v: Vcpu, gfn: number, flags: number): KernelState {
+  const run: RunResult = {
+    ret: -1,
+    errno: Errno.EFAULT,
+    exitReason: KVM_EXIT_MEMORY_FAULT,
+    memoryFault: { flags, gpa: gfn * PAGE_SIZE, size: PAGE_SIZE },
+  };
+  return exitTo(k, v, run, 0);
+}
+
+/** -EFAULT with no exit information: exit_reason and memory_fault keep their stale values. */
+function bareEfault(k: KernelState, v: Vcpu): KernelState {
+  return exitTo(k, v, { ...v.run, ret: -1, errno: Errno.EFAULT }, 0);
+}
+
+function userfaultChecked(k: KernelState, slot: Memslot): boolean {
+  if ((slot.flags & KVM_MEM_USERFAULT) === 0) return false;
+  const { arch, userfault } = k.config.variant;
+  // v3 does not hook arm64 gmem_abort: guest_memfd faults there skip the bitmap.
+  return !(arch === 'arm64' && slot.gmemFile >= 0 && userfault !== 'v2-firecracker');
+}
+
+/** The content of the page behind `gfn`, accessed (and for writes, stored) through its backing. */
+function accessBacking(k: KernelState, v: Vcpu, slot: Memslot, gfn: number, op: GuestOp, isPrivate: boolean): KernelState {
+  const write = op.kind === 'write';
+  const value = op.kind === 'write' ? op.value : 0;
+  let mm = k.mm;
+  let content: number;
+  if (isPrivate) {
+    const page = slot.gmemOffset + gfn - slot.baseGfn;
+    const got = gmemGetPage(mm, slot.gmemFile, page);
+    mm = got.mm;
+    content = got.content;
+    if (write) {
+      const f = mm.files[slot.gmemFile];
+      if (!f) throw new SimulationUsageError('guest_memfd file vanished');
+      mm = { ...mm, files: replaceAt(mm.files, slot.gmemFile, { ...f, pages: replaceAt(f.pages, page, value) }) };
+      content = value;
+    }
+  } else {
+    const r = hostAccess(mm, v.id, slotHva(slot, gfn), write, write ? value : undefined);
+    if (r.kind !== 'ok') throw new SimulationUsageError(`stage-2 maps gfn ${gfn} but the host page is not mapped`);
+    mm = r.mm;
+    content = r.content;
+  }
+  const { fault: _done, ...rest } = v;
+  const next: Vcpu = { ...rest, mode: 'guest', pc: v.pc + 1, lastAccess: { gfn, write, value: content } };
+  return withVcpu({ ...k, mm }, next);
+}
+
+/** GUP or guest_memfd: make the backing page present. Sleeps in userfaultfd when it must. */
+function lookupPfn(k: KernelState, v: Vcpu, slot: Memslot, fault: InFlightFault): KernelState {
+  if (fault.private) {
+    const got = gmemGetPage(k.mm, slot.gmemFile, slot.gmemOffset + fault.gfn - slot.baseGfn);
+    return withVcpu({ ...k, mm: got.mm }, { ...v, mode: 'install', fault });
+  }
+  const r = hostAccess(k.mm, v.id, slotHva(slot, fault.gfn), fault.write);
+  switch (r.kind) {
+    case 'efault':
+      return bareEfault(k, v);
+    case 'userfault':
+      return withVcpu({ ...k, mm: r.mm }, { ...v, mode: 'uffd-wait', fault });
+    case 'ok':
+      return withVcpu({ ...k, mm: r.mm }, { ...v, mode: 'install', fault });
+  }
+}
+
+function currentOp(k: KernelState, v: Vcpu): GuestOp | undefined {
+  return k.config.programs[v.id]?.[v.pc];
+}
+
+function stepGuest(k: KernelState, v: Vcpu): KernelState {
+  const op = currentOp(k, v);
+  if (!op) return exitTo(k, v, { ret: 0, errno: 0, exitReason: KVM_EXIT_HLT }, 0);
+  const si = slotIndexForGfn(k.vm, op.gfn);
+  const slot = k.vm.slots[si];
+  const write = op.kind === 'write';
+  if (!slot || (write && (slot.flags & KVM_MEM_READONLY) !== 0)) {
+    return exitTo(k, v, { ret: 0, errno: 0, exitReason: KVM_EXIT_MMIO, mmioGpa: op.gfn * PAGE_SIZE }, 1);
+  }
+  const isPrivate = isPrivateGfn(k.vm, op.gfn);
+  if ((slot.spte[op.gfn - slot.baseGfn] ?? 0) > 0) return accessBacking(k, v, slot, op.gfn, op, isPrivate);
+
+  // A stage-2 fault.
+  if (isPrivate && slot.gmemFile < 0) return memoryFaultExit(k, v, op.gfn, KVM_MEMORY_EXIT_FLAG_PRIVATE);
+  if (userfaultChecked(k, slot)) {
+    const bit = readBitmapBit(k.mm, slot.userfaultBitmap, op.gfn - slot.baseGfn);
+    if (bit === undefined) return bareEfault(k, v);
+    if (bit) {
+      const flags = KVM_MEMORY_EXIT_FLAG_USERFAULT | (isPrivate ? KVM_MEMORY_EXIT_FLAG_PRIVATE : 0);
+      return memoryFaultExit(k, v, op.gfn, flags);
+    }
+  }
+  return lookupPfn(k, v, slot, { gfn: op.gfn, write, private: isPrivate, retry: false });
+}
+
+function stepInstall(k: KernelState, v: Vcpu, fault: InFlightFault): KernelState {
+  const si = slotIndexForGfn(k.vm, fault.gfn);
+  const slot = k.vm.slots[si];
+  const op = currentOp(k, v);
+  if (fault.retry || !slot || !op) {
+    // mmu_invalidate_retry: back to the guest, which faults again from the start.
+    const { fault: _retry, ...rest } = v;
+    return withVcpu(k, { ...rest, mode: 'guest' });
+  }
+  const level = maxMappingLevel(k, slot, fault.gfn, fault.private);
+  const mapped = installMapping(k.config.variant, slot, fault.gfn, level);
+  const k2: KernelState = { ...k, vm: { ...k.vm, slots: replaceAt(k.vm.slots, si, mapped) } };
+  return accessBacking(k2, v, mapped, fault.gfn, op, fault.private);
+}
+
+/** One atomic step of a vCPU inside KVM_RUN. */
+export function vcpuStep(k: KernelState, id: number): KernelState {
+  const v = vcpuAt(k, id);
+  if (!vcpuRunnable(k, id)) throw new SimulationUsageError(`vCPU ${id} cannot step (mode ${v.mode})`);
+  switch (v.mode) {
+    case 'guest':
+      return stepGuest(k, v);
+    case 'install':
+      return stepInstall(k, v, v.fault as InFlightFault);
+    case 'uffd-wait': {
+      // Woken: GUP retries the host fault (the userfault bit is not checked again).
+      const fault = v.fault as InFlightFault;
+      const slot = k.vm.slots[slotIndexForGfn(k.vm, fault.gfn)];
+      if (!slot || fault.retry) {
+        const { fault: _retry, ...rest } = v;
+        return withVcpu(k, { ...rest, mode: 'guest' });
+      }
+      return lookupPfn(k, v, slot, fault);
+    }
+    case 'user':
+      throw new SimulationUsageError(`vCPU ${id} is not in KVM_RUN`);
+  }
+}
+

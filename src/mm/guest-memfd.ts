@@ -1,0 +1,60 @@
+/**
+ * guest_memfd files: private guest memory with no userspace mapping unless created with
+ * GUEST_MEMFD_FLAG_MMAP. Pages are populated by write() (EEXIST if already present) or,
+ * on a KVM fault, allocated zeroed.
+ */
+import { Errno, PAGE_SIZE, fail, ok, type SysResult } from '../kvm/uapi.ts';
+import { ABSENT, ZERO_CONTENT, fileAt, type MmState } from './host-memory.ts';
+import { replaceAt } from './immutable.ts';
+
+/** KVM_CREATE_GUEST_MEMFD flag: the file may be mmap()ed (shared, host-accessible memory). */
+export const GUEST_MEMFD_FLAG_MMAP = 1 << 0;
+
+export interface GuestMemfd {
+  readonly fd: number;
+  readonly file: number;
+  readonly flags: number;
+}
+
+export function gmemByFd(mm: MmState, fd: number): GuestMemfd | undefined {
+  return mm.gmems.find((g) => g.fd === fd);
+}
+
+export function gmemCreate(mm: MmState, size: number, flags: number): { mm: MmState; result: SysResult } {
+  if (size <= 0 || size % PAGE_SIZE !== 0 || (flags & ~GUEST_MEMFD_FLAG_MMAP) !== 0) return { mm, result: fail(Errno.EINVAL) };
+  const fd = mm.nextFd;
+  const file = mm.files.length;
+  const pages = new Array<number>(size / PAGE_SIZE).fill(ABSENT);
+  return {
+    mm: {
+      ...mm,
+      files: [...mm.files, { kind: 'guest_memfd', pages, hostPagePages: 1 }],
+      gmems: [...mm.gmems, { fd, file, flags }],
+      nextFd: fd + 1,
+    },
+    result: ok(fd),
+  };
+}
+
+/** pwrite() into a guest_memfd: populate one page with `content`; EEXIST if present. */
+export function gmemWrite(mm: MmState, fd: number, offset: number, content: number): { mm: MmState; result: SysResult } {
+  const g = gmemByFd(mm, fd);
+  if (!g) return { mm, result: fail(Errno.EBADF) };
+  const f = fileAt(mm, g.file);
+  if (offset % PAGE_SIZE !== 0 || offset < 0) return { mm, result: fail(Errno.EINVAL) };
+  const page = offset / PAGE_SIZE;
+  if (page >= f.pages.length) return { mm, result: fail(Errno.EINVAL) };
+  if (f.pages[page] !== ABSENT) return { mm, result: fail(Errno.EEXIST) };
+  const files = replaceAt(mm.files, g.file, { ...f, pages: replaceAt(f.pages, page, content) });
+  return { mm: { ...mm, files }, result: ok(PAGE_SIZE) };
+}
+
+/** kvm_gmem_get_pfn: the page at `page` of the file, allocated zeroed if absent. */
+export function gmemGetPage(mm: MmState, file: number, page: number): { mm: MmState; content: number } {
+  const f = fileAt(mm, file);
+  const content = f.pages[page];
+  if (content === undefined) throw new RangeError(`guest_memfd page ${page} out of range`);
+  if (content !== ABSENT) return { mm, content };
+  const files = replaceAt(mm.files, file, { ...f, pages: replaceAt(f.pages, page, ZERO_CONTENT) });
+  return { mm: { ...mm, files }, content: ZERO_CONTENT };
+}
