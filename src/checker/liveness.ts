@@ -214,14 +214,27 @@ function fairCycle(g: LivenessGraph, id: Int32Array, entry: number, orMask: Uint
   const c = id[entry]!;
   const members: number[] = [];
   for (let i = 0; i < id.length; i++) if (id[i] === c) members.push(i);
-  type Goal = { state: number } | { edge: number };
-  const goals: Goal[] = [];
   const classes = orMask[c]!;
+  const path: number[] = [];
+  let at = entry;
+  const seen = new Set<number>([entry]);
+  let takenSoFar = 0;
+  const walk = (edges: readonly number[]): void => {
+    for (const e of edges) {
+      path.push(e);
+      const cls = g.edgeClass.get(e);
+      if (cls > 0) takenSoFar |= 1 << (cls - 1);
+      at = g.edgeTo.get(e);
+      seen.add(at);
+    }
+  };
   for (let b = 0; b < 32; b++) {
-    if ((classes & (1 << b)) === 0) continue;
-    const off = members.find((u) => (g.enabledMask.get(u) & (1 << b)) === 0);
+    const bit = 1 << b;
+    if ((classes & bit) === 0 || (takenSoFar & bit) !== 0) continue;
+    if ([...seen].some((u) => (g.enabledMask.get(u) & bit) === 0)) continue;
+    const off = members.find((u) => (g.enabledMask.get(u) & bit) === 0);
     if (off !== undefined) {
-      goals.push({ state: off });
+      walk(pathWithin(g, id, c, at, off));
       continue;
     }
     let edge = -1;
@@ -231,32 +244,19 @@ function fairCycle(g: LivenessGraph, id: Int32Array, entry: number, orMask: Uint
       }
       if (edge >= 0) break;
     }
-    goals.push({ edge });
-  }
-  const path: number[] = [];
-  let at = entry;
-  for (const goal of goals) {
-    if ('state' in goal) {
-      path.push(...pathWithin(g, id, c, at, goal.state));
-      at = goal.state;
-    } else {
-      const from = sourceOf(g, goal.edge);
-      path.push(...pathWithin(g, id, c, at, from), goal.edge);
-      at = g.edgeTo.get(goal.edge);
-    }
+    walk([...pathWithin(g, id, c, at, sourceOf(g, edge)), edge]);
   }
   if (path.length === 0 || at !== entry) {
     if (path.length === 0) {
       // Any edge inside the SCC, then back.
       for (let e = g.edgeStart.get(entry), end = g.edgeStart.get(entry + 1); e < end; e++) {
         if (id[g.edgeTo.get(e)] === c) {
-          path.push(e);
-          at = g.edgeTo.get(e);
+          walk([e]);
           break;
         }
       }
     }
-    path.push(...pathWithin(g, id, c, at, entry));
+    walk(pathWithin(g, id, c, at, entry));
   }
   return path;
 }
