@@ -19,17 +19,19 @@ function turnedOff(old: Memslot, next: Memslot, flag: number): boolean {
   return (old.flags & flag) !== 0 && (next.flags & flag) === 0;
 }
 
-/** Replace slot `index` by `slot`; a slot that lost mappings invalidates faults in flight. */
 function withSlot(k: KernelState, index: number, slot: Memslot): KernelState {
-  const before = k.vm.slots[index] as Memslot;
-  const zapped = before.spte.some((level, i) => level !== 0 && slot.spte[i] !== level);
-  const vm = { ...k.vm, slots: replaceAt(k.vm.slots, index, slot) };
-  return { ...k, vm: zapped ? invalidateInFlightFaults(vm) : vm };
+  return { ...k, vm: { ...k.vm, slots: replaceAt(k.vm.slots, index, slot) } };
 }
 
+/**
+ * The new slot is published with an SRCU swap that waits for every fault holding the old
+ * one: a fault in flight either completes before the change (and is then subject to its
+ * zap) or, as modelled here when the change comes first, retries against the new slot.
+ */
 export function applyFlagChanges(k: KernelState, index: number, old: Memslot, next: Memslot): KernelState {
   const { arch, userfault } = k.config.variant;
   k = withSlot(k, index, next);
+  k = { ...k, vm: invalidateInFlightFaults(k.vm) };
   const slot = (): Memslot => k.vm.slots[index] as Memslot;
 
   if (turnedOn(old, next, KVM_MEM_USERFAULT)) k = withSlot(k, index, zapSlot(slot()));

@@ -81,6 +81,17 @@ function validFlags(k: KernelState, flags: number): number {
 export interface SetRegionOutcome {
   readonly state: KernelState;
   readonly result: SysResult;
+  /**
+   * The change would publish a new memslot array while a vCPU sleeps in userfaultfd inside
+   * a fault (an SRCU reader): synchronize_srcu() waits. Nothing changed; re-issue the
+   * ioctl once srcuReadersAsleep() is false.
+   */
+  readonly blocked?: true;
+}
+
+/** A vCPU holds kvm->srcu while its fault sleeps in userfaultfd. */
+export function srcuReadersAsleep(k: KernelState): boolean {
+  return k.vm.vcpus.some((v) => v.mode === 'uffd-wait');
 }
 
 /** The legacy KVM_SET_USER_MEMORY_REGION: only LOG_DIRTY_PAGES and READONLY are accepted. */
@@ -122,8 +133,10 @@ export function setUserMemoryRegion2(k: KernelState, region: UserspaceMemoryRegi
 
   const oldIndex = k.vm.slots.findIndex((s) => s.id === region.slot);
   const old = oldIndex >= 0 ? k.vm.slots[oldIndex] : undefined;
+  const blocked: SetRegionOutcome = { state: k, result: ok(), blocked: true };
   if (size === 0n) {
     if (!old) return reject(Errno.EINVAL);
+    if (srcuReadersAsleep(k)) return blocked;
     return { state: deleteSlot(k, oldIndex), result: ok() };
   }
   const baseGfn = Number(gpa >> BigInt(PAGE_SHIFT));
@@ -174,6 +187,7 @@ export function setUserMemoryRegion2(k: KernelState, region: UserspaceMemoryRegi
     gmemOffset: gmemPage,
     spte: change === 'flags' && old ? old.spte : new Array<number>(npages).fill(0),
   };
+  if (srcuReadersAsleep(k)) return blocked;
   if (change === 'move') k = deleteSlot(k, oldIndex);
   if (change === 'flags' && old) return { state: applyFlagChanges(k, oldIndex, old, next), result: ok() };
   const slots = [...k.vm.slots, next].sort((a, b) => a.id - b.id);

@@ -57,12 +57,17 @@ export class KvmSim {
     return fail(Errno.EINVAL);
   }
 
-  setUserMemoryRegion(region: UserspaceMemoryRegion2): SysResult {
-    return this.apply(setUserMemoryRegion(this.state, region));
+  /** `blocked`: the ioctl sleeps in synchronize_srcu (see SetRegionOutcome). */
+  setUserMemoryRegion(region: UserspaceMemoryRegion2): SysResult & { blocked?: true } {
+    const r = setUserMemoryRegion(this.state, region);
+    this.state = r.state;
+    return r.blocked ? { ...r.result, blocked: true } : r.result;
   }
 
-  setUserMemoryRegion2(region: UserspaceMemoryRegion2): SysResult {
-    return this.apply(setUserMemoryRegion2(this.state, region));
+  setUserMemoryRegion2(region: UserspaceMemoryRegion2): SysResult & { blocked?: true } {
+    const r = setUserMemoryRegion2(this.state, region);
+    this.state = r.state;
+    return r.blocked ? { ...r.result, blocked: true } : r.result;
   }
 
   setMemoryAttributes(attrs: MemoryAttributes): SysResult {

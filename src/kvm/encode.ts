@@ -1,0 +1,167 @@
+/**
+ * A canonical encoding of the kernel state into 32-bit words, for fingerprints and exact
+ * state comparison. Two states encode equal iff they are equal (static configuration
+ * aside): every variable-length part carries its length, and the order is fixed.
+ */
+import type { MemFile, MmState, Uffd, UffdFault, Vma } from '../mm/host-memory.ts';
+import type { InFlightFault, KernelState, Memslot, RunResult, Vcpu, VgicState, VmState } from './state.ts';
+
+export type WordSink = (word: number) => void;
+
+const TWO_32 = 2 ** 32;
+
+function u64(push: WordSink, n: number): void {
+  push(n % TWO_32 | 0);
+  push(Math.floor(n / TWO_32) | 0);
+}
+
+function list<T>(push: WordSink, items: readonly T[], each: (item: T) => void): void {
+  push(items.length);
+  for (const item of items) each(item);
+}
+
+/** Pack small values (each < 2^bits) several to a word. */
+function packed(push: WordSink, values: readonly (number | boolean)[], bits: number): void {
+  push(values.length);
+  const perWord = Math.floor(32 / bits);
+  for (let i = 0; i < values.length; i += perWord) {
+    let word = 0;
+    for (let j = 0; j < perWord && i + j < values.length; j++) word |= (Number(values[i + j]) & ((1 << bits) - 1)) << (j * bits);
+    push(word);
+  }
+}
+
+const FILE_KIND = { anon: 0, shmem: 1, hugetlb: 2, guest_memfd: 3 } as const;
+const MODE = { user: 0, guest: 1, install: 2, 'uffd-wait': 3 } as const;
+
+function encodeFile(push: WordSink, f: MemFile): void {
+  push(FILE_KIND[f.kind]);
+  push(f.hostPagePages);
+  list(push, f.pages, (p) => push(p));
+}
+
+function encodeVma(push: WordSink, v: Vma): void {
+  u64(push, v.start);
+  push(v.npages);
+  push(v.file);
+  push(v.fileOffset);
+  packed(push, v.mapped, 1);
+  push(v.thp ? 1 : 0);
+  push(v.uffd);
+  push(v.uffdMode);
+}
+
+function encodeFault(push: WordSink, f: UffdFault): void {
+  push(f.task);
+  u64(push, f.address);
+  push(f.flags);
+}
+
+function encodeUffd(push: WordSink, u: Uffd): void {
+  push(u.fd);
+  push(u.open ? 1 : 0);
+  push(u.features);
+  list(push, u.pending, (f) => encodeFault(push, f));
+  list(push, u.waiting, (f) => encodeFault(push, f));
+  list(push, u.events, (e) => {
+    push(e.task);
+    u64(push, e.start);
+    u64(push, e.len);
+  });
+}
+
+export function encodeMm(push: WordSink, mm: MmState): void {
+  list(push, mm.files, (f) => encodeFile(push, f));
+  list(push, mm.vmas, (v) => encodeVma(push, v));
+  list(push, mm.data, (d) => {
+    u64(push, d.start);
+    push(d.length);
+    packed(push, d.bytes, 8);
+  });
+  list(push, mm.uffds, (u) => encodeUffd(push, u));
+  list(push, mm.pendingZaps, (z) => {
+    push(z.task);
+    u64(push, z.start);
+    u64(push, z.len);
+  });
+  list(push, mm.gmems, (g) => {
+    push(g.fd);
+    push(g.file);
+    push(g.flags);
+  });
+  u64(push, mm.nextHva);
+  push(mm.nextFd);
+}
+
+function encodeSlot(push: WordSink, s: Memslot): void {
+  push(s.id);
+  push(s.baseGfn);
+  push(s.npages);
+  u64(push, s.userspaceAddr);
+  push(s.flags);
+  u64(push, s.userfaultBitmap);
+  push(s.gmemFile);
+  push(s.gmemOffset);
+  packed(push, s.spte, 2);
+}
+
+function encodeInFlight(push: WordSink, f: InFlightFault | undefined): void {
+  if (!f) return push(0);
+  push(1 | (f.write ? 2 : 0) | (f.private ? 4 : 0) | (f.retry ? 8 : 0));
+  push(f.gfn);
+}
+
+function encodeRun(push: WordSink, r: RunResult): void {
+  push(r.ret);
+  push(r.errno);
+  push(r.exitReason);
+  if (r.memoryFault) {
+    push(1);
+    push(r.memoryFault.flags);
+    u64(push, r.memoryFault.gpa);
+    push(r.memoryFault.size);
+  } else push(0);
+  if (r.mmioGpa !== undefined) {
+    push(1);
+    u64(push, r.mmioGpa);
+  } else push(0);
+}
+
+function encodeVcpu(push: WordSink, v: Vcpu): void {
+  push(v.pc);
+  push(MODE[v.mode]);
+  encodeInFlight(push, v.fault);
+  encodeRun(push, v.run);
+  if (v.lastAccess) {
+    push(v.lastAccess.write ? 3 : 1);
+    push(v.lastAccess.gfn);
+    push(v.lastAccess.value);
+  } else push(0);
+}
+
+function encodeVgic(push: WordSink, g: VgicState): void {
+  list(push, g.itsTableGfns, (x) => push(x));
+  list(push, g.itsTablesRead, (x) => push(x));
+  push((g.itsTablesRestored ? 1 : 0) | (g.gitsCtlrEnabled ? 2 : 0));
+  push(g.pendingTableGfn);
+  push(g.pendingTableRead);
+}
+
+export function encodeVm(push: WordSink, vm: VmState): void {
+  list(push, vm.slots, (s) => encodeSlot(push, s));
+  list(push, vm.vcpus, (v) => encodeVcpu(push, v));
+  list(push, vm.privateGfns, (g) => push(g));
+  encodeVgic(push, vm.vgic);
+}
+
+export function encodeKernel(push: WordSink, k: KernelState): void {
+  encodeMm(push, k.mm);
+  encodeVm(push, k.vm);
+}
+
+/** The encoding as an array (for tests and exact comparison). */
+export function kernelWords(k: KernelState): number[] {
+  const out: number[] = [];
+  encodeKernel((w) => out.push(w | 0), k);
+  return out;
+}
