@@ -1,0 +1,73 @@
+/**
+ * Internal contracts of the simulation, checked by tests after every operation (and
+ * usable by the explorer as a sanity invariant). A violation is a bug in the simulation,
+ * not in the system under check.
+ */
+import { ABSENT, findVma, type MmState } from '../mm/host-memory.ts';
+import { isPrivateGfn, slotHva } from './stage2.ts';
+import type { KernelState, Memslot } from './state.ts';
+import { KVM_MEM_LOG_DIRTY_PAGES, KVM_MEM_USERFAULT, PAGE_SIZE } from './uapi.ts';
+import { pagesAtLevel } from './variant.ts';
+
+function hostPageMapped(mm: MmState, hva: number): boolean {
+  const vi = findVma(mm, hva);
+  if (vi < 0) return false;
+  const v = mm.vmas[vi];
+  return v?.mapped[Math.floor((hva - v.start) / PAGE_SIZE)] === true;
+}
+
+function slotProblems(k: KernelState, s: Memslot): string[] {
+  const out: string[] = [];
+  const forced4k = (s.flags & (KVM_MEM_USERFAULT | KVM_MEM_LOG_DIRTY_PAGES)) !== 0;
+  for (let i = 0; i < s.npages; i++) {
+    const level = s.spte[i] ?? 0;
+    if (level === 0) continue;
+    const gfn = s.baseGfn + i;
+    if (forced4k && level > 1) out.push(`slot ${s.id}: gfn ${gfn} mapped at level ${level} while 4K is forced`);
+    if (level > 1) {
+      const pages = pagesAtLevel(k.config.variant, level as 2 | 3);
+      const first = gfn - (gfn % pages);
+      for (let g = first; g < first + pages; g++) {
+        if (s.spte[g - s.baseGfn] !== level) out.push(`slot ${s.id}: huge mapping at gfn ${gfn} does not cover gfn ${g}`);
+      }
+    }
+    if (isPrivateGfn(k.vm, gfn) && s.gmemFile >= 0) {
+      if (k.mm.files[s.gmemFile]?.pages[s.gmemOffset + i] === ABSENT) out.push(`slot ${s.id}: gfn ${gfn} maps an absent guest_memfd page`);
+    } else if (!hostPageMapped(k.mm, slotHva(s, gfn))) {
+      out.push(`slot ${s.id}: gfn ${gfn} stays mapped at stage 2 after its host page went away`);
+    }
+  }
+  return out;
+}
+
+function mmProblems(mm: MmState): string[] {
+  const out: string[] = [];
+  mm.vmas.forEach((v, vi) => {
+    const f = mm.files[v.file];
+    if (!f) return void out.push(`vma ${vi}: no file ${v.file}`);
+    v.mapped.forEach((m, i) => {
+      const present = f.pages[v.fileOffset + i] !== ABSENT;
+      if (m && !present) out.push(`vma ${vi}: page ${i} mapped but absent`);
+      if (f.kind === 'anon' && present && !m) out.push(`vma ${vi}: anonymous page ${i} present but unmapped`);
+    });
+  });
+  const sleepers = new Map<number, number>();
+  for (const u of mm.uffds) {
+    for (const t of [...u.pending, ...u.waiting, ...u.events].map((x) => x.task)) sleepers.set(t, (sleepers.get(t) ?? 0) + 1);
+    if (!u.open && u.pending.length + u.waiting.length + u.events.length > 0) out.push(`closed uffd ${u.fd} still has sleepers`);
+  }
+  for (const [task, n] of sleepers) if (n > 1) out.push(`task ${task} sleeps ${n} times`);
+  return out;
+}
+
+/** Every broken contract, as readable lines; empty when the state is consistent. */
+export function consistencyProblems(k: KernelState): string[] {
+  const out = [...mmProblems(k.mm)];
+  for (const s of k.vm.slots) out.push(...slotProblems(k, s));
+  for (const v of k.vm.vcpus) {
+    const sleeping = k.mm.uffds.some((u) => [...u.pending, ...u.waiting].some((f) => f.task === v.id));
+    if (sleeping && v.mode !== 'uffd-wait') out.push(`vCPU ${v.id} sleeps in userfaultfd in mode ${v.mode}`);
+    if ((v.mode === 'install' || v.mode === 'uffd-wait') && !v.fault) out.push(`vCPU ${v.id} in ${v.mode} without a fault`);
+  }
+  return out;
+}
