@@ -13,7 +13,7 @@ import { madvise, setMemoryAttributes, type MadviseResult, type MemoryAttributes
 import { createKernel, type GuestOp, type KernelState, type Memslot, type RunResult, type Vcpu } from './state.ts';
 import { UFFD_FEATURE_EVENT_REMOVE, Errno, KVM_CAP_GUEST_MEMFD, KVM_CAP_USERFAULT, KVM_CAP_USER_MEMORY2, fail, ok, type SysResult } from './uapi.ts';
 import { userAccess } from './user-access.ts';
-import { kernelVariant, hasUserfaultCap, type KernelVariant } from './variant.ts';
+import { kernelVariant, hasUserfaultCap, SimulationUsageError, type KernelVariant } from './variant.ts';
 import { kvmRun, vcpuAt, vcpuRunnable, vcpuStep } from './vcpu.ts';
 import { gicrEnableLpis, gicrSetPendbaser, itsRestoreTables, itsSetBaser, itsSetCtlr, type RestoreOutcome } from './vgic.ts';
 
@@ -110,7 +110,7 @@ export class KvmSim {
   /** mmap() of a guest_memfd created with GUEST_MEMFD_FLAG_MMAP. */
   mmapGuestMemfd(fd: number, npages: number): number {
     const g = this.state.mm.gmems.find((x) => x.fd === fd);
-    if (!g) throw new Error(`fd ${fd} is not a guest_memfd`);
+    if (!g) throw new SimulationUsageError(`fd ${fd} is not a guest_memfd`);
     return this.mmapFile(g.file, npages);
   }
 
@@ -229,7 +229,7 @@ export class KvmSim {
       if (!this.runnable(id)) return { kind: 'blocked' };
       this.step(id);
     }
-    throw new Error(`vCPU ${id} did not exit within ${maxSteps} steps`);
+    throw new SimulationUsageError(`vCPU ${id} did not exit within ${maxSteps} steps`);
   }
 
   // --- KVM's own accesses --------------------------------------------------------------

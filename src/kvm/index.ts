@@ -1,0 +1,21 @@
+/** The kernel simulation's public API: a curated re-export. */
+export * from './uapi.ts';
+export { kernelVariant, hasUserfaultCap, pagesAtLevel, REAL_GEOMETRY, SimulationUsageError } from './variant.ts';
+export type { Arch, Geometry, KernelVariant, UserfaultSeries } from './variant.ts';
+export { createKernel, INITIAL_RUN, VMM_TASK_BASE } from './state.ts';
+export type { GuestAccess, GuestOp, KernelState, Memslot, MemoryFaultInfo, RunResult, Vcpu, VcpuMode, VgicState, VmConfig, VmState } from './state.ts';
+export { setUserMemoryRegion, setUserMemoryRegion2, srcuReadersAsleep } from './memslot.ts';
+export type { SetRegionOutcome, UserspaceMemoryRegion2 } from './memslot.ts';
+export { kvmRun, vcpuAt, vcpuRunnable, vcpuStep } from './vcpu.ts';
+export { kvmReadGuest, kvmWriteGuest } from './kvm-access.ts';
+export type { KvmAccessOutcome } from './kvm-access.ts';
+export { userAccess } from './user-access.ts';
+export { storeUserfaultBit } from './bitmap.ts';
+export { madvise, setMemoryAttributes, invalidateHvaRange } from './mmu-notifier.ts';
+export { itsSetBaser, itsRestoreTables, itsSetCtlr, gicrSetPendbaser, gicrEnableLpis } from './vgic.ts';
+export type { RestoreOutcome } from './vgic.ts';
+export { maxMappingLevel, slotIndexForGfn, slotHva, isPrivateGfn } from './stage2.ts';
+export { encodeKernel, kernelWords } from './encode.ts';
+export type { WordSink } from './encode.ts';
+export { consistencyProblems } from './consistency.ts';
+export { KvmSim } from './sim.ts';
