@@ -87,7 +87,7 @@ export function encodeMm(push: WordSink, mm: MmState): void {
   list(push, mm.gmems, (g) => {
     push(g.fd);
     push(g.file);
-    push(g.flags);
+    push(g.flags | (g.open ? 1 << 31 : 0));
   });
   u64(push, mm.nextHva);
   push(mm.nextFd);

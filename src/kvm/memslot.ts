@@ -3,6 +3,7 @@
  * order with its errno (virt/kvm/kvm_main.c __kvm_set_memory_region, plus the v3 KVM
  * Userfault checks), then create / delete / move / flags-only with the per-arch hooks.
  */
+import { gmemByFd } from '../mm/guest-memfd.ts';
 import { applyFlagChanges } from './memslot-flags.ts';
 import { invalidateInFlightFaults } from './stage2.ts';
 import type { KernelState, Memslot } from './state.ts';
@@ -203,7 +204,7 @@ function deleteSlot(k: KernelState, index: number): KernelState {
 /** kvm_gmem_bind: the fd must be a guest_memfd, the range inside it and not bound yet. */
 function bindGuestMemfd(k: KernelState, fd: number, offsetPages: number, npages: number): number | { errno: (typeof Errno)[keyof typeof Errno] } {
   if (fd < 0) return { errno: Errno.EBADF };
-  const g = k.mm.gmems.find((x) => x.fd === fd);
+  const g = gmemByFd(k.mm, fd);
   if (!g) return { errno: k.mm.uffds.some((u) => u.fd === fd) ? Errno.EINVAL : Errno.EBADF };
   const filePages = k.mm.files[g.file]?.pages.length ?? 0;
   if (offsetPages + npages > filePages) return { errno: Errno.EINVAL };

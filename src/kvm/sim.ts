@@ -4,7 +4,7 @@
  * operation (runUntilExit applies several) and returns the kernel-style result.
  */
 import { createFile, mapData, mapVma } from '../mm/host-memory.ts';
-import { gmemCreate, gmemWrite } from '../mm/guest-memfd.ts';
+import { gmemClose, gmemCreate, gmemWrite } from '../mm/guest-memfd.ts';
 import { isTaskInUffd, uffdClose, uffdCreate, uffdFill, uffdRead, uffdReadable, uffdRegister, uffdWake, type UffdMsg } from '../mm/userfaultfd.ts';
 import { storeUserfaultBit } from './bitmap.ts';
 import { kvmReadGuest, kvmWriteGuest, type KvmAccessOutcome } from './kvm-access.ts';
@@ -109,7 +109,7 @@ export class KvmSim {
 
   /** mmap() of a guest_memfd created with GUEST_MEMFD_FLAG_MMAP. */
   mmapGuestMemfd(fd: number, npages: number): number {
-    const g = this.state.mm.gmems.find((x) => x.fd === fd);
+    const g = this.state.mm.gmems.find((x) => x.fd === fd && x.open);
     if (!g) throw new SimulationUsageError(`fd ${fd} is not a guest_memfd`);
     return this.mmapFile(g.file, npages);
   }
@@ -196,7 +196,7 @@ export class KvmSim {
 
   close(fd: number): SysResult {
     if (this.state.mm.uffds.some((u) => u.fd === fd && u.open)) return this.mm(uffdClose(this.state.mm, fd));
-    return this.state.mm.gmems.some((g) => g.fd === fd) ? ok() : fail(Errno.EBADF);
+    return this.mm(gmemClose(this.state.mm, fd));
   }
 
   isTaskBlocked(task: number): boolean {

@@ -10,7 +10,7 @@
  * bitmap is not covered by that check: a bit set after the check is missed.
  */
 import { hostAccess } from '../mm/host-fault.ts';
-import { gmemGetPage } from '../mm/guest-memfd.ts';
+import { gmemGetPage, gmemReleased } from '../mm/guest-memfd.ts';
 import { readBitmapBit } from '../mm/data-memory.ts';
 import { replaceAt } from '../mm/immutable.ts';
 import { installMapping, isPrivateGfn, maxMappingLevel, slotHva, slotIndexForGfn } from './stage2.ts';
@@ -142,7 +142,10 @@ function stepGuest(k: KernelState, v: Vcpu): KernelState {
   if ((slot.spte[op.gfn - slot.baseGfn] ?? 0) > 0) return accessBacking(k, v, slot, op.gfn, op, isPrivate);
 
   // A stage-2 fault.
-  if (isPrivate && slot.gmemFile < 0) return memoryFaultExit(k, v, op.gfn, KVM_MEMORY_EXIT_FLAG_PRIVATE);
+  // A private fault with no guest_memfd (never bound, or released by its last close).
+  if (isPrivate && (slot.gmemFile < 0 || gmemReleased(k.mm, slot.gmemFile))) {
+    return memoryFaultExit(k, v, op.gfn, KVM_MEMORY_EXIT_FLAG_PRIVATE);
+  }
   if (userfaultChecked(k, slot)) {
     const bit = readBitmapBit(k.mm, slot.userfaultBitmap, op.gfn - slot.baseGfn);
     if (bit === undefined) return bareEfault(k, v);

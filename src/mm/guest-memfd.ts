@@ -14,10 +14,28 @@ export interface GuestMemfd {
   readonly fd: number;
   readonly file: number;
   readonly flags: number;
+  readonly open: boolean;
 }
 
+/** The open guest_memfd behind `fd`, if any. */
 export function gmemByFd(mm: MmState, fd: number): GuestMemfd | undefined {
-  return mm.gmems.find((g) => g.fd === fd);
+  return mm.gmems.find((g) => g.fd === fd && g.open);
+}
+
+/** close(2): the file lives on while a VMA maps it (mmap holds a reference). */
+export function gmemClose(mm: MmState, fd: number): { mm: MmState; result: SysResult } {
+  const i = mm.gmems.findIndex((g) => g.fd === fd && g.open);
+  if (i < 0) return { mm, result: fail(Errno.EBADF) };
+  const g = mm.gmems[i] as GuestMemfd;
+  return { mm: { ...mm, gmems: replaceAt(mm.gmems, i, { ...g, open: false }) }, result: ok() };
+}
+
+/**
+ * Whether the guest_memfd file is released: no open descriptor and no mapping. Its last
+ * release unbinds it from memslots (kvm_gmem_release), so KVM faults on it fail.
+ */
+export function gmemReleased(mm: MmState, file: number): boolean {
+  return !mm.gmems.some((g) => g.file === file && g.open) && !mm.vmas.some((v) => v.file === file);
 }
 
 export function gmemCreate(mm: MmState, size: number, flags: number): { mm: MmState; result: SysResult } {
@@ -29,7 +47,7 @@ export function gmemCreate(mm: MmState, size: number, flags: number): { mm: MmSt
     mm: {
       ...mm,
       files: [...mm.files, { kind: 'guest_memfd', pages, hostPagePages: 1 }],
-      gmems: [...mm.gmems, { fd, file, flags }],
+      gmems: [...mm.gmems, { fd, file, flags, open: true }],
       nextFd: fd + 1,
     },
     result: ok(fd),

@@ -87,8 +87,8 @@ export interface MmState {
   readonly data: readonly DataRegion[];
   readonly uffds: readonly Uffd[];
   readonly pendingZaps: readonly PendingZap[];
-  /** guest_memfd descriptors: fd, the file holding the pages, creation flags. */
-  readonly gmems: readonly { readonly fd: number; readonly file: number; readonly flags: number }[];
+  /** guest_memfd descriptors: fd, the file holding the pages, creation flags, still open. */
+  readonly gmems: readonly { readonly fd: number; readonly file: number; readonly flags: number; readonly open: boolean }[];
   /** Next free host virtual address for mmap (deterministic placement). */
   readonly nextHva: number;
   readonly nextFd: number;

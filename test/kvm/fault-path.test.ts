@@ -243,3 +243,27 @@ describe('memslot changes wait for faults asleep in userfaultfd (SRCU)', () => {
     expect(setFlags(sim, KVM_MEM_USERFAULT, bitmap)).toEqual({ ret: 0, errno: 0 });
   });
 });
+
+describe('closing a guest_memfd', () => {
+  function boundGmem(mapped: boolean) {
+    const sim = new KvmSim({ variant: { geometry: SMALL_GEOMETRY }, privateMem: true, programs: [[read(0)]] });
+    const fd = sim.createGuestMemfd(4 * PAGE_SIZE, mapped ? 1 : 0).ret;
+    if (mapped) sim.mmapGuestMemfd(fd, 4);
+    const hva = sim.mmapAnonymous(4);
+    sim.setMemoryAttributes({ address: 0, size: 4 * PAGE_SIZE, attributes: KVM_MEMORY_ATTRIBUTE_PRIVATE });
+    sim.setUserMemoryRegion2({ slot: 0, flags: KVM_MEM_GUEST_MEMFD, guest_phys_addr: 0, memory_size: 4 * PAGE_SIZE, userspace_addr: hva, guest_memfd: fd });
+    expect(sim.close(fd).ret).toBe(0);
+    return { sim, fd };
+  }
+
+  it('releases it when nothing maps it: private faults then exit with -EFAULT and PRIVATE', () => {
+    const { sim, fd } = boundGmem(false);
+    expect(exitOf(sim).memoryFault).toEqual({ flags: KVM_MEMORY_EXIT_FLAG_PRIVATE, gpa: 0, size: PAGE_SIZE });
+    expect(sim.close(fd).errno).toBe(Errno.EBADF);
+  });
+
+  it('keeps it alive while an mmap of it exists', () => {
+    const { sim } = boundGmem(true);
+    expect(exitOf(sim).exitReason).toBe(KVM_EXIT_HLT);
+  });
+});

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { KvmSim } from '../../src/kvm/sim.ts';
 import { Errno, UFFDIO_REGISTER_MODE_MINOR, UFFDIO_REGISTER_MODE_MISSING } from '../../src/kvm/uapi.ts';
+import { readBitmapBit, readBytes, storeBitmapBit } from '../../src/mm/data-memory.ts';
 import { GUEST_MEMFD_FLAG_MMAP } from '../../src/mm/guest-memfd.ts';
 import { access, accessBlocks, backing, dontneed, expectErrno, expectOk, mapped, P, shmemMapped, VMM, VMM2 } from './fixtures.ts';
 
@@ -242,12 +243,47 @@ describe('guest_memfd write()', () => {
     expectOk(sim.gmemWrite(fd, 0, 1), P);
   });
 
-  // BUG (src/kvm/sim.ts, not owned here): KvmSim.close() of a guest_memfd returns 0 but
-  // does not close the descriptor (MmState keeps no open flag for gmems), so write() on the
-  // closed fd still succeeds instead of EBADF, and a second close() succeeds too.
-  it.fails('write() on a closed guest_memfd is EBADF [bug: close() does not close a guest_memfd fd]', () => {
+  it('write() on a closed guest_memfd is EBADF', () => {
     const { sim, fd } = gmemSim(1);
     expectOk(sim.close(fd));
     expectErrno(sim.gmemWrite(fd, 0, 1), Errno.EBADF);
+    expectErrno(sim.close(fd), Errno.EBADF);
+  });
+});
+
+describe('VMM data memory (where userfault bitmaps live)', () => {
+  it('a fresh data region reads as zero bytes; an address outside it is unmapped (get_user fails)', () => {
+    const sim = new KvmSim();
+    const base = sim.mmapData(16);
+    expect(readBytes(sim.state.mm, base, 16)).toEqual(new Array<number>(16).fill(0));
+    // The region is a whole page; past it is the guard page.
+    expect(readBytes(sim.state.mm, base + P - 8, 8)).toEqual(new Array<number>(8).fill(0));
+    expect(readBytes(sim.state.mm, base + P - 4, 8)).toBeUndefined();
+    expect(readBytes(sim.state.mm, base - 1, 1)).toBeUndefined();
+  });
+
+  it('bitmap bits are little-endian within each byte and long, as a Linux unsigned long bitmap', () => {
+    const sim = new KvmSim();
+    const base = sim.mmapData(16);
+    let mm = storeBitmapBit(sim.state.mm, base, 0, true);
+    mm = mm && storeBitmapBit(mm, base, 9, true);
+    mm = mm && storeBitmapBit(mm, base, 64 + 7, true);
+    expect(mm).toBeDefined();
+    if (!mm) return;
+    expect(readBytes(mm, base, 16)).toEqual([0x01, 0x02, 0, 0, 0, 0, 0, 0, 0x80, 0, 0, 0, 0, 0, 0, 0]);
+    expect([0, 1, 8, 9, 71, 72].map((i) => readBitmapBit(mm, base, i))).toEqual([true, false, false, true, true, false]);
+    const cleared = storeBitmapBit(mm, base, 9, false);
+    expect(cleared && readBitmapBit(cleared, base, 9)).toBe(false);
+    expect(cleared && readBitmapBit(cleared, base, 0)).toBe(true);
+  });
+
+  it('a bitmap read fetches the whole unsigned long: it faults if any byte of that long is unmapped', () => {
+    const sim = new KvmSim();
+    const base = sim.mmapData(P);
+    // A bitmap whose second long would start 4 bytes before the end of the region.
+    const bitmap = base + P - 12;
+    expect(readBitmapBit(sim.state.mm, bitmap, 0)).toBe(false);
+    expect(readBitmapBit(sim.state.mm, bitmap, 64)).toBeUndefined();
+    expect(storeBitmapBit(sim.state.mm, base + P, 0, true)).toBeUndefined();
   });
 });

@@ -177,6 +177,21 @@ describe('close(uffd) with a madvise waiting for its event', () => {
     expect(mapped(sim, hva)).toBe('unmapped');
     expect(access(sim, VMM2, hva)).toBe(0);
   });
+
+  it('the woken madvise zaps without asking again, even if a new uffd registered the range meanwhile', () => {
+    const { sim, hva, uffd } = anonRegistered(1, MISSING);
+    expectOk(sim.uffdCopy(uffd, hva, P, 4).result);
+    expect(dontneed(sim, VMM, hva, P).kind).toBe('blocked');
+    expectOk(sim.close(uffd));
+    const next = sim.userfaultfd();
+    expectOk(sim.uffdRegister(next, hva, P, MISSING));
+    expectDone(dontneed(sim, VMM, hva, P));
+    expect(sim.uffdPoll(next)).toBe(false);
+    expect(mapped(sim, hva)).toBe('unmapped');
+    // The new uffd now serves the range: the next access faults on it.
+    accessBlocks(sim, VMM2, hva);
+    expect(sim.uffdRead(next).msg).toEqual({ event: UFFD_EVENT_PAGEFAULT, address: hva, flags: 0 });
+  });
 });
 
 describe('MMU notifier: a host zap reaches stage 2', () => {
