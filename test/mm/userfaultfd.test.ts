@@ -790,3 +790,56 @@ describe('property: random userfaultfd sessions agree with a reference model of 
     );
   });
 });
+
+describe('property: hugetlbfs pages are never half-populated', () => {
+  const HUGE = 4;
+  const NHUGE = 2;
+  type Op =
+    | { kind: 'access'; task: number; page: number; write: boolean }
+    | { kind: 'read' }
+    | { kind: 'copy' | 'continue' | 'wake' | 'dontneed'; huge: number; dontwake: boolean };
+  const op: fc.Arbitrary<Op> = fc.oneof(
+    fc.record({ kind: fc.constant('access' as const), task: fc.constantFrom(VMM, VMM2, VMM3), page: fc.nat(HUGE * NHUGE - 1), write: fc.boolean() }),
+    fc.record({ kind: fc.constant('read' as const) }),
+    fc.record({ kind: fc.constantFrom('copy' as const, 'continue' as const, 'wake' as const, 'dontneed' as const), huge: fc.nat(NHUGE - 1), dontwake: fc.boolean() }),
+  );
+
+  it('whatever the interleaving, each huge page is mapped whole or not at all, and messages are huge-page aligned', () => {
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 30 }), (ops) => {
+        const sim = new KvmSim();
+        const file = sim.createFile('hugetlb', HUGE * NHUGE, HUGE);
+        const hva = sim.mmapFile(file, HUGE * NHUGE);
+        const uffd = sim.userfaultfd(0);
+        expectOk(sim.uffdRegister(uffd, hva, HUGE * NHUGE * P, MISSING | MINOR));
+        let next = 1;
+        for (const o of ops) {
+          if (o.kind === 'access') {
+            if (!sim.isTaskBlocked(o.task)) sim.userAccess(o.task, hva + o.page * P + 8, o.write ? 100 : undefined);
+          } else if (o.kind === 'read') {
+            const r = sim.uffdRead(uffd);
+            if (r.msg?.event === UFFD_EVENT_PAGEFAULT) expect((r.msg.address - hva) % (HUGE * P)).toBe(0);
+          } else {
+            const start = hva + o.huge * HUGE * P;
+            const mode = o.dontwake ? UFFDIO_COPY_MODE_DONTWAKE : 0;
+            if (o.kind === 'copy') {
+              const c = next++;
+              const r = sim.uffdCopy(uffd, start, HUGE * P, c, mode);
+              if (r.result.ret === 0) for (let i = 0; i < HUGE; i++) expect(mapped(sim, start + i * P)).toBe(c);
+            } else if (o.kind === 'continue') sim.uffdContinue(uffd, start, HUGE * P, mode);
+            else if (o.kind === 'wake') expectOk(sim.uffdWake(uffd, start, HUGE * P));
+            else expect(dontneed(sim, VMM3, start, HUGE * P).kind).toBe('done');
+          }
+          for (let h = 0; h < NHUGE; h++) {
+            const base = hva + h * HUGE * P;
+            const m = [...Array(HUGE).keys()].map((i) => mapped(sim, base + i * P) === 'unmapped');
+            const b = [...Array(HUGE).keys()].map((i) => backing(sim, base + i * P) === 'absent');
+            expect(new Set(m).size).toBe(1);
+            expect(new Set(b).size).toBe(1);
+          }
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
