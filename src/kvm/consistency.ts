@@ -4,9 +4,9 @@
  * not in the system under check.
  */
 import { ABSENT, findVma, type MmState } from '../mm/host-memory.ts';
-import { isPrivateGfn, slotHva } from './stage2.ts';
+import { forced4kFlags, isPrivateGfn, slotHva } from './stage2.ts';
 import type { KernelState, Memslot } from './state.ts';
-import { KVM_MEM_LOG_DIRTY_PAGES, KVM_MEM_USERFAULT, PAGE_SIZE } from './uapi.ts';
+import { PAGE_SIZE } from './uapi.ts';
 import { pagesAtLevel } from './variant.ts';
 
 function hostPageMapped(mm: MmState, hva: number): boolean {
@@ -18,7 +18,7 @@ function hostPageMapped(mm: MmState, hva: number): boolean {
 
 function slotProblems(k: KernelState, s: Memslot): string[] {
   const out: string[] = [];
-  const forced4k = (s.flags & (KVM_MEM_USERFAULT | KVM_MEM_LOG_DIRTY_PAGES)) !== 0;
+  const forced4k = (s.flags & forced4kFlags(k.config.variant)) !== 0;
   for (let i = 0; i < s.npages; i++) {
     const level = s.spte[i] ?? 0;
     if (level === 0) continue;

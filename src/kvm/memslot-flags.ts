@@ -10,6 +10,7 @@ import { replaceAt } from '../mm/immutable.ts';
 import { invalidateInFlightFaults, recoverHugeMappings, splitHugeMappings, zapSlot } from './stage2.ts';
 import type { KernelState, Memslot } from './state.ts';
 import { KVM_MEM_LOG_DIRTY_PAGES, KVM_MEM_USERFAULT } from './uapi.ts';
+import { hasUserfaultCap } from './variant.ts';
 
 function turnedOn(old: Memslot, next: Memslot, flag: number): boolean {
   return (old.flags & flag) === 0 && (next.flags & flag) !== 0;
@@ -30,16 +31,18 @@ function withSlot(k: KernelState, index: number, slot: Memslot): KernelState {
  */
 export function applyFlagChanges(k: KernelState, index: number, old: Memslot, next: Memslot): KernelState {
   const { arch, userfault } = k.config.variant;
+  // Bit 3 is KVM_MEM_USERFAULT only in kernels that carry the series.
+  const uf = hasUserfaultCap(k.config.variant) ? KVM_MEM_USERFAULT : 0;
   k = withSlot(k, index, next);
   k = { ...k, vm: invalidateInFlightFaults(k.vm) };
   const slot = (): Memslot => k.vm.slots[index] as Memslot;
 
-  if (turnedOn(old, next, KVM_MEM_USERFAULT)) k = withSlot(k, index, zapSlot(slot()));
+  if (turnedOn(old, next, uf)) k = withSlot(k, index, zapSlot(slot()));
   if (turnedOn(old, next, KVM_MEM_LOG_DIRTY_PAGES)) k = withSlot(k, index, splitHugeMappings(slot()));
 
-  const recover = turnedOff(old, next, KVM_MEM_USERFAULT) || turnedOff(old, next, KVM_MEM_LOG_DIRTY_PAGES);
+  const recover = turnedOff(old, next, uf) || turnedOff(old, next, KVM_MEM_LOG_DIRTY_PAGES);
   if (recover && arch === 'x86') k = withSlot(k, index, recoverHugeMappings(k, slot()));
-  if (turnedOff(old, next, KVM_MEM_USERFAULT) && arch === 'arm64' && userfault === 'v1') {
+  if (turnedOff(old, next, uf) && arch === 'arm64' && userfault === 'v1') {
     k = withSlot(k, index, zapSlot(slot()));
   }
   return k;

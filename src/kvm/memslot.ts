@@ -17,6 +17,7 @@ import {
   KVM_MEM_READONLY,
   KVM_MEM_SLOTS_NUM,
   KVM_MEM_USERFAULT,
+  KVM_MEM_EXIT_ON_MISSING,
   KVM_SET_USER_MEMORY_REGION_V1_FLAGS,
   PAGE_SHIFT,
   PAGE_SIZE,
@@ -76,6 +77,7 @@ function validFlags(k: KernelState, flags: number): number {
   if ((flags & KVM_MEM_GUEST_MEMFD) !== 0) valid &= ~KVM_MEM_LOG_DIRTY_PAGES;
   else valid |= KVM_MEM_READONLY;
   if (hasUserfaultCap(k.config.variant)) valid |= KVM_MEM_USERFAULT;
+  if (k.config.variant.exitOnMissing) valid |= KVM_MEM_EXIT_ON_MISSING;
   return valid;
 }
 
@@ -125,7 +127,8 @@ export function setUserMemoryRegion2(k: KernelState, region: UserspaceMemoryRegi
   if (asId !== 0) throw new SimulationUsageError('the x86 SMM address space (as_id 1) is not modelled');
   if (gpa + size > U64_MAX) return reject(Errno.EINVAL);
   if (size >> BigInt(PAGE_SHIFT) > BigInt(KVM_MEM_MAX_NR_PAGES)) return reject(Errno.EINVAL);
-  if ((flags & KVM_MEM_USERFAULT) !== 0) {
+  const userfault = hasUserfaultCap(k.config.variant) && (flags & KVM_MEM_USERFAULT) !== 0;
+  if (userfault) {
     const npagesBig = size >> BigInt(PAGE_SHIFT);
     const bytes = ((npagesBig + BigInt(BITS_PER_LONG) - 1n) / BigInt(BITS_PER_LONG)) * BigInt(BYTES_PER_LONG);
     // No alignment and no readability check: a bogus pointer fails only at fault time.
@@ -183,7 +186,7 @@ export function setUserMemoryRegion2(k: KernelState, region: UserspaceMemoryRegi
     npages,
     userspaceAddr: Number(ua),
     flags,
-    userfaultBitmap: (flags & KVM_MEM_USERFAULT) !== 0 ? Number(bitmap) : 0,
+    userfaultBitmap: userfault ? Number(bitmap) : 0,
     gmemFile,
     gmemOffset: gmemPage,
     spte: change === 'flags' && old ? old.spte : new Array<number>(npages).fill(0),

@@ -5,9 +5,14 @@
 import { hostMappingPages } from '../mm/host-fault.ts';
 import type { KernelState, Memslot, VmState } from './state.ts';
 import { KVM_MEM_LOG_DIRTY_PAGES, KVM_MEM_USERFAULT, PAGE_SIZE } from './uapi.ts';
-import { pagesAtLevel, type KernelVariant } from './variant.ts';
+import { hasUserfaultCap, pagesAtLevel, type KernelVariant } from './variant.ts';
 
 export type MappingLevel = 1 | 2 | 3;
+
+/** The memslot flags that force PAGE_SIZE mappings: dirty logging, and USERFAULT where bit 3 means it. */
+export function forced4kFlags(variant: KernelVariant): number {
+  return KVM_MEM_LOG_DIRTY_PAGES | (hasUserfaultCap(variant) ? KVM_MEM_USERFAULT : 0);
+}
 
 export function slotIndexForGfn(vm: VmState, gfn: number): number {
   return vm.slots.findIndex((s) => gfn >= s.baseGfn && gfn < s.baseGfn + s.npages);
@@ -34,7 +39,7 @@ function levelAllowed(k: KernelState, slot: Memslot, gfn: number, level: 2 | 3, 
   // ...gfn and hva agree modulo the huge size (x86 disallow_lpage; arm64 fault_supports_stage2_huge_mapping)...
   if (mod(slot.baseGfn - slot.userspaceAddr / PAGE_SIZE, pages) !== 0) return false;
   // ...nothing forces 4K...
-  if ((slot.flags & (KVM_MEM_LOG_DIRTY_PAGES | KVM_MEM_USERFAULT)) !== 0) return false;
+  if ((slot.flags & forced4kFlags(k.config.variant)) !== 0) return false;
   // ...the memory attributes are uniform over the range...
   for (let g = first; g < first + pages; g++) if ((k.vm.privateGfns.includes(g)) !== isPrivate) return false;
   // ...and the host maps it at least that large (guest_memfd: base pages only).

@@ -13,6 +13,8 @@ export const KVM_MEM_LOG_DIRTY_PAGES = 1 << 0;
 export const KVM_MEM_READONLY = 1 << 1;
 export const KVM_MEM_GUEST_MEMFD = 1 << 2;
 export const KVM_MEM_USERFAULT = 1 << 3;
+/** Anish Moorthy's series (v7, 2024; not merged) used the same bit for its own flag. */
+export const KVM_MEM_EXIT_ON_MISSING = 1 << 3;
 /** The only flags the legacy KVM_SET_USER_MEMORY_REGION accepts. */
 export const KVM_SET_USER_MEMORY_REGION_V1_FLAGS = KVM_MEM_LOG_DIRTY_PAGES | KVM_MEM_READONLY;
 

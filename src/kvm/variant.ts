@@ -27,6 +27,11 @@ export const REAL_GEOMETRY: Geometry = [1, 512, 512 * 512];
 export interface KernelVariant {
   readonly arch: Arch;
   readonly userfault: UserfaultSeries;
+  /**
+   * Anish Moorthy's KVM_MEM_EXIT_ON_MISSING (memory-fault exits when fast GUP fails).
+   * It claims memslot flag bit 3 too, so it excludes the KVM Userfault series.
+   */
+  readonly exitOnMissing: boolean;
   readonly geometry: Geometry;
   /** Guest physical address bits (arm64 IPA size; x86 MAXPHYADDR). */
   readonly physAddrBits: number;
@@ -35,10 +40,14 @@ export interface KernelVariant {
 export function kernelVariant(partial: Partial<KernelVariant> = {}): KernelVariant {
   const v: KernelVariant = {
     arch: partial.arch ?? 'x86',
-    userfault: partial.userfault ?? 'v3',
+    userfault: partial.userfault ?? (partial.exitOnMissing ? 'none' : 'v3'),
+    exitOnMissing: partial.exitOnMissing ?? false,
     geometry: partial.geometry ?? REAL_GEOMETRY,
     physAddrBits: partial.physAddrBits ?? 40,
   };
+  if (v.exitOnMissing && v.userfault !== 'none') {
+    throw new SimulationUsageError('exit-on-missing and KVM Userfault both claim memslot flag bit 3: pick one');
+  }
   const [a, b, c] = v.geometry;
   if (a !== 1 || b < 2 || c < b || c % b !== 0 || (b & (b - 1)) !== 0) {
     throw new SimulationUsageError(

@@ -9,7 +9,8 @@
  * install, which retries the whole fault if an MMU invalidation happened in between. The
  * bitmap is not covered by that check: a bit set after the check is missed.
  */
-import { hostAccess } from '../mm/host-fault.ts';
+import { hostAccess, peekHostPage } from '../mm/host-fault.ts';
+import { ABSENT } from '../mm/host-memory.ts';
 import { gmemGetPage, gmemReleased } from '../mm/guest-memfd.ts';
 import { readBitmapBit } from '../mm/data-memory.ts';
 import { replaceAt } from '../mm/immutable.ts';
@@ -24,9 +25,10 @@ import {
   KVM_MEMORY_EXIT_FLAG_USERFAULT,
   KVM_MEM_READONLY,
   KVM_MEM_USERFAULT,
+  KVM_MEM_EXIT_ON_MISSING,
   PAGE_SIZE,
 } from './uapi.ts';
-import { SimulationUsageError } from './variant.ts';
+import { hasUserfaultCap, SimulationUsageError } from './variant.ts';
 import { isTaskInUffd } from '../mm/userfaultfd.ts';
 
 export function vcpuAt(k: KernelState, id: number): Vcpu {
@@ -74,7 +76,7 @@ function bareEfault(k: KernelState, v: Vcpu): KernelState {
 }
 
 function userfaultChecked(k: KernelState, slot: Memslot): boolean {
-  if ((slot.flags & KVM_MEM_USERFAULT) === 0) return false;
+  if ((slot.flags & KVM_MEM_USERFAULT) === 0 || !hasUserfaultCap(k.config.variant)) return false;
   const { arch, userfault } = k.config.variant;
   // v3 does not hook arm64 gmem_abort: guest_memfd faults there skip the bitmap.
   return !(arch === 'arm64' && slot.gmemFile >= 0 && userfault !== 'v2-firecracker');
@@ -114,7 +116,12 @@ function lookupPfn(k: KernelState, v: Vcpu, slot: Memslot, fault: InFlightFault)
     const got = gmemGetPage(k.mm, slot.gmemFile, slot.gmemOffset + fault.gfn - slot.baseGfn);
     return withVcpu({ ...k, mm: got.mm }, { ...v, mode: 'install', fault });
   }
-  const r = hostAccess(k.mm, v.id, slotHva(slot, fault.gfn), fault.write);
+  const hva = slotHva(slot, fault.gfn);
+  // Exit-on-missing: when fast GUP would fail (no host PTE), exit instead of faulting it in.
+  if (k.config.variant.exitOnMissing && (slot.flags & KVM_MEM_EXIT_ON_MISSING) !== 0 && peekHostPage(k.mm, hva) === ABSENT) {
+    return memoryFaultExit(k, v, fault.gfn, 0);
+  }
+  const r = hostAccess(k.mm, v.id, hva, fault.write);
   switch (r.kind) {
     case 'efault':
       return bareEfault(k, v);
