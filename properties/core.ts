@@ -1,0 +1,54 @@
+/**
+ * The core properties of every composed system (../shared/DESIGN.md "What must always
+ * hold"), evaluated at every reached state.
+ */
+import { always, eventually, sometimes, type Property } from '../src/checker/index.ts';
+import { consistencyProblems } from '../src/kvm/consistency.ts';
+import { KVM_MEMORY_EXIT_FLAG_USERFAULT } from '../src/kvm/uapi.ts';
+import { ABSENT } from '../src/mm/host-memory.ts';
+import type { Environment } from '../src/system/environment.ts';
+import { DONE, VIOLATION, type SystemState } from '../src/system/state.ts';
+import type { ThreadSpec } from '../src/system/thread.ts';
+
+export const PROPERTY = {
+  noWrongRead: 'no access observes a page without its content',
+  memoryHoldsContent: 'memory holds the content it should',
+  kvmRunNeverFails: 'KVM_RUN never fails without exit information',
+  simulationConsistent: 'the simulation is internally consistent',
+  vcpusFinish: 'every vCPU finishes its guest program',
+  faultServed: 'some fault is served on demand',
+} as const;
+
+/** The content of each guest page's backing, or ABSENT. */
+export function backingContent(s: SystemState, env: Environment, gfn: number): number {
+  const mm = s.kernel.mm;
+  const vma = mm.vmas.find((v) => env.hva >= v.start && env.hva < v.start + v.npages * 4096);
+  if (!vma) return ABSENT;
+  const file = mm.files[vma.file];
+  const index = (env.hva - vma.start) / 4096 + gfn;
+  // The guest-visible copy: for anonymous memory presence, for files the page cache entry once mapped.
+  if (!vma.mapped[index] && file?.kind !== 'guest_memfd') return ABSENT;
+  return file?.pages[vma.fileOffset + index] ?? ABSENT;
+}
+
+export function coreProperties(env: Environment, threads: readonly ThreadSpec[], options: { consistency?: boolean } = {}): Property<SystemState>[] {
+  const vcpuThreads = threads.map((t, i) => (t.kind === 'vcpu' ? i : -1)).filter((i) => i >= 0);
+  const props: Property<SystemState>[] = [
+    always(PROPERTY.noWrongRead, (s) => s.violation === undefined || s.violation.code === VIOLATION.kvmRunFailed || s.violation.code === VIOLATION.populateFailed),
+    always(PROPERTY.kvmRunNeverFails, (s) => s.violation?.code !== VIOLATION.kvmRunFailed && s.violation?.code !== VIOLATION.populateFailed),
+    always(PROPERTY.memoryHoldsContent, (s) => {
+      for (let g = 0; g < env.config.pages; g++) {
+        const c = backingContent(s, env, g);
+        if (c !== ABSENT && c !== s.expected[g]) return false;
+      }
+      return true;
+    }),
+    eventually(PROPERTY.vcpusFinish, (s) => vcpuThreads.every((i) => s.threads[i]?.pc === DONE)),
+    sometimes(PROPERTY.faultServed, (s) =>
+      s.kernel.vm.vcpus.some((v) => v.mode === 'uffd-wait' || ((v.run.memoryFault?.flags ?? 0) & KVM_MEMORY_EXIT_FLAG_USERFAULT) !== 0 || v.run.memoryFault !== undefined) ||
+      s.kernel.mm.uffds.some((u) => u.pending.length + u.waiting.length > 0),
+    ),
+  ];
+  if (options.consistency) props.push(always(PROPERTY.simulationConsistent, (s) => consistencyProblems(s.kernel).length === 0));
+  return props;
+}

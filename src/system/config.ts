@@ -1,0 +1,118 @@
+/**
+ * A composed system's configuration: which design, arch, backing, how many vCPUs and
+ * pages, which pages start remote, what the guest does, what the control thread does.
+ */
+import type { GuestOp } from '../kvm/state.ts';
+import type { Arch, UserfaultSeries } from '../kvm/variant.ts';
+import { ConfigError } from './config-error.ts';
+
+export const DESIGNS = ['kvm-userfault', 'uffd', 'exit-on-missing', 'demand-paging', 'async-pf-user'] as const;
+export type DesignName = (typeof DESIGNS)[number];
+
+export const BACKINGS = ['anon', 'shmem', 'hugetlb', 'guest_memfd'] as const;
+export type Backing = (typeof BACKINGS)[number];
+
+export const ARCHES = ['x86', 'arm64'] as const;
+
+export type UffdMode = 'missing' | 'minor';
+
+/** What the control thread does, in this order, concurrently with the vCPUs. */
+export interface ControlPlan {
+  /** arm64: restore the ITS (GITS_BASER, RESTORE_TABLES reading these gfns, GITS_CTLR). */
+  readonly itsTables?: readonly number[];
+  /** x86: restoring MSR_KVM_SYSTEM_TIME writes the kvm-clock page at this gfn. */
+  readonly kvmClockGfn?: number;
+  /** Balloon: MADV_DONTNEED of these gfns (anonymous memory). */
+  readonly balloon?: readonly number[];
+  /** Disable KVM_MEM_USERFAULT once every page has arrived (kvm-userfault design). */
+  readonly disableUserfaultAtEnd?: boolean;
+  /** Whether the vCPUs wait for the control thread to finish before the first KVM_RUN. */
+  readonly vcpusWait?: boolean;
+}
+
+export interface SystemConfig {
+  readonly design: DesignName;
+  readonly arch: Arch;
+  /** The KVM Userfault series for the kvm-userfault design (v1 for the old arm64 behaviour). */
+  readonly series?: UserfaultSeries;
+  readonly backing: Backing;
+  readonly vcpus: number;
+  readonly pages: number;
+  /** Pages that start on the source (default: all). The rest are local from the start. */
+  readonly remote?: readonly number[];
+  /** One guest program per vCPU (default: vCPU i reads page i mod pages). */
+  readonly programs?: readonly (readonly GuestOp[])[];
+  readonly uffdMode?: UffdMode;
+  readonly control?: ControlPlan;
+  /** Base pages per huge page in the scaled geometry (hugetlbfs page size; default 2). */
+  readonly hugePages?: number;
+}
+
+/** A configuration with every default filled in and every combination checked. */
+export interface ResolvedConfig extends Required<Omit<SystemConfig, 'series' | 'control'>> {
+  readonly series: UserfaultSeries;
+  readonly control: ControlPlan;
+}
+
+/** The source host's content of page p: never 0, distinct per page, so wrong data is visible. */
+export function sourceContent(gfn: number): number {
+  return gfn + 1;
+}
+
+function fail(code: string, message: string, hint: string): never {
+  throw new ConfigError(code, message, hint);
+}
+
+function checkPage(cfg: SystemConfig, gfn: number, what: string): void {
+  if (!Number.isInteger(gfn) || gfn < 0 || gfn >= cfg.pages) {
+    fail('KVMUF102', `${what} names page ${gfn}, outside the ${cfg.pages} guest pages`, `use a page from 0 to ${cfg.pages - 1}`);
+  }
+}
+
+export function resolveConfig(cfg: SystemConfig): ResolvedConfig {
+  if (!DESIGNS.includes(cfg.design)) fail('KVMUF101', `unknown design '${cfg.design}'`, `use one of: ${DESIGNS.join(', ')}`);
+  if (!BACKINGS.includes(cfg.backing)) fail('KVMUF101', `unknown backing '${cfg.backing}'`, `use one of: ${BACKINGS.join(', ')}`);
+  if (!ARCHES.includes(cfg.arch)) fail('KVMUF101', `unknown arch '${cfg.arch}'`, `use one of: ${ARCHES.join(', ')}`);
+  if (!Number.isInteger(cfg.vcpus) || cfg.vcpus < 1 || cfg.vcpus > 8) fail('KVMUF103', `--vcpus ${cfg.vcpus}: must be 1 to 8`, 'exhaustive checks stay small; use property tests for more vCPUs');
+  if (!Number.isInteger(cfg.pages) || cfg.pages < 1 || cfg.pages > 64) fail('KVMUF103', `--pages ${cfg.pages}: must be 1 to 64`, 'exhaustive checks stay small');
+  const hugePages = cfg.hugePages ?? 2;
+  if (cfg.backing === 'hugetlb' && cfg.pages % hugePages !== 0) {
+    fail('KVMUF104', `hugetlbfs backing needs a whole number of huge pages (${hugePages} base pages each), got ${cfg.pages} pages`, `use --pages ${Math.ceil(cfg.pages / hugePages) * hugePages}`);
+  }
+  const uffdMode: UffdMode = cfg.uffdMode ?? (cfg.backing === 'anon' ? 'missing' : 'minor');
+  if (uffdMode === 'minor' && cfg.backing === 'anon') fail('KVMUF104', 'userfaultfd MINOR mode needs shmem, hugetlbfs or guest_memfd backing', 'use --backing shmem, or MISSING mode');
+
+  // Combinations that cannot exist.
+  if (cfg.design === 'uffd' && cfg.backing === 'guest_memfd') {
+    fail('KVMUF105', 'the uffd design cannot serve guest_memfd: it has no host mapping to register (userfaultfd support for guest_memfd is a later series)', 'use --design kvm-userfault or demand-paging with guest_memfd');
+  }
+  if (cfg.design === 'exit-on-missing' && cfg.backing === 'guest_memfd') {
+    fail('KVMUF105', 'exit-on-missing works on the host mapping (fast GUP); guest_memfd faults never go through it', 'use --design kvm-userfault with guest_memfd');
+  }
+  if (cfg.design === 'async-pf-user' && cfg.arch !== 'x86') fail('KVMUF105', 'async PF user exists only on x86', 'use --arch x86');
+  const series: UserfaultSeries = cfg.series ?? (cfg.design === 'kvm-userfault' || cfg.design === 'async-pf-user' ? 'v3' : 'none');
+  if (cfg.design === 'kvm-userfault' && series === 'none') fail('KVMUF105', 'the kvm-userfault design needs a kernel with the KVM Userfault series', 'drop --series none');
+  if (series === 'v1' && cfg.arch !== 'arm64') fail('KVMUF105', 'the v1 variant only differs on arm64 (zap on disable)', 'use --arch arm64 with --series v1');
+
+  const remote = [...(cfg.remote ?? Array.from({ length: cfg.pages }, (_, p) => p))].sort((a, b) => a - b);
+  for (const p of remote) checkPage(cfg, p, 'remote');
+  if (cfg.backing === 'hugetlb') {
+    for (const p of remote) {
+      const first = p - (p % hugePages);
+      for (let g = first; g < first + hugePages; g++) {
+        if (!remote.includes(g)) fail('KVMUF104', `on hugetlbfs a huge page is remote or local as a whole: page ${p} is remote, page ${g} is not`, `mark pages ${first}..${first + hugePages - 1} alike`);
+      }
+    }
+  }
+  const programs = cfg.programs ?? Array.from({ length: cfg.vcpus }, (_, v) => [{ kind: 'read' as const, gfn: v % cfg.pages }]);
+  if (programs.length !== cfg.vcpus) fail('KVMUF106', `${programs.length} guest programs for ${cfg.vcpus} vCPUs`, 'give one program per vCPU');
+  for (const prog of programs) for (const op of prog) checkPage(cfg, op.gfn, 'a guest program');
+  const control = cfg.control ?? {};
+  if (control.itsTables && cfg.arch !== 'arm64') fail('KVMUF105', 'the ITS exists only on arm64', 'use --arch arm64, or drop the ITS restore');
+  if (control.kvmClockGfn !== undefined && cfg.arch !== 'x86') fail('KVMUF105', 'the kvm-clock MSR restore is x86', 'use --arch x86');
+  for (const p of control.itsTables ?? []) checkPage(cfg, p, 'the ITS tables');
+  if (control.kvmClockGfn !== undefined) checkPage(cfg, control.kvmClockGfn, 'the kvm-clock page');
+  for (const p of control.balloon ?? []) checkPage(cfg, p, 'the balloon');
+  if ((control.balloon ?? []).length > 0 && cfg.backing !== 'anon') fail('KVMUF105', 'the balloon (MADV_DONTNEED) frees pages only on anonymous memory', 'use --backing anon');
+  return { design: cfg.design, arch: cfg.arch, series, backing: cfg.backing, vcpus: cfg.vcpus, pages: cfg.pages, remote, programs, uffdMode, control, hugePages };
+}

@@ -1,0 +1,146 @@
+/**
+ * A composed system as a checker Model: the state is a SystemState; an action is the
+ * index of the thread that takes its next step. Threads are deterministic, so all the
+ * nondeterminism is the schedule, and each thread is one weak-fairness class.
+ */
+import type { Model, Property, WordWriter } from '../checker/index.ts';
+import { encodeKernel } from '../kvm/encode.ts';
+import { isTaskInUffd } from '../mm/userfaultfd.ts';
+import { coreProperties } from '../../properties/core.ts';
+import type { HandlerStrategy } from '../vmm/strategy.ts';
+import { resolveConfig, sourceContent, type ResolvedConfig, type SystemConfig } from './config.ts';
+import { ConfigError } from './config-error.ts';
+import { controlThread } from './control-thread.ts';
+import type { Environment } from './environment.ts';
+import { buildSystem } from './setup.ts';
+import { StepContext, StepDisabled } from './step-context.ts';
+import { DONE, type SystemState } from './state.ts';
+import type { ThreadSpec } from './thread.ts';
+import { vcpuThread } from './vcpu-thread.ts';
+
+export interface StepResult {
+  readonly state: SystemState;
+  readonly label: string;
+  readonly description: string;
+}
+
+export interface System {
+  readonly config: ResolvedConfig;
+  readonly env: Environment;
+  readonly threads: readonly ThreadSpec[];
+  readonly initial: SystemState;
+  readonly strategy: HandlerStrategy;
+  /** The step thread `t` takes in state `s`, or undefined if it has none enabled. */
+  step(s: SystemState, t: number): StepResult | undefined;
+}
+
+export function composeSystem(config: SystemConfig, strategy: HandlerStrategy): System {
+  const cfg = resolveConfig(config);
+  if (!strategy.designs.includes(cfg.design)) {
+    throw new ConfigError('KVMUF107', `handler '${strategy.name}' does not serve the ${cfg.design} design`, `it serves: ${strategy.designs.join(', ')}`);
+  }
+  const { sim, env } = buildSystem(cfg);
+  const control = controlThread(cfg.control, env);
+  const controlIndex = cfg.vcpus;
+  const waitForControl = (c: StepContext) => !cfg.control.vcpusWait || !control || c.sys.threads[controlIndex]?.pc === DONE;
+  const threads: ThreadSpec[] = Array.from({ length: cfg.vcpus }, (_, v) => vcpuThread(v, strategy, waitForControl));
+  if (control) threads.push(control);
+  (strategy.threads?.(env) ?? []).forEach((h, i) => {
+    threads.push({ name: h.name, kind: 'handler', task: 1100 + i, regs: h.regs ?? 4, steps: h.steps, after: 0 });
+  });
+  const initial: SystemState = {
+    kernel: sim.state,
+    threads: threads.map((t) => ({ pc: 0, regs: new Array<number>(t.regs).fill(0) })),
+    expected: Array.from({ length: cfg.pages }, (_, g) => sourceContent(g)),
+    vmm: new Array<number>(strategy.vmmWords?.(env) ?? cfg.pages).fill(0),
+  };
+
+  function step(s: SystemState, t: number): StepResult | undefined {
+    const spec = threads[t] as ThreadSpec;
+    const ts = s.threads[t];
+    if (!ts || ts.pc === DONE || isTaskInUffd(s.kernel.mm, spec.task)) return undefined;
+    const st = spec.steps[ts.pc];
+    if (!st) return undefined;
+    const c = new StepContext(s, t, spec, env, ts.pc);
+    try {
+      st.run(c);
+    } catch (e) {
+      if (e instanceof StepDisabled) return undefined;
+      throw e;
+    }
+    const pc = c.blocked ? ts.pc : c.next;
+    const cur = c.sys.threads[t] as (typeof c.sys.threads)[number];
+    const state: SystemState = { ...c.sys, threads: c.sys.threads.map((x, i) => (i === t ? { ...cur, pc } : x)) };
+    return { state, label: st.label, description: c.description };
+  }
+
+  return { config: cfg, env, threads, initial, strategy, step };
+}
+
+function encodeSystem(s: SystemState, out: WordWriter): void {
+  const push = (w: number) => out.push(w);
+  encodeKernel(push, s.kernel);
+  for (const t of s.threads) {
+    push(t.pc);
+    for (const r of t.regs) push(r);
+  }
+  for (const e of s.expected) push(e);
+  for (const w of s.vmm) push(w);
+  const v = s.violation;
+  if (v) {
+    push(v.code);
+    push(v.thread);
+    push(v.gfn);
+    push(v.got);
+    push(v.expected);
+  } else push(0);
+}
+
+export interface SystemModelOptions {
+  /** Also check the simulation's internal contracts at every state (slower; for tests). */
+  readonly consistency?: boolean;
+  /** Extra properties (e.g. the refinement map, or a user's own). */
+  readonly properties?: readonly Property<SystemState>[];
+}
+
+/** The system as a model for the explorer. */
+export function systemModel(sys: System, options: SystemModelOptions = {}): Model<SystemState, number> {
+  let cachedFor: SystemState | undefined;
+  let cached: (StepResult | undefined)[] = [];
+  const successors = (s: SystemState): (StepResult | undefined)[] => {
+    if (s !== cachedFor) {
+      cached = sys.threads.map((_, t) => sys.step(s, t));
+      cachedFor = s;
+    }
+    return cached;
+  };
+  const properties = [...coreProperties(sys.env, sys.threads, { consistency: options.consistency ?? false }), ...(options.properties ?? [])];
+  const kinds = [...new Set(sys.threads.flatMap((t) => t.steps.map((st) => `${t.kind === 'vcpu' ? 'vcpu' : t.name}.${st.label}`)))];
+  return {
+    initialStates: () => [sys.initial],
+    actions(s, out) {
+      successors(s).forEach((r, t) => {
+        if (r) out.push(t);
+      });
+    },
+    next(s, t) {
+      const r = successors(s)[t];
+      if (!r) throw new Error(`thread ${t} has no enabled step`);
+      return r.state;
+    },
+    formatAction(s, t) {
+      const spec = sys.threads[t] as ThreadSpec;
+      const r = successors(s)[t];
+      return `${spec.name}.${r?.label ?? '?'}${r?.description ? `: ${r.description}` : ''}`;
+    },
+    actionKind(s, t) {
+      const spec = sys.threads[t] as ThreadSpec;
+      return `${spec.kind === 'vcpu' ? 'vcpu' : spec.name}.${successors(s)[t]?.label ?? '?'}`;
+    },
+    actionKinds: kinds,
+    encode: encodeSystem,
+    properties: () => properties,
+    isEndState: (s) => sys.threads.every((t, i) => t.kind === 'handler' || s.threads[i]?.pc === DONE),
+    fairness: (_s, t) => t,
+  };
+}

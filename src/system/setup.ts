@@ -1,0 +1,99 @@
+/**
+ * Build a composed system's initial state: the VM, its memory (local pages already in
+ * place with the source content, remote pages absent or only in the page cache for MINOR
+ * mode), the memslot with the design's flags, the userfault bitmap, the userfaultfd.
+ */
+import { KvmSim } from '../kvm/sim.ts';
+import {
+  KVM_MEM_EXIT_ON_MISSING,
+  KVM_MEM_GUEST_MEMFD,
+  KVM_MEM_USERFAULT,
+  PAGE_SIZE,
+  UFFDIO_REGISTER_MODE_MINOR,
+  UFFDIO_REGISTER_MODE_MISSING,
+} from '../kvm/uapi.ts';
+import { GUEST_MEMFD_FLAG_MMAP } from '../mm/guest-memfd.ts';
+import { sourceContent, type ResolvedConfig } from './config.ts';
+import type { Environment } from './environment.ts';
+
+/** Task id the setup uses for its own stores (it runs before any thread). */
+const SETUP_TASK = 999;
+
+export interface Setup {
+  readonly sim: KvmSim;
+  readonly env: Environment;
+}
+
+/** Whether this design registers the guest memory with a userfaultfd. */
+function usesUffd(cfg: ResolvedConfig): boolean {
+  return cfg.backing !== 'guest_memfd' && cfg.design !== 'demand-paging';
+}
+
+function must(r: { ret: number; errno: number }, what: string): number {
+  if (r.ret < 0) throw new Error(`setup: ${what} failed with errno ${r.errno}`);
+  return r.ret;
+}
+
+export function buildSystem(cfg: ResolvedConfig): Setup {
+  const hostPagePages = cfg.backing === 'hugetlb' ? cfg.hugePages : 1;
+  const geometry = [1, Math.max(2, cfg.hugePages), Math.max(2, cfg.hugePages) * 4] as const;
+  const sim = new KvmSim({
+    variant: { arch: cfg.arch, userfault: cfg.series, exitOnMissing: cfg.design === 'exit-on-missing', geometry },
+    programs: cfg.programs,
+    privateMem: cfg.backing === 'guest_memfd',
+  });
+  const remote = new Set(cfg.remote);
+  const minor = cfg.uffdMode === 'minor' && usesUffd(cfg);
+
+  // Guest memory, and the local pages (MINOR mode: every page is in the page cache, mapped only when local).
+  let hva: number;
+  let gmemFd = -1;
+  if (cfg.backing === 'anon') {
+    hva = sim.mmapAnonymous(cfg.pages);
+  } else if (cfg.backing === 'guest_memfd') {
+    gmemFd = must(sim.createGuestMemfd(cfg.pages * PAGE_SIZE, GUEST_MEMFD_FLAG_MMAP), 'KVM_CREATE_GUEST_MEMFD');
+    hva = sim.mmapGuestMemfd(gmemFd, cfg.pages);
+  } else {
+    const file = sim.createFile(cfg.backing, cfg.pages, hostPagePages);
+    if (minor) {
+      const alias = sim.mmapFile(file, cfg.pages);
+      for (let p = 0; p < cfg.pages; p++) sim.userAccess(SETUP_TASK, alias + p * PAGE_SIZE, sourceContent(p));
+    }
+    hva = sim.mmapFile(file, cfg.pages);
+  }
+  for (let p = 0; p < cfg.pages; p++) {
+    if (remote.has(p)) continue;
+    if (cfg.backing === 'guest_memfd') must(sim.gmemWrite(gmemFd, p * PAGE_SIZE, sourceContent(p)), 'write(guest_memfd)');
+    sim.userAccess(SETUP_TASK, hva + p * PAGE_SIZE, sourceContent(p));
+  }
+
+  // The memslot, with the design's flag and bitmap.
+  let bitmap = 0;
+  let flags = cfg.backing === 'guest_memfd' ? KVM_MEM_GUEST_MEMFD : 0;
+  if (cfg.design === 'kvm-userfault' || cfg.design === 'async-pf-user') {
+    bitmap = sim.mmapData(Math.ceil(cfg.pages / 64) * 8);
+    for (const p of remote) sim.setUserfaultBit(bitmap, p, true);
+    flags |= KVM_MEM_USERFAULT;
+  }
+  if (cfg.design === 'exit-on-missing') flags |= KVM_MEM_EXIT_ON_MISSING;
+  must(
+    sim.setUserMemoryRegion2({
+      slot: 0,
+      flags,
+      guest_phys_addr: 0,
+      memory_size: cfg.pages * PAGE_SIZE,
+      userspace_addr: hva,
+      userfault_bitmap: bitmap,
+      ...(gmemFd >= 0 ? { guest_memfd: gmemFd, guest_memfd_offset: 0 } : {}),
+    }),
+    'KVM_SET_USER_MEMORY_REGION2',
+  );
+
+  let uffd = -1;
+  if (usesUffd(cfg)) {
+    uffd = sim.userfaultfd();
+    const mode = minor ? UFFDIO_REGISTER_MODE_MINOR : UFFDIO_REGISTER_MODE_MISSING;
+    must(sim.uffdRegister(uffd, hva, cfg.pages * PAGE_SIZE, mode), 'UFFDIO_REGISTER');
+  }
+  return { sim, env: { config: cfg, hva, bitmap, uffd, gmemFd, hostPagePages } };
+}

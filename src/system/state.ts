@@ -1,0 +1,46 @@
+/**
+ * A composed system's state: one kernel, the threads' local state, the ground truth of
+ * what every guest page should hold, and the VMM's shared bookkeeping. Plain data.
+ */
+import type { KernelState } from '../kvm/state.ts';
+
+export interface ThreadState {
+  /** The next step; DONE when the thread has finished. */
+  readonly pc: number;
+  /** Small integer registers (e.g. the faulting gfn). */
+  readonly regs: readonly number[];
+}
+
+export const DONE = -1;
+
+/** A property violation observed at the step that caused it (sticky). */
+export interface Violation {
+  readonly code: ViolationCode;
+  /** The thread that observed it. */
+  readonly thread: number;
+  readonly gfn: number;
+  readonly got: number;
+  readonly expected: number;
+}
+
+export const VIOLATION = {
+  /** A guest read returned content other than what the page should hold. */
+  guestReadWrongContent: 1,
+  /** KVM's own read (ITS restore, LPI pending table) returned the wrong content. */
+  kvmReadWrongContent: 2,
+  /** KVM_RUN failed with a bare -EFAULT: the VMM has nothing to act on. */
+  kvmRunFailed: 3,
+  /** A populate ioctl failed with an error the handler did not expect. */
+  populateFailed: 4,
+} as const;
+export type ViolationCode = (typeof VIOLATION)[keyof typeof VIOLATION];
+
+export interface SystemState {
+  readonly kernel: KernelState;
+  readonly threads: readonly ThreadState[];
+  /** What each guest page should hold now: the source content, or the guest's last write. */
+  readonly expected: readonly number[];
+  /** VMM shared memory words (the strategy decides their meaning). */
+  readonly vmm: readonly number[];
+  readonly violation?: Violation;
+}

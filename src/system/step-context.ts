@@ -1,0 +1,322 @@
+/**
+ * What a step can do. Reads are free; each kernel operation (an ioctl, a syscall, a
+ * guest-memory access, a bitmap store) counts, and a second one in the same step is a
+ * programming error: every step is one atomic operation.
+ */
+import { storeUserfaultBit } from '../kvm/bitmap.ts';
+import { kvmReadGuest, kvmWriteGuest } from '../kvm/kvm-access.ts';
+import { setUserMemoryRegion2 } from '../kvm/memslot.ts';
+import { madvise } from '../kvm/mmu-notifier.ts';
+import type { KernelState } from '../kvm/state.ts';
+import { Errno, MADV_DONTNEED, PAGE_SIZE, UFFDIO_COPY_MODE_DONTWAKE, errnoName, KVM_MEM_USERFAULT } from '../kvm/uapi.ts';
+import { userAccess } from '../kvm/user-access.ts';
+import { SimulationUsageError } from '../kvm/variant.ts';
+import { kvmRun, vcpuStep } from '../kvm/vcpu.ts';
+import { itsRestoreTables, itsSetBaser, itsSetCtlr } from '../kvm/vgic.ts';
+import { gmemWrite } from '../mm/guest-memfd.ts';
+import { uffdFill, uffdRead, uffdReadable, uffdWake, type FillKind, type UffdMsg } from '../mm/userfaultfd.ts';
+import { replaceAt } from '../mm/immutable.ts';
+import { sourceContent } from './config.ts';
+import type { Environment } from './environment.ts';
+import { VIOLATION, type SystemState, type ThreadState, type ViolationCode } from './state.ts';
+import type { ThreadSpec } from './thread.ts';
+
+/** Thrown by guard(false): the step is not enabled in this state. */
+export class StepDisabled {
+  readonly disabled = true;
+}
+
+export type Outcome = 'ok' | 'blocked';
+
+export class StepContext {
+  private ops = 0;
+  private nextPc: number;
+  private notes: string[] = [];
+  /** The step's kernel operation put the thread to sleep: it stays at this step. */
+  blocked = false;
+
+  constructor(
+    public sys: SystemState,
+    readonly self: number,
+    readonly spec: ThreadSpec,
+    readonly env: Environment,
+    readonly pc: number,
+  ) {
+    this.nextPc = pc + 1 >= spec.steps.length ? spec.after : pc + 1;
+  }
+
+  // --- reading and local state ---------------------------------------------------------
+
+  get kernel(): KernelState {
+    return this.sys.kernel;
+  }
+
+  private get thread(): ThreadState {
+    return this.sys.threads[this.self] as ThreadState;
+  }
+
+  reg(i: number): number {
+    return this.thread.regs[i] ?? 0;
+  }
+
+  setReg(i: number, value: number): void {
+    const t = this.thread;
+    this.sys = { ...this.sys, threads: replaceAt(this.sys.threads, this.self, { ...t, regs: replaceAt(t.regs, i, value) }) };
+  }
+
+  vmm(i: number): number {
+    return this.sys.vmm[i] ?? 0;
+  }
+
+  setVmm(i: number, value: number): void {
+    this.sys = { ...this.sys, vmm: replaceAt(this.sys.vmm, i, value) };
+  }
+
+  /** Continue at step `pc` (an index into the thread's steps, or DONE). */
+  goto(pc: number): void {
+    this.nextPc = pc;
+  }
+
+  get next(): number {
+    return this.nextPc;
+  }
+
+  /** The step runs only if `condition` holds; call it before any kernel operation. */
+  guard(condition: boolean): void {
+    if (this.ops > 0) throw new SimulationUsageError(`${this.spec.name}: guard() after a kernel operation`);
+    if (!condition) throw new StepDisabled();
+  }
+
+  /** Add a few words to this step's description in traces. */
+  note(text: string): void {
+    this.notes.push(text);
+  }
+
+  get description(): string {
+    return this.notes.join('; ');
+  }
+
+  /** The source host's content of a page (what a fetch over the network returns). */
+  fetch(gfn: number): number {
+    return sourceContent(gfn);
+  }
+
+  /** The guest page's host virtual address. */
+  hvaOf(gfn: number): number {
+    return this.env.hva + gfn * PAGE_SIZE;
+  }
+
+  /** The first gfn of the host page holding `gfn` (hugetlbfs pages are installed whole). */
+  hostPageOf(gfn: number): number {
+    return gfn - (gfn % this.env.hostPagePages);
+  }
+
+  uffdReadable(): boolean {
+    return this.env.uffd >= 0 && uffdReadable(this.kernel.mm, this.env.uffd);
+  }
+
+  /** Record a property violation (sticky: the first one is kept). */
+  violate(code: ViolationCode, gfn: number, got: number, expected: number): void {
+    if (this.sys.violation) return;
+    this.sys = { ...this.sys, violation: { code, thread: this.self, gfn, got, expected } };
+  }
+
+  // --- kernel operations ---------------------------------------------------------------
+
+  private op(name: string): void {
+    this.ops++;
+    if (this.ops > 1) {
+      throw new SimulationUsageError(`${this.spec.name}: a step performs a second kernel operation (${name}); split it into two steps`);
+    }
+  }
+
+  private setKernel(kernel: KernelState): void {
+    this.sys = { ...this.sys, kernel };
+  }
+
+  kvmRun(vcpu: number): void {
+    this.op('KVM_RUN');
+    this.setKernel(kvmRun(this.kernel, vcpu));
+  }
+
+  vcpuStep(vcpu: number): void {
+    this.op('vCPU step');
+    this.setKernel(vcpuStep(this.kernel, vcpu));
+  }
+
+  /** read() on the userfaultfd; undefined for EAGAIN. */
+  uffdRead(): UffdMsg | undefined {
+    this.op('read(uffd)');
+    const r = uffdRead(this.kernel.mm, this.env.uffd);
+    this.setKernel({ ...this.kernel, mm: r.mm });
+    this.note(r.msg ? `read → ${r.msg.event === 0x12 ? `fault at gfn ${(r.msg.address - this.env.hva) / PAGE_SIZE}` : 'REMOVE event'}` : 'read → EAGAIN');
+    return r.msg;
+  }
+
+  private fill(kind: FillKind, gfn: number, wake: boolean, content?: number): number {
+    const first = this.hostPageOf(gfn);
+    const n = this.env.hostPagePages;
+    const values = Array.from({ length: n }, (_, i) => content ?? this.fetch(first + i));
+    this.op(`UFFDIO_${kind.toUpperCase()}`);
+    const r = uffdFill(this.kernel.mm, this.env.uffd, kind, this.hvaOf(first), n * PAGE_SIZE, wake ? 0 : UFFDIO_COPY_MODE_DONTWAKE, values);
+    this.setKernel({ ...this.kernel, mm: r.mm });
+    this.note(`UFFDIO_${kind.toUpperCase()}${wake ? '' : '(DONTWAKE)'} gfn ${first} → ${r.result.ret === 0 ? '0' : errnoName(r.result.errno)}`);
+    return r.result.ret === 0 ? 0 : r.result.errno;
+  }
+
+  /** UFFDIO_COPY of the source content (or `content`) of the host page holding `gfn`; 0 or errno. */
+  uffdCopy(gfn: number, options: { wake: boolean; content?: number }): number {
+    return this.fill('copy', gfn, options.wake, options.content);
+  }
+
+  uffdZeropage(gfn: number, options: { wake: boolean }): number {
+    return this.fill('zeropage', gfn, options.wake, 0);
+  }
+
+  uffdContinue(gfn: number, options: { wake: boolean }): number {
+    return this.fill('continue', gfn, options.wake);
+  }
+
+  uffdWake(gfn: number): number {
+    this.op('UFFDIO_WAKE');
+    const first = this.hostPageOf(gfn);
+    const r = uffdWake(this.kernel.mm, this.env.uffd, this.hvaOf(first), this.env.hostPagePages * PAGE_SIZE);
+    this.setKernel({ ...this.kernel, mm: r.mm });
+    this.note(`UFFDIO_WAKE gfn ${first}`);
+    return r.result.ret === 0 ? 0 : r.result.errno;
+  }
+
+  /** A plain store of the page's content through the VMM's mapping (memcpy); may sleep in the uffd. */
+  memcpy(gfn: number, content = this.fetch(gfn)): Outcome {
+    this.op('memcpy');
+    const r = userAccess(this.kernel, this.spec.task, this.hvaOf(gfn), content);
+    this.setKernel(r.state);
+    if (r.kind === 'blocked') return this.sleep(`memcpy to gfn ${gfn}`);
+    this.note(`memcpy gfn ${gfn}`);
+    return 'ok';
+  }
+
+  /** pwrite() of the page's content into the guest_memfd; 0 or errno (EEXIST if present). */
+  gmemWrite(gfn: number, content = this.fetch(gfn)): number {
+    this.op('write(guest_memfd)');
+    const r = gmemWrite(this.kernel.mm, this.env.gmemFd, gfn * PAGE_SIZE, content);
+    this.setKernel({ ...this.kernel, mm: r.mm });
+    this.note(`write(guest_memfd) gfn ${gfn} → ${r.result.ret >= 0 ? 'ok' : errnoName(r.result.errno)}`);
+    return r.result.ret >= 0 ? 0 : r.result.errno;
+  }
+
+  /**
+   * Install the source content of `gfn` the way this configuration installs pages:
+   * UFFDIO_COPY (MISSING), UFFDIO_CONTINUE (MINOR), write() (guest_memfd), or a memcpy
+   * when no userfaultfd is registered. 0, or the errno (EEXIST: someone else did it).
+   */
+  populate(gfn: number, options: { wake: boolean }): number {
+    const { backing, uffdMode } = this.env.config;
+    if (backing === 'guest_memfd') return this.gmemWrite(gfn);
+    if (this.env.uffd < 0) return this.memcpy(gfn) === 'ok' ? 0 : Errno.EAGAIN;
+    return uffdMode === 'minor' ? this.uffdContinue(gfn, options) : this.uffdCopy(gfn, options);
+  }
+
+  /** Store one bit of the userfault bitmap (a release store when clearing). */
+  setUserfaultBit(gfn: number, value: boolean): void {
+    this.op('bitmap store');
+    this.setKernel(storeUserfaultBit(this.kernel, this.env.bitmap, gfn, value).state);
+    this.note(`${value ? 'set' : 'clear'} bit ${gfn}`);
+  }
+
+  /** kvm_read_guest from this thread; the value, or 'blocked'. Checks it against the ground truth. */
+  kvmReadGuest(gfn: number): number | 'blocked' {
+    this.op('kvm_read_guest');
+    const r = kvmReadGuest(this.kernel, this.spec.task, gfn * PAGE_SIZE);
+    this.setKernel(r.state);
+    if (r.kind === 'blocked') return this.sleep(`kvm_read_guest gfn ${gfn}`);
+    this.checkKvmRead(gfn, r.value);
+    return r.value;
+  }
+
+  /** kvm_write_guest from this thread (e.g. the kvm-clock page); 'ok' or 'blocked'. */
+  kvmWriteGuest(gfn: number, value: number): Outcome {
+    this.op('kvm_write_guest');
+    const r = kvmWriteGuest(this.kernel, this.spec.task, gfn * PAGE_SIZE, value);
+    this.setKernel(r.state);
+    if (r.kind === 'blocked') return this.sleep(`kvm_write_guest gfn ${gfn}`);
+    this.sys = { ...this.sys, expected: replaceAt(this.sys.expected, gfn, value) };
+    this.note(`kvm_write_guest gfn ${gfn} = ${value}`);
+    return 'ok';
+  }
+
+  /** madvise(MADV_DONTNEED) of one page: the guest gave it up, so it must read as zeros from now on. */
+  balloon(gfn: number): Outcome {
+    this.op('madvise');
+    const r = madvise(this.kernel, this.spec.task, this.hvaOf(gfn), PAGE_SIZE, MADV_DONTNEED);
+    this.setKernel(r.state);
+    if (r.kind === 'blocked') return this.sleep(`madvise(DONTNEED) gfn ${gfn}: REMOVE event`);
+    this.sys = { ...this.sys, expected: replaceAt(this.sys.expected, gfn, 0) };
+    this.note(`madvise(DONTNEED) gfn ${gfn}`);
+    return 'ok';
+  }
+
+  itsSetBaser(gfns: readonly number[]): void {
+    this.op('KVM_SET_DEVICE_ATTR(GITS_BASER)');
+    this.setKernel(itsSetBaser(this.kernel, gfns.map((g) => g * PAGE_SIZE)));
+    this.note(`GITS_BASER → tables at gfn ${gfns.join(', ')}`);
+  }
+
+  /** One step of KVM_DEV_ARM_ITS_RESTORE_TABLES; checks each table read against the ground truth. */
+  itsRestoreTables(): 'blocked' | 'progress' | 'done' {
+    this.op('KVM_DEV_ARM_ITS_RESTORE_TABLES');
+    const before = this.kernel.vm.vgic;
+    const r = itsRestoreTables(this.kernel, this.spec.task);
+    this.setKernel(r.state);
+    if (r.kind === 'blocked') return this.sleep(`ITS restore reads gfn ${before.itsTableGfns[before.itsTablesRead.length]}`);
+    const read = r.state.vm.vgic.itsTablesRead;
+    if (read.length > before.itsTablesRead.length) {
+      const gfn = before.itsTableGfns[read.length - 1] as number;
+      this.checkKvmRead(gfn, read[read.length - 1] as number);
+    }
+    if (r.kind === 'done' && r.result.ret < 0) this.note(`→ ${errnoName(r.result.errno)}`);
+    return r.kind;
+  }
+
+  itsSetCtlr(): void {
+    this.op('KVM_SET_DEVICE_ATTR(GITS_CTLR)');
+    this.setKernel(itsSetCtlr(this.kernel, true));
+    this.note('GITS_CTLR.Enabled = 1');
+  }
+
+  /**
+   * Toggle KVM_MEM_USERFAULT on slot 0 (flags-only change). The step is not enabled while
+   * a vCPU's fault sleeps in userfaultfd (the memslot update waits for SRCU readers).
+   */
+  setUserfaultFlag(on: boolean): number {
+    const slot = this.kernel.vm.slots[0];
+    if (!slot) throw new SimulationUsageError('no memslot');
+    const flags = on ? slot.flags | KVM_MEM_USERFAULT : slot.flags & ~KVM_MEM_USERFAULT;
+    const r = setUserMemoryRegion2(this.kernel, {
+      slot: slot.id,
+      flags,
+      guest_phys_addr: slot.baseGfn * PAGE_SIZE,
+      memory_size: slot.npages * PAGE_SIZE,
+      userspace_addr: slot.userspaceAddr,
+      userfault_bitmap: this.env.bitmap,
+      ...(slot.gmemFile >= 0 ? { guest_memfd: this.env.gmemFd, guest_memfd_offset: slot.gmemOffset * PAGE_SIZE } : {}),
+    });
+    this.guard(!r.blocked);
+    this.op('KVM_SET_USER_MEMORY_REGION2');
+    this.setKernel(r.state);
+    this.note(`KVM_MEM_USERFAULT ${on ? 'on' : 'off'} → ${r.result.ret === 0 ? '0' : errnoName(r.result.errno)}`);
+    return r.result.ret === 0 ? 0 : r.result.errno;
+  }
+
+  private sleep(what: string): 'blocked' {
+    this.blocked = true;
+    this.note(`${what}: sleeps in userfaultfd`);
+    return 'blocked';
+  }
+
+  private checkKvmRead(gfn: number, value: number): void {
+    const expected = this.sys.expected[gfn] ?? 0;
+    this.note(`KVM read gfn ${gfn} = ${value}`);
+    if (value !== expected) this.violate(VIOLATION.kvmReadWrongContent, gfn, value, expected);
+  }
+}

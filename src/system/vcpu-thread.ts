@@ -1,0 +1,86 @@
+/**
+ * A vCPU thread: KVM_RUN, then one step per guest access or fault phase; a memory-fault
+ * exit hands over to the strategy's exit steps, after which the thread re-enters.
+ * It also checks every guest access against the ground truth and records guest writes.
+ */
+import type { Vcpu } from '../kvm/state.ts';
+import { KVM_EXIT_HLT, KVM_EXIT_MEMORY_FAULT, KVM_EXIT_MMIO, PAGE_SIZE } from '../kvm/uapi.ts';
+import { vcpuAt, vcpuRunnable } from '../kvm/vcpu.ts';
+import { replaceAt } from '../mm/immutable.ts';
+import { REG_FLAGS, REG_GFN, type HandlerStrategy } from '../vmm/strategy.ts';
+import type { StepContext } from './step-context.ts';
+import { DONE, VIOLATION } from './state.ts';
+import type { Step, ThreadSpec } from './thread.ts';
+
+export const VCPU_ENTER = 0;
+export const VCPU_RUN = 1;
+export const VCPU_EXIT_STEPS = 2;
+
+function describeRun(v: Vcpu): string {
+  const r = v.run;
+  if (r.exitReason === KVM_EXIT_MEMORY_FAULT && r.ret < 0 && r.memoryFault) {
+    return `KVM_RUN → -EFAULT, KVM_EXIT_MEMORY_FAULT gpa 0x${r.memoryFault.gpa.toString(16)} flags 0x${r.memoryFault.flags.toString(16)}`;
+  }
+  if (r.exitReason === KVM_EXIT_HLT && r.ret === 0) return 'KVM_RUN → 0, KVM_EXIT_HLT (program done)';
+  if (r.exitReason === KVM_EXIT_MMIO && r.ret === 0) return 'KVM_RUN → 0, KVM_EXIT_MMIO';
+  return `KVM_RUN → ${r.ret}, errno ${r.errno}`;
+}
+
+function runStep(vcpu: number, strategy: HandlerStrategy): Step {
+  return {
+    label: 'run',
+    run(c: StepContext) {
+      c.guard(vcpuRunnable(c.kernel, vcpu));
+      const before = vcpuAt(c.kernel, vcpu);
+      c.vcpuStep(vcpu);
+      const after = vcpuAt(c.kernel, vcpu);
+      const access = after.lastAccess;
+      if (access && access !== before.lastAccess) {
+        c.note(`guest ${access.write ? 'writes' : 'reads'} gfn ${access.gfn} = ${access.value}`);
+        if (access.write) c.sys = { ...c.sys, expected: replaceAt(c.sys.expected, access.gfn, access.value) };
+        else if (access.value !== c.sys.expected[access.gfn]) {
+          c.violate(VIOLATION.guestReadWrongContent, access.gfn, access.value, c.sys.expected[access.gfn] ?? 0);
+        }
+      } else if (after.mode === 'uffd-wait' && before.mode !== 'uffd-wait') {
+        c.note(`stage-2 fault on gfn ${after.fault?.gfn}: GUP sleeps in userfaultfd`);
+      } else if (after.mode === 'install') {
+        c.note(`stage-2 fault on gfn ${after.fault?.gfn}: pfn found`);
+      } else if (after.mode === 'guest' && before.mode !== 'guest') {
+        c.note('fault retried');
+      }
+      if (after.mode !== 'user') return c.goto(VCPU_RUN);
+      c.note(describeRun(after));
+      const r = after.run;
+      if (r.ret === 0 && r.exitReason === KVM_EXIT_HLT) return c.goto(DONE);
+      if (r.ret === 0 && r.exitReason === KVM_EXIT_MMIO) return c.goto(VCPU_ENTER);
+      if (r.ret < 0 && r.exitReason === KVM_EXIT_MEMORY_FAULT && r.memoryFault && after.run !== before.run) {
+        c.setReg(REG_GFN, r.memoryFault.gpa / PAGE_SIZE);
+        c.setReg(REG_FLAGS, r.memoryFault.flags);
+        return c.goto(strategy.vcpuExit.length > 0 ? VCPU_EXIT_STEPS : VCPU_ENTER);
+      }
+      // A bare -EFAULT (or anything else): the VMM has nothing to act on.
+      c.violate(VIOLATION.kvmRunFailed, -1, r.errno, 0);
+      c.goto(DONE);
+    },
+  };
+}
+
+export function vcpuThread(vcpu: number, strategy: HandlerStrategy, waitForControl: (c: StepContext) => boolean): ThreadSpec {
+  const enter: Step = {
+    label: 'KVM_RUN',
+    run(c) {
+      c.guard(vcpuAt(c.kernel, vcpu).mode === 'user' && waitForControl(c));
+      c.kvmRun(vcpu);
+      c.goto(VCPU_RUN);
+    },
+  };
+  return {
+    name: `vcpu${vcpu}`,
+    kind: 'vcpu',
+    task: vcpu,
+    vcpu,
+    regs: 4,
+    steps: [enter, runStep(vcpu, strategy), ...strategy.vcpuExit],
+    after: VCPU_ENTER,
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * Plausible but wrong handlers, bundled so that kvmuf can show what it convicts them of
+ * (and so the tests can prove that the checker has teeth).
+ */
+import { Errno } from '../kvm/uapi.ts';
+import { install } from './page-book.ts';
+import { defineHandler, REG_GFN, type HandlerStrategy } from './strategy.ts';
+import { uffdReaderThread } from './uffd-reader.ts';
+
+/** Clears the userfault bit before the page is in place: another vCPU can slip through. */
+export const clearBeforePopulateHandler: HandlerStrategy = defineHandler({
+  name: 'clear-before-populate',
+  description: 'WRONG: clears the bit first, then installs the page',
+  designs: ['kvm-userfault'],
+  vcpuExit: [
+    { label: 'clear-bit', run: (c) => c.setUserfaultBit(c.reg(REG_GFN), false) },
+    {
+      label: 'populate',
+      run(c) {
+        const err = install(c, c.reg(REG_GFN), false);
+        if (err === Errno.EAGAIN) c.goto(c.pc);
+      },
+    },
+  ],
+  threads: (env) => (env.uffd >= 0 ? [uffdReaderThread()] : []),
+});
+
+/** Never clears the bit: the vCPU exits on the same page forever. */
+export const forgetsToClearHandler: HandlerStrategy = defineHandler({
+  name: 'forgets-to-clear',
+  description: 'WRONG: installs the page but never clears the userfault bit',
+  designs: ['kvm-userfault'],
+  vcpuExit: [
+    {
+      label: 'populate',
+      run(c) {
+        const err = install(c, c.reg(REG_GFN), false);
+        if (err === Errno.EAGAIN) c.goto(c.pc);
+      },
+    },
+  ],
+  threads: (env) => (env.uffd >= 0 ? [uffdReaderThread()] : []),
+});
+
+/** Its reader treats EEXIST as "done" and never wakes: a waiter can sleep forever. */
+export const noWakeOnEexistHandler: HandlerStrategy = defineHandler({
+  name: 'no-wake-on-eexist',
+  description: 'WRONG: the uffd reader does not wake the range when its install returns EEXIST',
+  designs: ['kvm-userfault', 'uffd', 'exit-on-missing'],
+  vcpuExit: [
+    {
+      label: 'populate',
+      run(c) {
+        const err = install(c, c.reg(REG_GFN), false);
+        if (err === Errno.EAGAIN) c.goto(c.pc);
+      },
+    },
+    {
+      label: 'clear-bit',
+      run(c) {
+        if (c.env.bitmap !== 0) c.setUserfaultBit(c.reg(REG_GFN), false);
+      },
+    },
+  ],
+  threads: (env) => (env.uffd >= 0 ? [uffdReaderThread('uffd-reader', { wakeOnEexist: false })] : []),
+});

@@ -1,0 +1,43 @@
+/**
+ * A VMM handler strategy: how a VMM serves faults. It is what users write in their own
+ * file (`kvmuf check --handler ./my-handler.ts`) and what `src/vmm/` bundles.
+ *
+ * A strategy supplies steps, each one atomic operation on the simulated kernel through
+ * the StepContext (c.populate, c.uffdCopy, c.setUserfaultBit, c.uffdRead, ...):
+ * - `vcpuExit`: what a vCPU thread does after KVM_RUN returned KVM_EXIT_MEMORY_FAULT.
+ *   Register 0 holds the faulting gfn, register 1 the exit flags; after the last step
+ *   the vCPU enters KVM_RUN again.
+ * - `threads`: extra VMM threads (userfaultfd readers, prefetchers, ...), each a loop of
+ *   steps; a step calls c.guard(false) when it cannot run (e.g. nothing to read).
+ * VMM bookkeeping lives in registers (per thread) and `vmm` words (shared).
+ */
+import type { DesignName } from '../system/config.ts';
+import type { Environment } from '../system/environment.ts';
+import type { Step } from '../system/thread.ts';
+
+export interface HandlerThread {
+  readonly name: string;
+  /** Registers the thread uses (default 4). */
+  readonly regs?: number;
+  readonly steps: readonly Step[];
+}
+
+export interface HandlerStrategy {
+  readonly name: string;
+  readonly description: string;
+  /** The designs this strategy serves. */
+  readonly designs: readonly DesignName[];
+  readonly vcpuExit: readonly Step[];
+  readonly threads?: (env: Environment) => readonly HandlerThread[];
+  /** Words of shared VMM memory, all 0 at start (default: one per guest page). */
+  readonly vmmWords?: (env: Environment) => number;
+}
+
+/** Register numbers of a vCPU thread. */
+export const REG_GFN = 0;
+export const REG_FLAGS = 1;
+
+/** Identity helper that gives a user's handler file its types. */
+export function defineHandler(strategy: HandlerStrategy): HandlerStrategy {
+  return strategy;
+}

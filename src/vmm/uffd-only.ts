@@ -1,0 +1,14 @@
+/**
+ * The reference handler for userfaultfd-only postcopy: vCPUs sleep in the userfaultfd;
+ * a reader thread installs and wakes. No memory-fault exits are expected.
+ */
+import { defineHandler, type HandlerStrategy } from './strategy.ts';
+import { uffdReaderThread } from './uffd-reader.ts';
+
+export const uffdHandler: HandlerStrategy = defineHandler({
+  name: 'uffd',
+  description: 'a userfaultfd reader thread: read, install (waking), wake on EEXIST, read events before retrying EAGAIN',
+  designs: ['uffd'],
+  vcpuExit: [],
+  threads: () => [uffdReaderThread()],
+});

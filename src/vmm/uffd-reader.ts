@@ -1,0 +1,57 @@
+/**
+ * A userfaultfd reader thread, as QEMU's fault thread or Firecracker's handler:
+ * poll → read → install (waking) → on EEXIST wake the range itself (EEXIST proves the
+ * page is there, not that anyone woke the waiter) → on EAGAIN go read the pending event
+ * first and come back (the fault stays pending).
+ */
+import { Errno } from '../kvm/uapi.ts';
+import { VIOLATION } from '../system/state.ts';
+import { firstPending, install, recordMessage, setPending } from './page-book.ts';
+import type { HandlerThread } from './strategy.ts';
+
+const READ = 0;
+const INSTALL = 1;
+const WAKE = 2;
+
+export function uffdReaderThread(name = 'uffd-reader', options: { wakeOnEexist?: boolean } = {}): HandlerThread {
+  const wakeOnEexist = options.wakeOnEexist ?? true;
+  return {
+    name,
+    regs: 1,
+    steps: [
+      {
+        label: 'read',
+        run(c) {
+          c.guard(c.uffdReadable());
+          const msg = c.uffdRead();
+          const gfn = msg ? recordMessage(c, msg) : -1;
+          if (gfn >= 0) setPending(c, gfn, true);
+          c.goto(firstPending(c) >= 0 ? INSTALL : READ);
+        },
+      },
+      {
+        label: 'install',
+        run(c) {
+          const gfn = firstPending(c);
+          if (gfn < 0) return c.goto(READ);
+          const err = install(c, gfn, true);
+          if (err === Errno.EAGAIN) return c.goto(READ);
+          setPending(c, gfn, false);
+          if (err === Errno.EEXIST && wakeOnEexist) {
+            c.setReg(0, gfn);
+            return c.goto(WAKE);
+          }
+          if (err !== 0 && err !== Errno.EEXIST) c.violate(VIOLATION.populateFailed, gfn, err, 0);
+          c.goto(firstPending(c) >= 0 ? INSTALL : READ);
+        },
+      },
+      {
+        label: 'wake',
+        run(c) {
+          c.uffdWake(c.reg(0));
+          c.goto(firstPending(c) >= 0 ? INSTALL : READ);
+        },
+      },
+    ],
+  };
+}
