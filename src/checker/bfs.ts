@@ -8,7 +8,7 @@
  */
 import { ChunkedU16, ChunkedU32 } from './chunked-array.ts';
 import { EncodingStore } from './encoding-store.ts';
-import { fingerprintWords, fp } from './fingerprint.ts';
+import { fingerprintWords } from './fingerprint.ts';
 import { FingerprintTable } from './fingerprint-table.ts';
 import { ObjectFrontier, WordFrontier } from './frontier.ts';
 import { LimitReached, type LimitKind } from './limit-error.ts';
@@ -16,6 +16,9 @@ import { LivenessGraph } from './liveness-graph.ts';
 import type { ResolvedOptions } from './options.ts';
 import type { Property } from './property.ts';
 import type { Space } from './space.ts';
+
+const RECENT_BITS = 17;
+const RECENT_MASK = (1 << RECENT_BITS) - 1;
 
 /** Parent of an initial state. */
 export const NO_PARENT = 0xffffffff;
@@ -77,6 +80,15 @@ class Bfs<S> {
   private readonly hiMask: number;
   private readonly loMask: number;
   private readonly start = performance.now();
+  private readonly fp = new Uint32Array(2);
+  /**
+   * A direct-mapped cache of recently looked-up fingerprints (1 MiB, fits in L2) in front
+   * of the table: in BFS most successors are states seen a moment ago (the two orders of
+   * independent steps), and a hit here saves a cache-missing probe of the big table. It
+   * only holds fingerprints already in the table, so it never changes a result. Not used
+   * when the table must return state indices (liveness, exact mode).
+   */
+  private readonly recent: Uint32Array | undefined;
 
   constructor(
     private readonly space: Space<S>,
@@ -87,6 +99,7 @@ class Bfs<S> {
     if (space.decodes) this.words = new WordFrontier(space.fixedWidth);
     else this.objects = new ObjectFrontier<S>();
     if (o.exact) this.exact = new EncodingStore();
+    if (!withIndex) this.recent = new Uint32Array(2 << RECENT_BITS);
     if (o.liveness) this.graph = new LivenessGraph();
     const props = space.properties;
     this.always = props.filter((p) => p.kind === 'always');
@@ -137,7 +150,7 @@ class Bfs<S> {
         table: this.table.bytes,
         parents: this.parents.bytes + this.actions.bytes,
         frontierPeak: this.words?.peakBytes ?? 0,
-        other: (this.graph?.bytes ?? 0) + (this.exact?.bytes ?? 0),
+        other: (this.graph?.bytes ?? 0) + (this.exact?.bytes ?? 0) + (this.recent?.byteLength ?? 0),
       },
       fingerprintMatchesRejected: this.rejected,
     };
@@ -153,9 +166,9 @@ class Bfs<S> {
       const c = this.space.canonical(inits[k]!, useSym);
       const len = this.space.encode(c);
       const words = this.space.buffer();
-      fingerprintWords(words, len);
-      const hi = (fp.hi & this.hiMask) >>> 0;
-      const lo = ((fp.lo & this.loMask) >>> 0 || 1);
+      fingerprintWords(words, len, this.fp);
+      const hi = (this.fp[0]! & this.hiMask) >>> 0;
+      const lo = (this.fp[1]! & this.loMask) >>> 0 || 1;
       const found = this.lookup(hi, lo, words, len);
       if (found < 0) this.admit(c, NO_PARENT, k, hi, lo, words, len);
     }
@@ -232,6 +245,11 @@ class Bfs<S> {
     const exactOn = this.exact !== undefined;
     const hiMask = this.hiMask;
     const loMask = this.loMask;
+    // Imported functions are read once into locals: some loaders (tsx) compile imports to
+    // property getters, which would otherwise run on every call in the hot loop.
+    const hash = fingerprintWords;
+    const fpOut = this.fp;
+    const recent = this.recent;
     let depth = 0; // depth of the states being expanded
     let levelEnd = this.distinct;
     let nextCheck = 1024;
@@ -255,8 +273,8 @@ class Bfs<S> {
       if (n === 0 && o.deadlock && this.deadlock < 0 && !space.isEnd(state)) {
         this.deadlock = idx;
         const len = space.encode(state);
-        fingerprintWords(space.buffer(), len);
-        this.recordedFp.set(idx, [(fp.hi & hiMask) >>> 0, ((fp.lo & loMask) >>> 0 || 1)]);
+        hash(space.buffer(), len, fpOut);
+        this.recordedFp.set(idx, [(fpOut[0]! & hiMask) >>> 0, (fpOut[1]! & loMask) >>> 0 || 1]);
         if (o.stopAtFirst) this.stop = true;
       }
       let enabledMask = 0;
@@ -273,10 +291,20 @@ class Bfs<S> {
           const c = useSym ? space.canonical(succ, true) : succ;
           const len = space.encode(c);
           const buf = space.buffer();
-          fingerprintWords(buf, len);
-          const hi = (fp.hi & hiMask) >>> 0;
-          const lo = ((fp.lo & loMask) >>> 0 || 1);
-          const found = exactOn ? this.lookup(hi, lo, buf, len) : table.insert(hi, lo, this.distinct);
+          hash(buf, len, fpOut);
+          const hi = (fpOut[0]! & hiMask) >>> 0;
+          const lo = (fpOut[1]! & loMask) >>> 0 || 1;
+          let found: number;
+          if (exactOn) found = this.lookup(hi, lo, buf, len);
+          else if (recent !== undefined) {
+            const r = (hi & RECENT_MASK) << 1;
+            if (recent[r] === hi && recent[r + 1] === lo) found = 0;
+            else {
+              found = table.insert(hi, lo, this.distinct);
+              recent[r] = hi;
+              recent[r + 1] = lo;
+            }
+          } else found = table.insert(hi, lo, this.distinct);
           let target = found;
           if (found < 0) {
             target = this.distinct;

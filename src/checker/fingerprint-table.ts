@@ -91,6 +91,11 @@ export class FingerprintTable {
     }
   }
 
+  /** Reads the home slot of a fingerprint (a software prefetch before `insert`). */
+  touch(lo: number): number {
+    return this.slots[(lo & this.mask) * this.stride]!;
+  }
+
   /** The stored index of a fingerprint, or -1. Requires `withIndex`. */
   find(hi: number, lo: number): number {
     const slots = this.slots;

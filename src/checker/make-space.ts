@@ -15,10 +15,11 @@ export function fingerprintOf<S>(
   bits = 64,
 ): string {
   const len = space.encode(space.canonical(state, useSymmetry));
-  fingerprintWords(space.buffer(), len);
+  const fp = new Uint32Array(2);
+  fingerprintWords(space.buffer(), len, fp);
   const hiMask = bits >= 64 ? 0xffffffff : bits <= 32 ? 0 : (2 ** (bits - 32) - 1) >>> 0;
   const loMask = bits >= 32 ? 0xffffffff : (2 ** bits - 1) >>> 0;
-  return formatFingerprint((fp.hi & hiMask) >>> 0, ((fp.lo & loMask) >>> 0 || 1));
+  return formatFingerprint((fp[0]! & hiMask) >>> 0, (fp[1]! & loMask) >>> 0 || 1);
 }
 
-import { fingerprintWords, formatFingerprint, fp } from './fingerprint.ts';
+import { fingerprintWords, formatFingerprint } from './fingerprint.ts';

@@ -73,6 +73,11 @@ export interface Model<S, A = unknown> {
 /**
  * A model whose state is a `Uint32Array` of exactly `width` words, which is also its
  * canonical encoding. Actions are the integers `0 .. actionCount(state) - 1`.
+ *
+ * Calling contract (lets a model cache per-state work): the checker always calls
+ * `actionCount(state)` first, then any number of `next` / `formatAction` / `actionKind` /
+ * `fairness` calls for that same state and its actions, before `actionCount` is called
+ * for another state. The `state` buffer may be reused by the checker afterwards.
  */
 export interface PackedModel {
   readonly width: number;

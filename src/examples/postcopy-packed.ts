@@ -60,7 +60,7 @@ export function postcopyModel(cfg: PostcopyConfig, options: { liveness?: boolean
   const prog = new Int32Array(V * maxLen);
   cfg.program.forEach((p, v) => p.forEach((q, j) => (prog[v * maxLen + j] = q)));
 
-  /** Kind of the action thread `t` would take, or -1 when it has none; for handlers reading, -(count) encoded separately. */
+  /** Kind of vCPU v's next action, or -1 when it has none (finished, or waiting on a page not yet present). */
   const vcpuKind = (s: Uint32Array, v: number): number => {
     const pc = s[2 * v]!;
     if (pc >= progLen[v]!) return -1;
@@ -68,96 +68,81 @@ export function postcopyModel(cfg: PostcopyConfig, options: { liveness?: boolean
     if (s[2 * v + 1] === 1) return page === 3 ? WAKE : -1;
     return page === 3 ? ACCESS : FAULT;
   };
-  const requested = (s: Uint32Array): number => {
+  // Per-state action table, filled by actionCount (see PackedModel's calling contract):
+  // for action k, the acting thread, its kind, and for `read` the page taken.
+  const maxActions = V + H * P;
+  const actThread = new Int32Array(maxActions);
+  const actKind = new Int32Array(maxActions);
+  const actPage = new Int32Array(maxActions);
+  const fill = (s: Uint32Array): number => {
     let n = 0;
-    for (let p = 0; p < P; p++) if (s[PAGE + p] === 1) n++;
-    return n;
-  };
-  const handlerActions = (s: Uint32Array, h: number, req: number): number => (s[HANDLER + h] === 0 ? req : 1);
-
-  /** Resolves action k to (thread, detail); returns the thread index, detail in `which`. */
-  let which = 0;
-  const resolve = (s: Uint32Array, k: number): number => {
     for (let v = 0; v < V; v++) {
-      if (vcpuKind(s, v) >= 0) {
-        if (k === 0) return v;
-        k--;
+      const kind = vcpuKind(s, v);
+      if (kind >= 0) {
+        actThread[n] = v;
+        actKind[n] = kind;
+        n++;
       }
     }
-    const req = requested(s);
     for (let h = 0; h < H; h++) {
-      const n = handlerActions(s, h, req);
-      if (k < n) {
-        which = k;
-        return V + h;
+      const copying = s[HANDLER + h]!;
+      if (copying !== 0) {
+        actThread[n] = V + h;
+        actKind[n] = COPY;
+        actPage[n] = copying - 1;
+        n++;
+        continue;
       }
-      k -= n;
+      for (let p = 0; p < P; p++) {
+        if (s[PAGE + p] !== 1) continue;
+        actThread[n] = V + h;
+        actKind[n] = READ;
+        actPage[n] = p;
+        n++;
+      }
     }
-    throw new Error(`action ${k} out of range`);
-  };
-  const nthRequested = (s: Uint32Array, i: number): number => {
-    for (let p = 0; p < P; p++) if (s[PAGE + p] === 1 && i-- === 0) return p;
-    return -1;
+    return n;
   };
 
   return {
     width,
     initialStates: () => [new Uint32Array(width)],
-    actionCount: (s) => {
-      let n = 0;
-      for (let v = 0; v < V; v++) if (vcpuKind(s, v) >= 0) n++;
-      const req = requested(s);
-      for (let h = 0; h < H; h++) n += handlerActions(s, h, req);
-      return n;
-    },
+    actionCount: fill,
     next: (s, k, out) => {
       out.set(s);
-      const t = resolve(s, k);
-      if (t < V) {
-        const pc = s[2 * t]!;
-        const q = prog[t * maxLen + pc]!;
-        switch (vcpuKind(s, t)) {
-          case ACCESS:
-            out[2 * t] = pc + 1;
-            break;
-          case FAULT:
-            if (s[PAGE + q] === 0) out[PAGE + q] = 1;
-            out[2 * t + 1] = 1;
-            break;
-          case WAKE:
-            out[2 * t + 1] = 0;
-            break;
+      const t = actThread[k]!;
+      switch (actKind[k]) {
+        case ACCESS:
+          out[2 * t] = s[2 * t]! + 1;
+          break;
+        case FAULT: {
+          const q = PAGE + prog[t * maxLen + s[2 * t]!]!;
+          if (s[q] === 0) out[q] = 1;
+          out[2 * t + 1] = 1;
+          break;
         }
-        return;
-      }
-      const h = t - V;
-      const copying = s[HANDLER + h]!;
-      if (copying === 0) {
-        const q = nthRequested(s, which);
-        out[PAGE + q] = 2;
-        out[HANDLER + h] = q + 1;
-      } else {
-        out[PAGE + copying - 1] = 3;
-        out[HANDLER + h] = 0;
+        case WAKE:
+          out[2 * t + 1] = 0;
+          break;
+        case READ:
+          out[PAGE + actPage[k]!] = 2;
+          out[HANDLER + t - V] = actPage[k]! + 1;
+          break;
+        case COPY:
+          out[PAGE + actPage[k]!] = 3;
+          out[HANDLER + t - V] = 0;
+          break;
       }
     },
     formatAction: (s, k) => {
-      const t = resolve(s, k);
-      if (t < V) {
-        const q = prog[t * maxLen + s[2 * t]!]!;
-        return `${KINDS[vcpuKind(s, t)]}(vcpu${t}, page ${q})`;
-      }
-      const h = t - V;
-      const copying = s[HANDLER + h]!;
-      return copying === 0 ? `read(handler${h}, page ${nthRequested(s, which)})` : `copy(handler${h}, page ${copying - 1})`;
+      const t = actThread[k]!;
+      const kind = KINDS[actKind[k]!]!;
+      if (t < V) return `${kind}(vcpu${t}, page ${prog[t * maxLen + s[2 * t]!]!})`;
+      return `${kind}(handler${t - V}, page ${actPage[k]!})`;
     },
     actionKinds: KINDS,
-    actionKind: (s, k) => {
-      const t = resolve(s, k);
-      if (t < V) return vcpuKind(s, t);
-      return s[HANDLER + t - V] === 0 ? READ : COPY;
-    },
-    fairness: (s, k) => resolve(s, k),
+    actionKind: (_s, k) => actKind[k]!,
+    fairness: (_s, k) => actThread[k]!,
     isEndState: (s) => {
       for (let v = 0; v < V; v++) if (s[2 * v]! < progLen[v]!) return false;
       return true;
