@@ -14,7 +14,8 @@ export type Backing = (typeof BACKINGS)[number];
 
 export const ARCHES = ['x86', 'arm64'] as const;
 
-export type UffdMode = 'missing' | 'minor';
+/** How guest memory is registered with userfaultfd: MISSING, MINOR, or not at all. */
+export type UffdMode = 'missing' | 'minor' | 'none';
 
 /** What the control thread does, in this order, concurrently with the vCPUs. */
 export interface ControlPlan {
@@ -80,6 +81,9 @@ export function resolveConfig(cfg: SystemConfig): ResolvedConfig {
     fail('KVMUF104', `hugetlbfs backing needs a whole number of huge pages (${hugePages} base pages each), got ${cfg.pages} pages`, `use --pages ${Math.ceil(cfg.pages / hugePages) * hugePages}`);
   }
   const uffdMode: UffdMode = cfg.uffdMode ?? (cfg.backing === 'anon' ? 'missing' : 'minor');
+  if (uffdMode === 'none' && (cfg.design === 'uffd' || cfg.design === 'exit-on-missing')) {
+    fail('KVMUF104', `the ${cfg.design} design needs userfaultfd`, 'use --uffd missing or --uffd minor');
+  }
   if (uffdMode === 'minor' && cfg.backing === 'anon') fail('KVMUF104', 'userfaultfd MINOR mode needs shmem, hugetlbfs or guest_memfd backing', 'use --backing shmem, or MISSING mode');
 
   // Combinations that cannot exist.

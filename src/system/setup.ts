@@ -26,7 +26,7 @@ export interface Setup {
 
 /** Whether this design registers the guest memory with a userfaultfd. */
 function usesUffd(cfg: ResolvedConfig): boolean {
-  return cfg.backing !== 'guest_memfd' && cfg.design !== 'demand-paging';
+  return cfg.backing !== 'guest_memfd' && cfg.uffdMode !== 'none';
 }
 
 function must(r: { ret: number; errno: number }, what: string): number {

@@ -186,13 +186,20 @@ export class StepContext {
     return r.result.ret === 0 ? 0 : r.result.errno;
   }
 
-  /** A plain store of the page's content through the VMM's mapping (memcpy); may sleep in the uffd. */
-  memcpy(gfn: number, content = this.fetch(gfn)): Outcome {
+  /**
+   * A plain store of the content through the VMM's mapping (memcpy); may sleep in the
+   * uffd. On hugetlbfs the whole huge page is copied in this one step (a shortcut: a real
+   * memcpy fills it store by store after the first store faults it in zeroed).
+   */
+  memcpy(gfn: number, content?: number): Outcome {
     this.op('memcpy');
-    const r = userAccess(this.kernel, this.spec.task, this.hvaOf(gfn), content);
-    this.setKernel(r.state);
-    if (r.kind === 'blocked') return this.sleep(`memcpy to gfn ${gfn}`);
-    this.note(`memcpy gfn ${gfn}`);
+    const first = this.env.hostPagePages > 1 ? this.hostPageOf(gfn) : gfn;
+    for (let g = first; g < first + this.env.hostPagePages; g++) {
+      const r = userAccess(this.kernel, this.spec.task, this.hvaOf(g), content ?? this.fetch(g));
+      this.setKernel(r.state);
+      if (r.kind === 'blocked') return this.sleep(`memcpy to gfn ${g}`);
+    }
+    this.note(`memcpy gfn ${first}${this.env.hostPagePages > 1 ? `..${first + this.env.hostPagePages - 1}` : ''}`);
     return 'ok';
   }
 

@@ -64,3 +64,39 @@ export const noWakeOnEexistHandler: HandlerStrategy = defineHandler({
   ],
   threads: (env) => (env.uffd >= 0 ? [uffdReaderThread('uffd-reader', { wakeOnEexist: false })] : []),
 });
+
+/** The reference vCPU handling with no userfaultfd reader: nobody serves KVM's own accesses. */
+export const noUffdReaderHandler: HandlerStrategy = defineHandler({
+  name: 'no-uffd-reader',
+  description: 'WRONG: registers a userfaultfd but runs no thread to read it',
+  designs: ['kvm-userfault'],
+  vcpuExit: [
+    {
+      label: 'populate',
+      run(c) {
+        const err = install(c, c.reg(REG_GFN), false);
+        if (err === Errno.EAGAIN) c.goto(c.pc);
+      },
+    },
+    { label: 'clear-bit', run: (c) => c.setUserfaultBit(c.reg(REG_GFN), false) },
+  ],
+});
+
+/** Treats EEXIST as a failure and stops the vCPU: the loser of a race never finishes. */
+export const eexistIsFatalHandler: HandlerStrategy = defineHandler({
+  name: 'eexist-is-fatal',
+  description: 'WRONG: a vCPU whose install returns EEXIST gives up',
+  designs: ['kvm-userfault'],
+  vcpuExit: [
+    {
+      label: 'populate',
+      run(c) {
+        const err = install(c, c.reg(REG_GFN), false);
+        if (err === Errno.EAGAIN) return c.goto(c.pc);
+        if (err === Errno.EEXIST) c.goto(-2); // parks the thread: no step at index -2
+      },
+    },
+    { label: 'clear-bit', run: (c) => c.setUserfaultBit(c.reg(REG_GFN), false) },
+  ],
+  threads: (env) => (env.uffd >= 0 ? [uffdReaderThread()] : []),
+});

@@ -1,0 +1,39 @@
+/** The bundled handler strategies, by name. */
+import { ConfigError } from '../system/config-error.ts';
+import type { DesignName } from '../system/config.ts';
+import { exitOnMissingHandler } from './exit-on-missing.ts';
+import { clearBeforePopulateHandler, eexistIsFatalHandler, forgetsToClearHandler, noUffdReaderHandler, noWakeOnEexistHandler } from './flawed.ts';
+import { kvmUserfaultHandler } from './kvm-userfault.ts';
+import type { HandlerStrategy } from './strategy.ts';
+import { uffdHandler } from './uffd-only.ts';
+
+/** The correct reference handler of each design. */
+const REFERENCE: Partial<Record<DesignName, HandlerStrategy>> = {
+  'kvm-userfault': kvmUserfaultHandler,
+  uffd: uffdHandler,
+  'exit-on-missing': exitOnMissingHandler,
+};
+
+export const BUNDLED_HANDLERS: readonly HandlerStrategy[] = [
+  kvmUserfaultHandler,
+  uffdHandler,
+  exitOnMissingHandler,
+  clearBeforePopulateHandler,
+  forgetsToClearHandler,
+  noWakeOnEexistHandler,
+  noUffdReaderHandler,
+  eexistIsFatalHandler,
+];
+
+export function bundledHandlerFor(design: DesignName): HandlerStrategy {
+  const h = REFERENCE[design];
+  if (!h) throw new ConfigError('KVMUF108', `the ${design} design has no reference handler yet`, `designs with one: ${Object.keys(REFERENCE).join(', ')}`);
+  return h;
+}
+
+export function bundledHandler(name: string): HandlerStrategy | undefined {
+  return BUNDLED_HANDLERS.find((h) => h.name === name);
+}
+
+export type { HandlerStrategy } from './strategy.ts';
+export { defineHandler, REG_FLAGS, REG_GFN } from './strategy.ts';

@@ -1,0 +1,59 @@
+/**
+ * An independent reference explorer for cross-checking state counts: breadth-first over
+ * a Model, with states identified by their sorted-key JSON (no fingerprints, no word
+ * encoding, no typed-array table). Slow and memory-hungry: small systems only.
+ */
+import type { Model } from '../../src/checker/index.ts';
+
+function canonicalJson(x: unknown): string {
+  const sort = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(sort);
+    if (v && typeof v === 'object') {
+      return Object.fromEntries(
+        Object.entries(v as Record<string, unknown>)
+          .filter(([key, val]) => val !== undefined && key !== 'config')
+          .sort(([a], [b]) => (a < b ? -1 : 1))
+          .map(([key, val]) => [key, sort(val)]),
+      );
+    }
+    return v;
+  };
+  return JSON.stringify(sort(x));
+}
+
+export interface BruteForceResult {
+  readonly distinct: number;
+  readonly depth: number;
+}
+
+export function bruteForceCount<S, A>(model: Model<S, A>, limit = 200_000): BruteForceResult {
+  const seen = new Set<string>();
+  let frontier: S[] = [];
+  for (const s of model.initialStates()) {
+    const key = canonicalJson(s);
+    if (!seen.has(key)) {
+      seen.add(key);
+      frontier.push(s);
+    }
+  }
+  let depth = 0;
+  const actions: A[] = [];
+  while (frontier.length > 0) {
+    const next: S[] = [];
+    for (const s of frontier) {
+      actions.length = 0;
+      model.actions(s, actions);
+      for (const a of [...actions]) {
+        const t = model.next(s, a);
+        const key = canonicalJson(t);
+        if (seen.has(key)) continue;
+        seen.add(key);
+        next.push(t);
+        if (seen.size > limit) throw new Error(`brute force: more than ${limit} states`);
+      }
+    }
+    if (next.length > 0) depth++;
+    frontier = next;
+  }
+  return { distinct: seen.size, depth };
+}
