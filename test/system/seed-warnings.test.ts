@@ -19,7 +19,7 @@ function run(cfg: SystemConfig, handler: HandlerStrategy, extra: Parameters<type
 
 function labels(f: Failure | undefined): string[] {
   if (!f) return [];
-  if (f.kind === 'liveness') return [...f.lasso.prefix.labels, '-- cycle --', ...f.lasso.cycle.labels];
+  if (f.kind === 'liveness') return [...f.lasso.prefix.labels, '-- cycle --', ...f.lasso.cycleLabels];
   return 'trace' in f ? [...f.trace.labels] : [];
 }
 
