@@ -14,8 +14,10 @@ export interface XStateModelOptions<M extends AnyStateMachine> {
   /** The events to try in a snapshot, in a fixed order. */
   readonly events: (snapshot: SnapshotFrom<M>) => readonly EventFromLogic<M>[];
   /**
-   * Keep only events the snapshot `can` handle (default true). With false every listed
-   * event is an action, and ignored events become self-loops (as in `xstate/graph`).
+   * Keep only events that change the snapshot (default true): XState's `transition`
+   * returns the very same snapshot object for an event that no enabled transition
+   * handles (unknown, or all guards false). With false every listed event is an action,
+   * and ignored events become self-loops (as in `xstate/graph`).
    */
   readonly onlyEnabled?: boolean;
   readonly properties?: readonly Property<SnapshotFrom<M>>[];
@@ -38,14 +40,34 @@ export function xstateModel<M extends AnyStateMachine>(
     const run = initialTransition as (logic: M, input?: unknown) => [Snap, unknown[]];
     return run(machine, options.input)[0];
   };
+  // actions() computes every successor once and caches them for next(): the checker
+  // calls next(s, e) for the actions of the state it last listed.
+  let lastState: Snap | undefined;
+  let lastEvents: Ev[] = [];
+  let lastNext: Snap[] = [];
+  const step = (s: Snap, e: Ev): Snap => transition(machine, s, e)[0] as Snap;
   return {
     initialStates: () => [start()],
     actions: (s: Snap, out: Ev[]) => {
-      const snap = s as unknown as { status: string; can(e: Ev): boolean };
-      if (snap.status !== 'active') return;
-      for (const e of options.events(s)) if (!onlyEnabled || snap.can(e)) out.push(e);
+      lastState = s;
+      lastEvents = [];
+      lastNext = [];
+      if ((s as unknown as { status: string }).status !== 'active') return;
+      for (const e of options.events(s)) {
+        const n = step(s, e);
+        if (onlyEnabled && n === s) continue;
+        out.push(e);
+        lastEvents.push(e);
+        lastNext.push(n);
+      }
     },
-    next: (s: Snap, e: Ev) => transition(machine, s, e)[0] as Snap,
+    next: (s: Snap, e: Ev) => {
+      if (s === lastState) {
+        const i = lastEvents.indexOf(e);
+        if (i >= 0) return lastNext[i]!;
+      }
+      return step(s, e);
+    },
     formatAction: (_s: Snap, e: Ev) => {
       const { type, ...rest } = e as { type: string };
       return Object.keys(rest).length === 0 ? type : `${type}(${canonicalString(rest)})`;
