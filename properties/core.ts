@@ -7,6 +7,7 @@ import { consistencyProblems } from '../src/kvm/consistency.ts';
 import { KVM_MEMORY_EXIT_FLAG_USERFAULT } from '../src/kvm/uapi.ts';
 import { ABSENT } from '../src/mm/host-memory.ts';
 import type { Environment } from '../src/system/environment.ts';
+import { backingContent } from '../src/system/backing.ts';
 import { DONE, VIOLATION, type SystemState } from '../src/system/state.ts';
 import type { ThreadSpec } from '../src/system/thread.ts';
 
@@ -18,18 +19,6 @@ export const PROPERTY = {
   vcpusFinish: 'every vCPU finishes its guest program',
   faultServed: 'some fault is served on demand',
 } as const;
-
-/** The content of each guest page's backing, or ABSENT. */
-export function backingContent(s: SystemState, env: Environment, gfn: number): number {
-  const mm = s.kernel.mm;
-  const vma = mm.vmas.find((v) => env.hva >= v.start && env.hva < v.start + v.npages * 4096);
-  if (!vma) return ABSENT;
-  const file = mm.files[vma.file];
-  const index = (env.hva - vma.start) / 4096 + gfn;
-  // The guest-visible copy: for anonymous memory presence, for files the page cache entry once mapped.
-  if (!vma.mapped[index] && file?.kind !== 'guest_memfd') return ABSENT;
-  return file?.pages[vma.fileOffset + index] ?? ABSENT;
-}
 
 export function coreProperties(env: Environment, threads: readonly ThreadSpec[], options: { consistency?: boolean } = {}): Property<SystemState>[] {
   const vcpuThreads = threads.map((t, i) => (t.kind === 'vcpu' ? i : -1)).filter((i) => i >= 0);

@@ -1,25 +1,60 @@
 /**
- * The `kvmuf` command line. Until the checker and the composed systems land, `check`
- * says plainly that it is not built yet; every other word is a usage error.
+ * The `kvmuf` command line: thin declarations over typed stages. Errors from bad input
+ * carry a stable code and a hint and exit with status 2; nothing prints a stack trace
+ * for them.
  */
-const USAGE = 'usage: kvmuf <check|list> [options]';
+import { formatProgress } from '../checker/index.ts';
+import { ConfigError } from '../system/config-error.ts';
+import { parseArgs, usageOf } from './args.ts';
+import { CHECK_FLAGS, runCheck } from './check-command.ts';
+import { EXIT, exitStatus, formatText, toJson } from './output.ts';
+import { listText } from './list-command.ts';
+
+const USAGE = `usage: kvmuf <command> [options]
+commands:
+  check   explore configurations exhaustively (no options: the default matrix)
+  list    designs, arches, backings, properties, bundled handlers
+run 'kvmuf check --help' for the flags of check`;
+
+async function check(argv: readonly string[]): Promise<number> {
+  if (argv.includes('--help')) {
+    process.stdout.write(`${usageOf('check', CHECK_FLAGS)}\n`);
+    return EXIT.pass;
+  }
+  const { flags, positionals } = parseArgs('check', argv, CHECK_FLAGS);
+  if (positionals.length > 0) throw new ConfigError('KVMUF004', `kvmuf check: unexpected argument '${positionals[0]}'`, 'flags start with --; see kvmuf check --help');
+  const showProgress = (flags.progress as boolean | undefined) ?? process.stderr.isTTY === true;
+  const outcome = await runCheck(flags, showProgress ? (label, p) => process.stderr.write(`\r${label}: ${formatProgress(p)}   `) : undefined);
+  if (showProgress) process.stderr.write('\n');
+  process.stdout.write(flags.json ? `${JSON.stringify(toJson(outcome), null, 2)}\n` : `${formatText(outcome)}\n`);
+  return exitStatus(outcome.runs);
+}
 
 export async function main(argv: readonly string[]): Promise<number> {
-  const [command] = argv;
-  switch (command) {
-    case 'check':
-      process.stdout.write(
-        'kvmuf check: the explorer and the composed systems are not built yet (issues 3 and 5).\n' +
-          'The kernel simulation is in src/kvm and src/mm; run `npm test` to check it.\n',
-      );
-      return 0;
-    case undefined:
-    case '--help':
-    case '-h':
-      process.stdout.write(`${USAGE}\n`);
-      return command === undefined ? 2 : 0;
-    default:
-      process.stderr.write(`error[KVMUF001]: unknown command '${command}'\nhint: ${USAGE}\n`);
-      return 2;
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'check':
+        return await check(rest);
+      case 'list':
+        process.stdout.write(`${listText()}\n`);
+        return EXIT.pass;
+      case '--help':
+      case '-h':
+      case 'help':
+        process.stdout.write(`${USAGE}\n`);
+        return EXIT.pass;
+      case undefined:
+        process.stderr.write(`${USAGE}\n`);
+        return EXIT.badInput;
+      default:
+        throw new ConfigError('KVMUF000', `unknown command '${command}'`, 'commands: check, list (kvmuf --help)');
+    }
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`error[${e.code}]: ${e.message}\nhint: ${e.hint}\n`);
+      return EXIT.badInput;
+    }
+    throw e;
   }
 }

@@ -41,7 +41,7 @@ export interface SystemConfig {
   readonly pages: number;
   /** Pages that start on the source (default: all). The rest are local from the start. */
   readonly remote?: readonly number[];
-  /** One guest program per vCPU (default: vCPU i reads page i mod pages). */
+  /** One guest program per vCPU (default: vCPU i reads page i, then writes page i+1, mod pages). */
   readonly programs?: readonly (readonly GuestOp[])[];
   readonly uffdMode?: UffdMode;
   readonly control?: ControlPlan;
@@ -108,7 +108,13 @@ export function resolveConfig(cfg: SystemConfig): ResolvedConfig {
       }
     }
   }
-  const programs = cfg.programs ?? Array.from({ length: cfg.vcpus }, (_, v) => [{ kind: 'read' as const, gfn: v % cfg.pages }]);
+  // Default guest: each vCPU reads its own page, then writes its neighbour's (races on every page).
+  const programs =
+    cfg.programs ??
+    Array.from({ length: cfg.vcpus }, (_, v): GuestOp[] => [
+      { kind: 'read', gfn: v % cfg.pages },
+      { kind: 'write', gfn: (v + 1) % cfg.pages, value: 100 + v },
+    ]);
   if (programs.length !== cfg.vcpus) fail('KVMUF106', `${programs.length} guest programs for ${cfg.vcpus} vCPUs`, 'give one program per vCPU');
   for (const prog of programs) for (const op of prog) checkPage(cfg, op.gfn, 'a guest program');
   const control = cfg.control ?? {};

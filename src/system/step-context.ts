@@ -34,6 +34,8 @@ export class StepContext {
   private notes: string[] = [];
   /** The step's kernel operation put the thread to sleep: it stays at this step. */
   blocked = false;
+  /** The state the step began in. */
+  readonly initial: SystemState;
 
   constructor(
     public sys: SystemState,
@@ -43,6 +45,7 @@ export class StepContext {
     readonly pc: number,
   ) {
     this.nextPc = pc + 1 >= spec.steps.length ? spec.after : pc + 1;
+    this.initial = sys;
   }
 
   // --- reading and local state ---------------------------------------------------------

@@ -9,6 +9,8 @@ import { vcpuAt, vcpuRunnable } from '../kvm/vcpu.ts';
 import { replaceAt } from '../mm/immutable.ts';
 import { REG_FLAGS, REG_GFN, type HandlerStrategy } from '../vmm/strategy.ts';
 import type { StepContext } from './step-context.ts';
+import { backingContent } from './backing.ts';
+import { ABSENT } from '../mm/host-memory.ts';
 import { DONE, VIOLATION } from './state.ts';
 import type { Step, ThreadSpec } from './thread.ts';
 
@@ -44,7 +46,9 @@ function runStep(vcpu: number, strategy: HandlerStrategy): Step {
       } else if (after.mode === 'uffd-wait' && before.mode !== 'uffd-wait') {
         c.note(`stage-2 fault on gfn ${after.fault?.gfn}: GUP sleeps in userfaultfd`);
       } else if (after.mode === 'install') {
-        c.note(`stage-2 fault on gfn ${after.fault?.gfn}: pfn found`);
+        const gfn = after.fault?.gfn ?? 0;
+        const zeroFilled = backingContent(c.initial, c.env, gfn) === ABSENT && backingContent(c.sys, c.env, gfn) === 0;
+        c.note(`stage-2 fault on gfn ${gfn}: pfn found${zeroFilled ? ' (no page there: a zero page is allocated)' : ''}`);
       } else if (after.mode === 'guest' && before.mode !== 'guest') {
         c.note('fault retried');
       }

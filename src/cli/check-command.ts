@@ -1,0 +1,108 @@
+/**
+ * `kvmuf check`: build the configurations, explore each exhaustively, and return the
+ * results as data. Printing and exit codes belong to output.ts.
+ */
+import { check, type CheckResult, type Progress } from '../checker/index.ts';
+import type { Arch, UserfaultSeries } from '../kvm/variant.ts';
+import { ARCHES, BACKINGS, DESIGNS, type Backing, type DesignName, type SystemConfig, type UffdMode } from '../system/config.ts';
+import { composeSystem, systemModel, type System } from '../system/model.ts';
+import { bundledHandler, bundledHandlerFor } from '../vmm/index.ts';
+import { loadHandler } from '../vmm/load-handler.ts';
+import type { HandlerStrategy } from '../vmm/strategy.ts';
+import { ConfigError } from '../system/config-error.ts';
+import type { FlagSpec, ParsedFlags } from './args.ts';
+
+export const CHECK_FLAGS: readonly FlagSpec[] = [
+  { name: 'design', kind: 'string', choices: DESIGNS, help: 'the post-copy design (default: the default matrix)' },
+  { name: 'arch', kind: 'string', choices: ARCHES, help: 'x86 or arm64' },
+  { name: 'backing', kind: 'string', choices: BACKINGS, help: 'guest memory backing (default anon)' },
+  { name: 'vcpus', kind: 'int', help: 'vCPUs (1-8, default 2)' },
+  { name: 'pages', kind: 'int', help: 'guest pages (1-64, default 2)' },
+  { name: 'uffd', kind: 'string', choices: ['missing', 'minor', 'none'], help: 'userfaultfd registration mode' },
+  { name: 'series', kind: 'string', choices: ['v3', 'v1', 'v2-firecracker', 'none'], help: 'KVM Userfault series (kernel variant)' },
+  { name: 'its', kind: 'string', help: 'arm64: restore the ITS with its tables on these pages, e.g. 1,2' },
+  { name: 'handler', kind: 'string', help: 'a handler file (.ts/.js) or a bundled handler name' },
+  { name: 'max-states', kind: 'int', help: 'stop (incomplete) after this many distinct states' },
+  { name: 'timeout', kind: 'int', help: 'stop (incomplete) after this many seconds' },
+  { name: 'seed', kind: 'int', help: 'seed for randomised parts (exploration itself is exhaustive)' },
+  { name: 'json', kind: 'boolean', help: 'print the results as JSON' },
+  { name: 'progress', kind: 'boolean', help: 'progress on stderr (default: when stderr is a terminal)' },
+];
+
+export interface CheckRun {
+  readonly system: System;
+  readonly result: CheckResult;
+  readonly elapsedMs: number;
+  /** The command line that reproduces this one run. */
+  readonly command: string;
+}
+
+export interface CheckOutcome {
+  readonly seed: number;
+  readonly runs: readonly CheckRun[];
+}
+
+function parsePages(text: string): number[] {
+  if (!/^\d+(,\d+)*$/.test(text)) throw new ConfigError('KVMUF003', `--its ${text}: expected page numbers like 1,2`, 'e.g. --its 1');
+  return text.split(',').map(Number);
+}
+
+async function resolveHandler(flag: string | undefined, design: DesignName): Promise<HandlerStrategy> {
+  if (flag === undefined) return bundledHandlerFor(design);
+  const bundled = bundledHandler(flag);
+  if (bundled) return bundled;
+  return loadHandler(flag);
+}
+
+/** The default matrix: every design with a reference handler, on both arches. */
+export function defaultMatrix(): SystemConfig[] {
+  const out: SystemConfig[] = [];
+  for (const design of ['kvm-userfault', 'uffd', 'exit-on-missing'] as const) {
+    for (const arch of ARCHES) out.push({ design, arch, backing: 'anon', vcpus: 3, pages: 2 });
+  }
+  out.push({ design: 'kvm-userfault', arch: 'x86', backing: 'guest_memfd', vcpus: 3, pages: 2 });
+  out.push({ design: 'kvm-userfault', arch: 'arm64', backing: 'anon', vcpus: 2, pages: 2, control: { itsTables: [1] } });
+  return out;
+}
+
+function commandFor(cfg: SystemConfig, handler: string | undefined): string {
+  const parts = ['kvmuf check', `--design ${cfg.design}`, `--arch ${cfg.arch}`, `--backing ${cfg.backing}`, `--vcpus ${cfg.vcpus}`, `--pages ${cfg.pages}`];
+  if (cfg.uffdMode) parts.push(`--uffd ${cfg.uffdMode}`);
+  if (cfg.series) parts.push(`--series ${cfg.series}`);
+  if (cfg.control?.itsTables) parts.push(`--its ${cfg.control.itsTables.join(',')}`);
+  if (handler) parts.push(`--handler ${handler}`);
+  return parts.join(' ');
+}
+
+export async function runCheck(flags: ParsedFlags, onProgress?: (label: string, p: Progress) => void): Promise<CheckOutcome> {
+  const single = ['design', 'arch', 'backing', 'vcpus', 'pages', 'uffd', 'series', 'its', 'handler'].some((f) => flags[f] !== undefined);
+  const handlerFlag = flags.handler as string | undefined;
+  const configs: SystemConfig[] = single
+    ? [
+        {
+          design: (flags.design as DesignName | undefined) ?? 'kvm-userfault',
+          arch: (flags.arch as Arch | undefined) ?? 'x86',
+          backing: (flags.backing as Backing | undefined) ?? 'anon',
+          vcpus: (flags.vcpus as number | undefined) ?? 2,
+          pages: (flags.pages as number | undefined) ?? 2,
+          ...(flags.uffd ? { uffdMode: flags.uffd as UffdMode } : {}),
+          ...(flags.series ? { series: flags.series as UserfaultSeries } : {}),
+          ...(flags.its ? { control: { itsTables: parsePages(flags.its as string) } } : {}),
+        },
+      ]
+    : defaultMatrix();
+  const runs: CheckRun[] = [];
+  for (const cfg of configs) {
+    const handler = await resolveHandler(handlerFlag, cfg.design);
+    const system = composeSystem(cfg, handler);
+    const label = `${cfg.design}/${cfg.arch}/${cfg.backing}`;
+    const started = performance.now();
+    const result = check(systemModel(system), {
+      ...(flags['max-states'] !== undefined ? { maxStates: flags['max-states'] as number } : {}),
+      ...(flags.timeout !== undefined ? { maxTimeMs: (flags.timeout as number) * 1000 } : {}),
+      ...(onProgress ? { progress: (p: Progress) => onProgress(label, p) } : {}),
+    });
+    runs.push({ system, result, elapsedMs: performance.now() - started, command: commandFor(cfg, handlerFlag) });
+  }
+  return { seed: (flags.seed as number | undefined) ?? 1, runs };
+}

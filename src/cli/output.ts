@@ -1,0 +1,117 @@
+/**
+ * The one place that turns results into text or JSON and decides the exit status:
+ * 0 every property holds on a complete exploration, 1 a property fails, 2 bad input,
+ * 3 incomplete (a limit was hit and nothing failed).
+ */
+import { formatPath, type CheckResult, type Failure } from '../checker/index.ts';
+import type { CheckOutcome, CheckRun } from './check-command.ts';
+
+export const EXIT = { pass: 0, fail: 1, badInput: 2, incomplete: 3 } as const;
+
+export function exitStatus(runs: readonly CheckRun[]): number {
+  if (runs.some((r) => r.result.status === 'fail')) return EXIT.fail;
+  if (runs.some((r) => r.result.status === 'incomplete')) return EXIT.incomplete;
+  return EXIT.pass;
+}
+
+function configName(r: CheckRun): string {
+  const c = r.system.config;
+  return `${c.design} ${c.arch} ${c.backing} ${c.vcpus}v×${c.pages}p${c.series !== 'v3' && c.series !== 'none' ? ` ${c.series}` : ''}${c.control.itsTables ? ' +ITS' : ''}`;
+}
+
+function coverageText(r: CheckResult): string {
+  const fired = Object.keys(r.coverage.fired).length;
+  const total = fired + r.coverage.neverFired.length;
+  return `${fired}/${total} step kinds`;
+}
+
+function failureTitle(f: Failure): string {
+  switch (f.kind) {
+    case 'invariant':
+      return `invariant violated: ${f.property}`;
+    case 'deadlock':
+      return 'deadlock: no thread can move, and the vCPUs have not finished';
+    case 'unwitnessed':
+      return `never witnessed: ${f.property}`;
+    case 'liveness':
+      return `liveness violated: ${f.property} (a fair schedule postpones it forever)`;
+  }
+}
+
+function numbered(labels: readonly string[], from: number): string[] {
+  return labels.map((l, i) => {
+    const dot = l.indexOf('.');
+    const thread = dot > 0 ? l.slice(0, dot) : '';
+    const rest = dot > 0 ? l.slice(dot + 1) : l;
+    return `  ${String(from + i).padStart(3)}. ${thread.padEnd(12)} ${rest}`;
+  });
+}
+
+export function formatCounterexample(run: CheckRun, f: Failure): string {
+  const lines = [`FAIL ${configName(run)} (handler ${run.system.strategy.name})`, `  ${failureTitle(f)}`];
+  if (f.kind === 'invariant' || f.kind === 'deadlock') {
+    lines.push(...numbered(f.trace.labels, 1));
+    lines.push(`  path ${formatPath(f.trace)}`);
+  } else if (f.kind === 'liveness') {
+    lines.push(...numbered(f.lasso.prefix.labels, 1));
+    if (f.lasso.cycle.length === 0) lines.push('  --- stuck here forever (no thread can move) ---');
+    else {
+      lines.push('  --- the cycle starts here and repeats forever ---');
+      lines.push(...numbered(f.lasso.cycleLabels, f.lasso.prefix.labels.length + 1));
+    }
+    lines.push(`  path ${formatPath(f.lasso.prefix)} then cycle ${f.lasso.cycle.join('/')}`);
+  }
+  lines.push(`  reproduce: ${run.command}`);
+  return lines.join('\n');
+}
+
+export function formatText(outcome: CheckOutcome): string {
+  const rows = outcome.runs.map((r) => [
+    configName(r),
+    r.system.strategy.name,
+    r.result.status.toUpperCase(),
+    String(r.result.stats.distinct),
+    String(r.result.stats.depth),
+    `${(r.elapsedMs / 1000).toFixed(2)} s`,
+    coverageText(r.result),
+  ]);
+  const header = ['configuration', 'handler', 'verdict', 'states', 'depth', 'time', 'coverage'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
+  const fmt = (row: readonly string[]) => row.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const out = [`kvmuf check (seed ${outcome.seed})`, fmt(header), fmt(widths.map((w) => '-'.repeat(w))), ...rows.map(fmt)];
+  for (const run of outcome.runs) {
+    for (const f of run.result.failures) out.push('', formatCounterexample(run, f));
+    if (run.result.incomplete) out.push('', `INCOMPLETE ${configName(run)}: ${run.result.incomplete.message}; explored ${run.result.stats.distinct} states, every state to depth ${run.result.stats.depthFullyExplored}`);
+    if (run.result.coverage.neverFired.length > 0 && run.result.status !== 'fail') {
+      out.push('', `uncovered in ${configName(run)}: ${run.result.coverage.neverFired.join(', ')}`);
+    }
+  }
+  const total = outcome.runs.reduce((n, r) => n + r.result.stats.distinct, 0);
+  const failed = outcome.runs.filter((r) => r.result.status === 'fail').length;
+  out.push('', `${outcome.runs.length - failed} passed, ${failed} failed: ${outcome.runs.length} configurations, ${total} distinct states`);
+  return out.join('\n');
+}
+
+export function toJson(outcome: CheckOutcome): unknown {
+  return {
+    seed: outcome.seed,
+    exitStatus: exitStatus(outcome.runs),
+    runs: outcome.runs.map((r) => ({
+      configuration: r.system.config,
+      handler: r.system.strategy.name,
+      verdict: r.result.status,
+      stats: r.result.stats,
+      coverage: r.result.coverage,
+      liveness: r.result.liveness,
+      incomplete: r.result.incomplete ?? null,
+      failures: r.result.failures.map((f) => ({
+        kind: f.kind,
+        ...(f.kind !== 'deadlock' ? { property: f.property } : {}),
+        ...(f.kind === 'invariant' || f.kind === 'deadlock' ? { path: formatPath(f.trace), steps: f.trace.labels } : {}),
+        ...(f.kind === 'liveness' ? { path: formatPath(f.lasso.prefix), steps: f.lasso.prefix.labels, cycle: f.lasso.cycle, cycleSteps: f.lasso.cycleLabels } : {}),
+      })),
+      elapsedMs: Math.round(r.elapsedMs),
+      command: r.command,
+    })),
+  };
+}

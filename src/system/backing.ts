@@ -1,0 +1,20 @@
+/** What the guest-visible backing of a guest page holds right now. */
+import { PAGE_SIZE } from '../kvm/uapi.ts';
+import { ABSENT } from '../mm/host-memory.ts';
+import type { Environment } from './environment.ts';
+import type { SystemState } from './state.ts';
+
+/**
+ * The content of guest page `gfn`'s backing, or ABSENT: for anonymous, shmem and
+ * hugetlbfs memory the page once mapped in the guest mapping (a MINOR-mode page that is
+ * only in the page cache is not visible yet); for guest_memfd the file's page.
+ */
+export function backingContent(s: SystemState, env: Environment, gfn: number): number {
+  const mm = s.kernel.mm;
+  const vma = mm.vmas.find((v) => env.hva >= v.start && env.hva < v.start + v.npages * PAGE_SIZE);
+  if (!vma) return ABSENT;
+  const file = mm.files[vma.file];
+  const index = (env.hva - vma.start) / PAGE_SIZE + gfn;
+  if (!vma.mapped[index] && file?.kind !== 'guest_memfd') return ABSENT;
+  return file?.pages[vma.fileOffset + index] ?? ABSENT;
+}

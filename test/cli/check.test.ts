@@ -1,0 +1,91 @@
+/** `kvmuf check` as a user runs it: exit statuses, the table, counterexamples, errors. */
+import { describe, expect, it } from 'vitest';
+import { kvmuf, withoutTimes } from './run-cli.ts';
+
+const GMEM = ['check', '--design', 'kvm-userfault', '--backing', 'guest_memfd'];
+
+describe('kvmuf check', () => {
+  it('with no options checks the default matrix, prints its table and exits 0', () => {
+    const r = kvmuf(['check']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^kvmuf check \(seed 1\)/);
+    for (const design of ['kvm-userfault', 'uffd', 'exit-on-missing']) {
+      for (const arch of ['x86', 'arm64']) expect(r.stdout).toMatch(new RegExp(`${design} ${arch} anon 3v×2p +\\S+ +PASS`));
+    }
+    expect(r.stdout).toMatch(/kvm-userfault arm64 anon 2v×2p \+ITS .* PASS/);
+    expect(r.stdout).toMatch(/^8 passed, 0 failed: 8 configurations/m);
+  });
+
+  it('is deterministic: the same command prints the same output (timings aside)', () => {
+    const a = kvmuf([...GMEM, '--vcpus', '3']);
+    const b = kvmuf([...GMEM, '--vcpus', '3']);
+    expect(withoutTimes(a.stdout)).toBe(withoutTimes(b.stdout));
+  });
+
+  it('convicts a wrong handler file with a numbered shortest trace and exit 1; the printed command reproduces it', () => {
+    const r = kvmuf([...GMEM, '--handler', 'test/handlers/clear-first.ts']);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('FAIL kvm-userfault x86 guest_memfd 2v×2p (handler clear-first)');
+    expect(r.stdout).toContain('invariant violated: memory holds the content it should');
+    expect(r.stdout).toMatch(/ {3}1\. vcpu0 +KVM_RUN/);
+    expect(r.stdout).toMatch(/clear-bit: clear bit \d/);
+    expect(r.stdout).toMatch(/a zero page is allocated/);
+    const reproduce = /reproduce: kvmuf (.*)$/m.exec(r.stdout)?.[1];
+    expect(reproduce).toBeDefined();
+    const again = kvmuf((reproduce ?? '').split(' '));
+    expect(again.status).toBe(1);
+    expect(withoutTimes(again.stdout)).toBe(withoutTimes(r.stdout));
+  });
+
+  it('passes the fixed handler file with exit 0', () => {
+    const r = kvmuf([...GMEM, '--handler', 'test/handlers/populate-first.ts']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/populate-first +PASS/);
+  });
+
+  it('accepts a bundled handler by name', () => {
+    const r = kvmuf(['check', '--design', 'kvm-userfault', '--vcpus', '1', '--pages', '1', '--handler', 'forgets-to-clear']);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('liveness violated: every vCPU finishes its guest program');
+    expect(r.stdout).toContain('--- the cycle starts here and repeats forever ---');
+  });
+
+  it('a run that hits a limit says it is incomplete, what it covered, and exits 3', () => {
+    const r = kvmuf(['check', '--design', 'kvm-userfault', '--vcpus', '3', '--max-states', '50']);
+    expect(r.status).toBe(3);
+    expect(r.stdout).toMatch(/INCOMPLETE kvm-userfault x86 anon 3v×2p: .*explored \d+ states, every state to depth \d+/);
+  });
+
+  it('--json prints the same results as data', () => {
+    const r = kvmuf([...GMEM, '--handler', 'test/handlers/clear-first.ts', '--json']);
+    expect(r.status).toBe(1);
+    const data = JSON.parse(r.stdout) as { exitStatus: number; runs: { verdict: string; handler: string; failures: { kind: string; steps: string[] }[] }[] };
+    expect(data.exitStatus).toBe(1);
+    expect(data.runs[0]?.verdict).toBe('fail');
+    expect(data.runs[0]?.handler).toBe('clear-first');
+    expect(data.runs[0]?.failures[0]?.kind).toBe('invariant');
+    expect(data.runs[0]?.failures[0]?.steps[0]).toBe('vcpu0.KVM_RUN');
+  });
+});
+
+describe('bad input: a stable code, a hint, exit 2, no stack trace', () => {
+  it.each([
+    [['check', '--frobnicate'], 'KVMUF001'],
+    [['check', '--vcpus'], 'KVMUF002'],
+    [['check', '--vcpus', 'two'], 'KVMUF003'],
+    [['check', '--design', 'nope'], 'KVMUF003'],
+    [['check', '--vcpus', '0'], 'KVMUF103'],
+    [['check', '--backing', 'hugetlb', '--pages', '3'], 'KVMUF104'],
+    [['check', '--design', 'uffd', '--backing', 'guest_memfd'], 'KVMUF105'],
+    [['check', '--handler', 'does-not-exist.ts'], 'KVMUF201'],
+    [['check', '--handler', 'test/handlers/malformed.ts'], 'KVMUF202'],
+    [['frobnicate'], 'KVMUF000'],
+  ])('kvmuf %j → %s', (args, code) => {
+    const r = kvmuf(args);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`^error\\[${code}\\]: .+\\nhint: .+\\n$`));
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(r.stdout).toBe('');
+  });
+});

@@ -1,0 +1,2 @@
+// Not a handler: no vcpuExit steps.
+export default { name: 'malformed', designs: ['kvm-userfault'] };
