@@ -1,8 +1,13 @@
 /**
- * 64-bit fingerprints of word sequences: two independent 32-bit MurmurHash3-style
- * streams (different seeds and constants, Math.imul mixing, fmix32 finalizers), then a
- * cross-mix. Kept allocation-free: the result is written to `out[0]` (high word) and
- * `out[1]` (low word); the table is indexed by the low word.
+ * 64-bit fingerprints of word sequences. Each word is scrambled once (MurmurHash3's
+ * k-mix, a bijection), then fed to two 32-bit chains of different structure: h1 is the
+ * MurmurHash3_x86_32 body (xor, rotate, ·5 + c), h2 a multiply–xorshift chain (add, ·odd,
+ * xor-shift). The pair is finished by fmix32 twice with a cross-mix, a bijection of
+ * (h1, h2), so two encodings share a fingerprint only if both chains collide. Sharing
+ * the scramble halves the multiplies of two fully independent murmur streams (measured
+ * ~15% faster per 15-word state). Math.imul throughout, no allocation: the result is
+ * written to `out[0]` (high word) and `out[1]` (low word); the table is indexed by the
+ * low word.
  *
  * (An additive, position-keyed variant that fingerprints a packed successor from its
  * parent's sums, touching only the changed words, was tried and measured slower here:
@@ -16,17 +21,14 @@ export function fingerprintWords(words: Uint32Array, length: number, out: Uint32
   let h1 = 0x9747b28c ^ length;
   let h2 = 0x2f0c9a61 ^ Math.imul(length, 0x85ebca6b);
   for (let i = 0; i < length; i++) {
-    const w = words[i]! | 0;
-    let k = Math.imul(w, 0xcc9e2d51);
+    let k = Math.imul(words[i]! | 0, 0xcc9e2d51);
     k = (k << 15) | (k >>> 17);
-    h1 ^= Math.imul(k, 0x1b873593);
+    k = Math.imul(k, 0x1b873593);
+    h1 ^= k;
     h1 = (h1 << 13) | (h1 >>> 19);
     h1 = (Math.imul(h1, 5) + 0xe6546b64) | 0;
-    let j = Math.imul(w, 0x85ebca77);
-    j = (j << 13) | (j >>> 19);
-    h2 ^= Math.imul(j, 0xc2b2ae3d);
-    h2 = (h2 << 17) | (h2 >>> 15);
-    h2 = (Math.imul(h2, 9) + 0x52dce729) | 0;
+    h2 = Math.imul(h2 + k, 0x2c1b3c6d);
+    h2 ^= h2 >>> 15;
   }
   h1 = fmix32(h1 + h2);
   h2 = fmix32(h2 ^ h1);
