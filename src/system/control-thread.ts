@@ -30,6 +30,8 @@ function plannedSteps(plan: ControlPlan, env: Environment): Step[] {
   if (plan.kvmClockGfn !== undefined) {
     const gfn = plan.kvmClockGfn;
     steps.push({ label: 'restore-msr-kvm-clock', run: (c) => void c.kvmWriteGuest(gfn, KVM_CLOCK_CONTENT) });
+    // KVM populated that page itself: the VMM clears its bit (as Firecracker does).
+    if (env.bitmap !== 0) steps.push({ label: 'clear-kvm-clock-bit', run: (c) => c.setUserfaultBit(gfn, false) });
   }
   for (const gfn of plan.balloon ?? []) steps.push({ label: 'balloon', run: (c) => void c.balloon(gfn) });
   if (plan.disableUserfaultAtEnd && env.bitmap !== 0) {

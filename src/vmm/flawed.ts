@@ -100,3 +100,12 @@ export const eexistIsFatalHandler: HandlerStrategy = defineHandler({
   ],
   threads: (env) => (env.uffd >= 0 ? [uffdReaderThread()] : []),
 });
+
+/** Its reader reads REMOVE events but ignores them: a ballooned page comes back with the old content. */
+export const ignoresRemoveHandler: HandlerStrategy = defineHandler({
+  name: 'ignores-remove',
+  description: 'WRONG: the uffd reader ignores REMOVE events and refills ballooned pages from the source',
+  designs: ['uffd'],
+  vcpuExit: [],
+  threads: () => [uffdReaderThread('uffd-reader', { honourRemove: false })],
+});

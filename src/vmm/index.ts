@@ -2,7 +2,9 @@
 import { ConfigError } from '../system/config-error.ts';
 import type { DesignName } from '../system/config.ts';
 import { exitOnMissingHandler } from './exit-on-missing.ts';
-import { clearBeforePopulateHandler, eexistIsFatalHandler, forgetsToClearHandler, noUffdReaderHandler, noWakeOnEexistHandler } from './flawed.ts';
+import { clearBeforePopulateHandler, eexistIsFatalHandler, forgetsToClearHandler, ignoresRemoveHandler, noUffdReaderHandler, noWakeOnEexistHandler } from './flawed.ts';
+import { populateOnRequestHandler } from './populate-on-request.ts';
+import { exitOnMissingPrefetchHandler, kvmUserfaultPrefetchHandler, uffdPrefetchHandler } from './with-prefetcher.ts';
 import { kvmUserfaultHandler } from './kvm-userfault.ts';
 import type { HandlerStrategy } from './strategy.ts';
 import { uffdHandler } from './uffd-only.ts';
@@ -18,11 +20,16 @@ export const BUNDLED_HANDLERS: readonly HandlerStrategy[] = [
   kvmUserfaultHandler,
   uffdHandler,
   exitOnMissingHandler,
+  kvmUserfaultPrefetchHandler,
+  uffdPrefetchHandler,
+  exitOnMissingPrefetchHandler,
+  populateOnRequestHandler,
   clearBeforePopulateHandler,
   forgetsToClearHandler,
   noWakeOnEexistHandler,
   noUffdReaderHandler,
   eexistIsFatalHandler,
+  ignoresRemoveHandler,
 ];
 
 export function bundledHandlerFor(design: DesignName): HandlerStrategy {

@@ -4,7 +4,7 @@
  * page is there, not that anyone woke the waiter) → on EAGAIN go read the pending event
  * first and come back (the fault stays pending).
  */
-import { Errno } from '../kvm/uapi.ts';
+import { Errno, UFFD_EVENT_REMOVE } from '../kvm/uapi.ts';
 import { VIOLATION } from '../system/state.ts';
 import { firstPending, install, recordMessage, setPending } from './page-book.ts';
 import type { HandlerThread } from './strategy.ts';
@@ -13,8 +13,16 @@ const READ = 0;
 const INSTALL = 1;
 const WAKE = 2;
 
-export function uffdReaderThread(name = 'uffd-reader', options: { wakeOnEexist?: boolean } = {}): HandlerThread {
+export interface ReaderOptions {
+  /** Wake the range when an install returns EEXIST (default true; false is a bug). */
+  readonly wakeOnEexist?: boolean;
+  /** Record REMOVE events so ballooned pages are refilled with zeros (default true; false is a bug). */
+  readonly honourRemove?: boolean;
+}
+
+export function uffdReaderThread(name = 'uffd-reader', options: ReaderOptions = {}): HandlerThread {
   const wakeOnEexist = options.wakeOnEexist ?? true;
+  const honourRemove = options.honourRemove ?? true;
   return {
     name,
     regs: 1,
@@ -24,7 +32,7 @@ export function uffdReaderThread(name = 'uffd-reader', options: { wakeOnEexist?:
         run(c) {
           c.guard(c.uffdReadable());
           const msg = c.uffdRead();
-          const gfn = msg ? recordMessage(c, msg) : -1;
+          const gfn = msg && (honourRemove || msg.event !== UFFD_EVENT_REMOVE) ? recordMessage(c, msg) : -1;
           if (gfn >= 0) setPending(c, gfn, true);
           c.goto(firstPending(c) >= 0 ? INSTALL : READ);
         },
