@@ -5,7 +5,8 @@
  * V vCPUs each run a fixed program of L guest accesses; P guest pages start missing;
  * H userfault handler threads serve faults. Words (V·2 + P + H, 15 for 4×5×3... see
  * `postcopyConfig`):
- * - vCPU v: `pc` (next access, L = done) and `phase` (0 running, 1 waiting on its page);
+ * - vCPU v: `pc` (next access, L = done) and `phase` (0 running, 1 waiting on its page,
+ *   2 retrying: only with the seeded bug below);
  * - page p: 0 missing, 1 requested (fault queued on the uffd), 2 being copied,
  *   3 present (UFFDIO_COPY done);
  * - handler h: 0 idle, or 1 + p while copying page p.
@@ -18,6 +19,12 @@
  * - an idle handler, for each requested page q → `read(q)` (takes it, page copying);
  * - a copying handler → `copy` (page present, handler idle).
  * Fairness classes: one per thread. End states: every vCPU has finished its program.
+ *
+ * Seeded bug `stale-retry`: a vCPU that faults on a page whose copy is in flight does
+ * not wait for the wake-up; it retries the access, and (modelling a stale
+ * "not present" indication, e.g. a userfault bit never cleared) every retry faults
+ * again: phase 2, whose only action `retry` changes nothing. The vCPU livelocks with
+ * the page present: no deadlock, but `leadsTo(waiting, running)` fails on a fair cycle.
  */
 import type { PackedModel } from '../checker/model.ts';
 import { always, leadsTo } from '../checker/property.ts';
@@ -40,14 +47,22 @@ export function postcopyConfig(vcpus: number, pages: number, handlers: number, a
   return { vcpus, pages, handlers, program };
 }
 
-const KINDS = ['access', 'fault', 'wake', 'read', 'copy'] as const;
+const KINDS = ['access', 'fault', 'wake', 'read', 'copy', 'retry'] as const;
 const ACCESS = 0;
 const FAULT = 1;
 const WAKE = 2;
 const READ = 3;
 const COPY = 4;
+const RETRY = 5;
 
-export function postcopyModel(cfg: PostcopyConfig, options: { liveness?: boolean } = {}): PackedModel {
+export interface PostcopyOptions {
+  /** Add `leadsTo('a waiting vcpu0 runs again')`. */
+  readonly liveness?: boolean;
+  readonly bug?: 'stale-retry';
+}
+
+export function postcopyModel(cfg: PostcopyConfig, options: PostcopyOptions = {}): PackedModel {
+  const staleRetry = options.bug === 'stale-retry';
   const V = cfg.vcpus;
   const P = cfg.pages;
   const H = cfg.handlers;
@@ -65,7 +80,9 @@ export function postcopyModel(cfg: PostcopyConfig, options: { liveness?: boolean
     const pc = s[2 * v]!;
     if (pc >= progLen[v]!) return -1;
     const page = s[PAGE + prog[v * maxLen + pc]!]!;
-    if (s[2 * v + 1] === 1) return page === 3 ? WAKE : -1;
+    const phase = s[2 * v + 1];
+    if (phase === 2) return RETRY;
+    if (phase === 1) return page === 3 ? WAKE : -1;
     return page === 3 ? ACCESS : FAULT;
   };
   // Per-state action table, filled by actionCount (see PackedModel's calling contract):
@@ -118,7 +135,7 @@ export function postcopyModel(cfg: PostcopyConfig, options: { liveness?: boolean
         case FAULT: {
           const q = PAGE + prog[t * maxLen + s[2 * t]!]!;
           if (s[q] === 0) out[q] = 1;
-          out[2 * t + 1] = 1;
+          out[2 * t + 1] = staleRetry && s[q] === 2 ? 2 : 1;
           break;
         }
         case WAKE:
@@ -131,6 +148,8 @@ export function postcopyModel(cfg: PostcopyConfig, options: { liveness?: boolean
         case COPY:
           out[PAGE + actPage[k]!] = 3;
           out[HANDLER + t - V] = 0;
+          break;
+        case RETRY:
           break;
       }
     },
@@ -162,8 +181,8 @@ export function postcopyModel(cfg: PostcopyConfig, options: { liveness?: boolean
       if (options.liveness) {
         props.push(
           leadsTo<Uint32Array>(
-            'a waiting vcpu0 is woken',
-            (s) => s[1] === 1,
+            'a faulting vcpu0 runs again',
+            (s) => s[1] !== 0,
             (s) => s[1] === 0,
           ),
         );
