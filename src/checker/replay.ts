@@ -9,6 +9,8 @@ import type { Model, PackedModel } from './model.ts';
 import type { Trace } from './trace.ts';
 import { divergence } from './trace.ts';
 
+export function replay(model: PackedModel, trace: Trace): Uint32Array[];
+export function replay<S, A>(model: Model<S, A>, trace: Trace): S[];
 export function replay<S, A>(model: Model<S, A> | PackedModel, trace: Trace): S[] {
   const space = makeSpace<S, A>(model);
   const inits = space.initialStates();
