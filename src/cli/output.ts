@@ -82,9 +82,11 @@ export function formatText(outcome: CheckOutcome): string {
   for (const run of outcome.runs) {
     for (const f of run.result.failures) out.push('', formatCounterexample(run, f));
     if (run.result.incomplete) out.push('', `INCOMPLETE ${configName(run)}: ${run.result.incomplete.message}; explored ${run.result.stats.distinct} states, every state to depth ${run.result.stats.depthFullyExplored}`);
-    if (run.result.coverage.neverFired.length > 0 && run.result.status !== 'fail') {
-      out.push('', `uncovered in ${configName(run)}: ${run.result.coverage.neverFired.join(', ')}`);
-    }
+  }
+  const uncovered = outcome.runs.filter((r) => r.result.coverage.neverFired.length > 0 && r.result.status !== 'fail');
+  if (uncovered.length > 0) {
+    out.push('', 'steps that never ran (a handler path no interleaving needed):');
+    for (const r of uncovered) out.push(`  ${configName(r)}: ${r.result.coverage.neverFired.join(', ')}`);
   }
   const total = outcome.runs.reduce((n, r) => n + r.result.stats.distinct, 0);
   const failed = outcome.runs.filter((r) => r.result.status === 'fail').length;

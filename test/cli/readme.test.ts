@@ -1,0 +1,45 @@
+/** The README shows real code and real output: these tests keep it so. */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { kvmuf } from './run-cli.ts';
+
+const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
+
+/** The body of every fenced block whose info string is `lang` ('' for plain fences). */
+function blocks(lang: string): string[] {
+  const out: string[] = [];
+  let open: { lang: string; lines: string[] } | undefined;
+  for (const line of README.split('\n')) {
+    if (line.startsWith('```')) {
+      if (open) {
+        if (open.lang === lang) out.push(`${open.lines.join('\n')}\n`);
+        open = undefined;
+      } else open = { lang: line.slice(3).trim(), lines: [] };
+    } else open?.lines.push(line);
+  }
+  return out;
+}
+
+describe('README', () => {
+  it('shows the two set-up commands', () => {
+    const sh = blocks('sh').map((b) => b.trim());
+    expect(sh).toContain('npm ci && npx kvmuf check');
+    expect(sh).toContain('npm test');
+  });
+
+  it("shows the handler files exactly as they are (minus their leading comments)", () => {
+    const ts = blocks('ts');
+    for (const file of ['test/handlers/clear-first.ts', 'test/handlers/populate-first.ts']) {
+      const code = read(file).replace(/^(\/\/.*\n)+/, '');
+      expect(ts).toContain(code);
+    }
+  });
+
+  it('shows the counterexample that kvmuf really prints for the wrong handler', () => {
+    const r = kvmuf(['check', '--design', 'kvm-userfault', '--backing', 'guest_memfd', '--handler', 'test/handlers/clear-first.ts']);
+    const printed = r.stdout.split('\n\n').find((p) => p.startsWith('FAIL')) ?? '';
+    expect(printed.length).toBeGreaterThan(0);
+    expect(blocks('').map((b) => b.trim())).toContain(printed.trim());
+  });
+});
