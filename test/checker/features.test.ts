@@ -7,6 +7,7 @@ import {
   replay,
   ReplayError,
   type Model,
+  type PackedModel,
   type Progress,
 } from '../../src/checker/index.ts';
 
@@ -188,5 +189,47 @@ describe('exact mode', () => {
   it('reports a collision probability from the n^2/2^65 bound', () => {
     const r = check(counter, { maxStates: 1000 });
     expect(r.stats.collisionProbability.birthday).toBeCloseTo((1000 * 999) / 2 / 2 ** 64, 25);
+  });
+});
+
+describe('symmetry on a packed model', () => {
+  /** 3 identical threads as words, each 0..3; representative = words sorted. */
+  const packedThreads: PackedModel = {
+    width: 3,
+    initialStates: () => [new Uint32Array([2, 0, 1])],
+    actionCount: (s) => s.filter((c) => c < 3).length,
+    next: (s, k, out) => {
+      out.set(s);
+      let seen = -1;
+      for (let i = 0; i < 3; i++) if (s[i]! < 3 && ++seen === k) out[i] = s[i]! + 1;
+    },
+    formatAction: (s, k) => {
+      let seen = -1;
+      for (let i = 0; i < 3; i++) if (s[i]! < 3 && ++seen === k) return `inc(t${i})`;
+      return '?';
+    },
+    representative: (s, out) => {
+      out.set(s);
+      out.sort();
+    },
+    properties: () => [always('not all 3', (s) => !(s[0] === 3 && s[1] === 3 && s[2] === 3))],
+    isEndState: () => true,
+  };
+
+  it('counts multisets and rebuilds a replayable trace from the real initial state', () => {
+    // Reachable without symmetry: per thread i, values from init[i] to 3 → 2·4·3 = 24.
+    expect(check(packedThreads, { symmetry: false, stopAtFirst: false }).stats.distinct).toBe(24);
+    const r = check(packedThreads, { stopAtFirst: false });
+    expect(r.symmetry).toBe(true);
+    // Representatives: sorted a ≤ b ≤ c ≤ 3 dominating the sorted start (0, 1, 2):
+    // c = 2: b ∈ {1, 2} → 2 + 3; c = 3: b ∈ {1, 2, 3} → 2 + 3 + 4; total 14.
+    expect(r.stats.distinct).toBe(14);
+    const f = r.failures[0];
+    expect(f?.kind).toBe('invariant');
+    if (f?.kind !== 'invariant') return;
+    expect(f.trace.actions.length).toBe(6); // 1 + 3 + 2 increments
+    const states = replay(packedThreads, f.trace);
+    expect([...states[0]!]).toEqual([2, 0, 1]);
+    expect([...states[states.length - 1]!]).toEqual([3, 3, 3]);
   });
 });
