@@ -116,8 +116,6 @@ class Bfs<S> {
   }
 
   run(): SearchOutput {
-    let maxDepth = 0;
-    let fullyExplored = -1;
     try {
       this.admitInitial();
       this.search();
@@ -125,9 +123,6 @@ class Bfs<S> {
       if (!(e instanceof LimitReached)) throw e;
       this.limit = { kind: e.limit, message: e.message };
     }
-    // depth bookkeeping is kept by search(); read back
-    maxDepth = this.depthSeen;
-    fullyExplored = this.fullyExplored;
     return {
       parents: this.parents,
       actions: this.actions,
@@ -136,8 +131,8 @@ class Bfs<S> {
       generated: this.generated,
       expanded: this.expanded,
       queueLeft: this.distinct - this.expanded,
-      maxDepth,
-      depthFullyExplored: fullyExplored,
+      maxDepth: this.depthSeen,
+      depthFullyExplored: this.fullyExplored,
       violations: this.violations,
       witnesses: this.witnesses,
       deadlock: this.deadlock,
@@ -200,6 +195,9 @@ class Bfs<S> {
     const idx = this.distinct;
     if (idx >= this.o.maxStates) {
       throw new LimitReached('states', `stopped at the limit of ${this.o.maxStates} distinct states`);
+    }
+    if (action > 0xffff) {
+      throw new Error(`action index ${action} exceeds 65535: too many enabled actions in one state`);
     }
     this.distinct = idx + 1;
     this.parents.push(parent);
