@@ -5,7 +5,10 @@
  */
 import { ABSENT, findVma, type MmState } from '../mm/host-memory.ts';
 import { forced4kFlags, isPrivateGfn, slotHva } from './stage2.ts';
-import type { KernelState, Memslot } from './state.ts';
+import { ASYNC_PF_USER_SLOTS, asyncPfUserToken, tokenSlot } from './async-pf-user.ts';
+import { gfnNonPresent } from './demand-paging-wait.ts';
+import type { KernelState, Memslot, Vcpu } from './state.ts';
+import { isTaskInUffd } from '../mm/userfaultfd.ts';
 import { PAGE_SIZE } from './uapi.ts';
 import { pagesAtLevel } from './variant.ts';
 
@@ -31,12 +34,42 @@ function slotProblems(k: KernelState, s: Memslot): string[] {
         if (s.spte[g - s.baseGfn] !== level) out.push(`slot ${s.id}: huge mapping at gfn ${gfn} does not cover gfn ${g}`);
       }
     }
+    if (s.present.length > 0 && s.present[i] !== true) out.push(`slot ${s.id}: non-present gfn ${gfn} is mapped at stage 2`);
     if (isPrivateGfn(k.vm, gfn) && s.gmemFile >= 0) {
       if (k.mm.files[s.gmemFile]?.pages[s.gmemOffset + i] === ABSENT) out.push(`slot ${s.id}: gfn ${gfn} maps an absent guest_memfd page`);
     } else if (!hostPageMapped(k.mm, slotHva(s, gfn))) {
       out.push(`slot ${s.id}: gfn ${gfn} stays mapped at stage 2 after its host page went away`);
     }
   }
+  return out;
+}
+
+function demandPagingProblems(k: KernelState): string[] {
+  const out: string[] = [];
+  for (const s of k.vm.slots) if (s.present.length !== 0 && s.present.length !== s.npages) out.push(`slot ${s.id}: present bitmap of ${s.present.length} for ${s.npages} pages`);
+  const tasks = new Set<number>();
+  for (const w of k.vm.demandPaging.waiters) {
+    if (!gfnNonPresent(k.vm, w.gfn)) out.push(`task ${w.task} waits for gfn ${w.gfn}, which is present`);
+    if (tasks.has(w.task)) out.push(`task ${w.task} waits twice`);
+    tasks.add(w.task);
+    if (isTaskInUffd(k.mm, w.task)) out.push(`task ${w.task} waits for a present gfn and sleeps in userfaultfd`);
+  }
+  return out;
+}
+
+function asyncPfProblems(k: KernelState, v: Vcpu): string[] {
+  const out: string[] = [];
+  const slots = new Set<number>();
+  for (const p of v.parked) {
+    const slot = tokenSlot(p.token);
+    if (p.token !== asyncPfUserToken(v.id, slot) || slot < 0 || slot >= ASYNC_PF_USER_SLOTS) out.push(`vCPU ${v.id}: token ${p.token} was not issued by it`);
+    if (slots.has(slot)) out.push(`vCPU ${v.id}: async PF slot ${slot} used twice`);
+    slots.add(slot);
+    if (p.pc >= v.pc) out.push(`vCPU ${v.id}: parked op ${p.pc} is not behind pc ${v.pc}`);
+    if (k.config.programs[v.id]?.[p.pc]?.gfn !== p.gfn) out.push(`vCPU ${v.id}: parked op ${p.pc} is not on gfn ${p.gfn}`);
+  }
+  if (v.parked.length > 0 && !k.config.variant.asyncPfUser) out.push(`vCPU ${v.id}: parked ops without async PF user`);
+  if (v.mode === 'halted' && v.parked.length === 0) out.push(`vCPU ${v.id} halted with nothing parked`);
   return out;
 }
 
@@ -64,7 +97,9 @@ function mmProblems(mm: MmState): string[] {
 export function consistencyProblems(k: KernelState): string[] {
   const out = [...mmProblems(k.mm)];
   for (const s of k.vm.slots) out.push(...slotProblems(k, s));
+  out.push(...demandPagingProblems(k));
   for (const v of k.vm.vcpus) {
+    out.push(...asyncPfProblems(k, v));
     const sleeping = k.mm.uffds.some((u) => [...u.pending, ...u.waiting].some((f) => f.task === v.id));
     if (sleeping && v.mode !== 'uffd-wait') out.push(`vCPU ${v.id} sleeps in userfaultfd in mode ${v.mode}`);
     if ((v.mode === 'install' || v.mode === 'uffd-wait') && !v.fault) out.push(`vCPU ${v.id} in ${v.mode} without a fault`);

@@ -32,7 +32,7 @@ function packed(push: WordSink, values: readonly (number | boolean)[], bits: num
 }
 
 const FILE_KIND = { anon: 0, shmem: 1, hugetlb: 2, guest_memfd: 3 } as const;
-const MODE = { user: 0, guest: 1, install: 2, 'uffd-wait': 3 } as const;
+const MODE = { user: 0, guest: 1, install: 2, 'uffd-wait': 3, halted: 4 } as const;
 
 function encodeFile(push: WordSink, f: MemFile): void {
   push(FILE_KIND[f.kind]);
@@ -103,12 +103,14 @@ function encodeSlot(push: WordSink, s: Memslot): void {
   push(s.gmemFile);
   push(s.gmemOffset);
   packed(push, s.spte, 2);
+  packed(push, s.present, 1);
 }
 
 function encodeInFlight(push: WordSink, f: InFlightFault | undefined): void {
   if (!f) return push(0);
   push(1 | (f.write ? 2 : 0) | (f.private ? 4 : 0) | (f.retry ? 8 : 0));
   push(f.gfn);
+  push(f.opPc);
 }
 
 function encodeRun(push: WordSink, r: RunResult): void {
@@ -120,6 +122,10 @@ function encodeRun(push: WordSink, r: RunResult): void {
     push(r.memoryFault.flags);
     u64(push, r.memoryFault.gpa);
     push(r.memoryFault.size);
+    if (r.memoryFault.token !== undefined) {
+      push(1);
+      push(r.memoryFault.token);
+    } else push(0);
   } else push(0);
   if (r.mmioGpa !== undefined) {
     push(1);
@@ -137,6 +143,12 @@ function encodeVcpu(push: WordSink, v: Vcpu): void {
     push(v.lastAccess.gfn);
     push(v.lastAccess.value);
   } else push(0);
+  list(push, v.parked, (p) => {
+    push(p.token);
+    push(p.pc);
+    push(p.gfn);
+    push(p.ready ? 1 : 0);
+  });
 }
 
 function encodeVgic(push: WordSink, g: VgicState): void {
@@ -152,6 +164,12 @@ export function encodeVm(push: WordSink, vm: VmState): void {
   list(push, vm.vcpus, (v) => encodeVcpu(push, v));
   list(push, vm.privateGfns, (g) => push(g));
   encodeVgic(push, vm.vgic);
+  push(vm.demandPaging.notifyFd);
+  list(push, vm.demandPaging.waiters, (w) => {
+    push(w.task);
+    push(w.gfn);
+    push(w.notified ? 1 : 0);
+  });
 }
 
 export function encodeKernel(push: WordSink, k: KernelState): void {

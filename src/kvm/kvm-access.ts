@@ -3,9 +3,11 @@
  * built on them: the instruction emulator, PV clock, the arm64 VGIC/ITS). They go through
  * the host virtual address and never consult the userfault bitmap (reference §3): a
  * missing page sleeps in userfaultfd if the range is registered, else reads what the host
- * mapping holds (zeros for never-touched anonymous memory).
+ * mapping holds (zeros for never-touched anonymous memory). With KVM Demand Paging, a
+ * non-present gfn puts the caller on KVM's wait queue instead (demand-paging-wait.ts).
  */
 import { hostAccess } from '../mm/host-fault.ts';
+import { gfnNonPresent, sleepUntilPresent } from './demand-paging-wait.ts';
 import { slotHva, slotIndexForGfn } from './stage2.ts';
 import type { KernelState } from './state.ts';
 import { Errno, KVM_MEM_READONLY, PAGE_SIZE, fail, ok, type SysResult } from './uapi.ts';
@@ -21,6 +23,8 @@ function access(k: KernelState, task: number, gpa: number, write: boolean, value
   if (!slot || (write && (slot.flags & KVM_MEM_READONLY) !== 0)) {
     return { kind: 'done', state: k, result: fail(Errno.EFAULT), value: 0 };
   }
+  // KVM Demand Paging: wait until userspace marks the gfn present (and post a notification).
+  if (gfnNonPresent(k.vm, gfn)) return { kind: 'blocked', state: sleepUntilPresent(k, task, gfn) };
   const r = hostAccess(k.mm, task, slotHva(slot, gfn), write, write ? value : undefined);
   switch (r.kind) {
     case 'efault':

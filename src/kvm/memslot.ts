@@ -4,6 +4,7 @@
  * Userfault checks), then create / delete / move / flags-only with the per-arch hooks.
  */
 import { gmemByFd } from '../mm/guest-memfd.ts';
+import { wakeDemandPagingWaiters } from './demand-paging-wait.ts';
 import { applyFlagChanges } from './memslot-flags.ts';
 import { invalidateInFlightFaults } from './stage2.ts';
 import type { KernelState, Memslot } from './state.ts';
@@ -190,6 +191,8 @@ export function setUserMemoryRegion2(k: KernelState, region: UserspaceMemoryRegi
     gmemFile,
     gmemOffset: gmemPage,
     spte: change === 'flags' && old ? old.spte : new Array<number>(npages).fill(0),
+    // The present bitmap lives with the slot: a flags-only change keeps it; a new or moved slot starts without.
+    present: change === 'flags' && old ? old.present : [],
   };
   if (srcuReadersAsleep(k)) return blocked;
   if (change === 'move') k = deleteSlot(k, oldIndex);
@@ -200,8 +203,9 @@ export function setUserMemoryRegion2(k: KernelState, region: UserspaceMemoryRegi
 
 function deleteSlot(k: KernelState, index: number): KernelState {
   // Deleting (or moving) drops every mapping of the slot: in-flight faults retry.
+  // Tasks waiting for a gfn of the slot to become present are woken (their access retries).
   const slots = k.vm.slots.filter((_, i) => i !== index);
-  return { ...k, vm: invalidateInFlightFaults({ ...k.vm, slots }) };
+  return { ...k, vm: wakeDemandPagingWaiters(invalidateInFlightFaults({ ...k.vm, slots })) };
 }
 
 /** kvm_gmem_bind: the fd must be a guest_memfd, the range inside it and not bound yet. */

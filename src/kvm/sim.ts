@@ -5,13 +5,16 @@
  */
 import { createFile, mapData, mapVma } from '../mm/host-memory.ts';
 import { gmemClose, gmemCreate, gmemWrite } from '../mm/guest-memfd.ts';
-import { isTaskInUffd, uffdClose, uffdCreate, uffdFill, uffdRead, uffdReadable, uffdRegister, uffdWake, type UffdMsg } from '../mm/userfaultfd.ts';
+import { uffdClose, uffdCreate, uffdFill, uffdRead, uffdReadable, uffdRegister, uffdWake, type UffdMsg } from '../mm/userfaultfd.ts';
 import { storeUserfaultBit } from './bitmap.ts';
 import { kvmReadGuest, kvmWriteGuest, type KvmAccessOutcome } from './kvm-access.ts';
 import { setUserMemoryRegion, setUserMemoryRegion2, type UserspaceMemoryRegion2 } from './memslot.ts';
 import { madvise, setMemoryAttributes, type MadviseResult, type MemoryAttributes } from './mmu-notifier.ts';
 import { createKernel, type GuestOp, type KernelState, type Memslot, type RunResult, type Vcpu } from './state.ts';
-import { UFFD_FEATURE_EVENT_REMOVE, Errno, KVM_CAP_GUEST_MEMFD, KVM_CAP_USERFAULT, KVM_CAP_USER_MEMORY2, fail, ok, type SysResult } from './uapi.ts';
+import { asyncPfUserReady } from './async-pf-user.ts';
+import { createDemandPagingFd, demandPagingRead, demandPagingReadable, enableDemandPaging, markGfnsNonPresent, markGfnsPresent, type GfnRangePresence } from './demand-paging.ts';
+import { isTaskAsleep } from './sleep.ts';
+import { UFFD_FEATURE_EVENT_REMOVE, Errno, KVM_CAP_ASYNC_PF_USER, KVM_CAP_DEMAND_PAGING, KVM_CAP_GUEST_MEMFD, KVM_CAP_USERFAULT, KVM_CAP_USER_MEMORY2, fail, ok, type SysResult } from './uapi.ts';
 import { userAccess } from './user-access.ts';
 import { kernelVariant, hasUserfaultCap, SimulationUsageError, type KernelVariant } from './variant.ts';
 import { kvmRun, vcpuAt, vcpuRunnable, vcpuStep } from './vcpu.ts';
@@ -48,6 +51,8 @@ export class KvmSim {
     if (cap === KVM_CAP_USERFAULT) return hasUserfaultCap(this.state.config.variant) ? 1 : 0;
     if (cap === KVM_CAP_USER_MEMORY2) return 1;
     if (cap === KVM_CAP_GUEST_MEMFD) return this.state.config.privateMem ? 1 : 0;
+    if (cap === KVM_CAP_DEMAND_PAGING) return this.state.config.variant.demandPaging ? 1 : 0;
+    if (cap === KVM_CAP_ASYNC_PF_USER) return this.state.config.variant.asyncPfUser ? 1 : 0;
     return 0;
   }
 
@@ -145,6 +150,44 @@ export class KvmSim {
     return this.apply(storeUserfaultBit(this.state, bitmap, index, value));
   }
 
+  // --- KVM Demand Paging (hypothetical UAPI, demand-paging.ts) ---------------------------
+
+  /** KVM_ENABLE_DEMAND_PAGING on memslot `slot`: every gfn starts non-present. */
+  enableDemandPaging(slot: number): SysResult {
+    return this.apply(enableDemandPaging(this.state, slot));
+  }
+
+  /** KVM_CREATE_DEMAND_PAGING_FD: ret is the notification fd. */
+  createDemandPagingFd(): SysResult {
+    return this.apply(createDemandPagingFd(this.state));
+  }
+
+  markGfnsPresent(range: GfnRangePresence): SysResult {
+    return this.apply(markGfnsPresent(this.state, range));
+  }
+
+  markGfnsNonPresent(range: GfnRangePresence): SysResult {
+    return this.apply(markGfnsNonPresent(this.state, range));
+  }
+
+  /** read() on the notification fd: the gpa a KVM access waits for, or EAGAIN. */
+  demandPagingRead(fd: number): { result: SysResult; gpa?: number } {
+    const r = demandPagingRead(this.state, fd);
+    this.state = r.state;
+    return r.gpa !== undefined ? { result: r.result, gpa: r.gpa } : { result: r.result };
+  }
+
+  demandPagingPoll(fd: number): boolean {
+    return demandPagingReadable(this.state, fd);
+  }
+
+  // --- async PF user (async-pf-user.ts) ---------------------------------------------------
+
+  /** KVM_ASYNC_PF_USER_READY {token} on vCPU `vcpu`'s fd (any thread may call it). */
+  asyncPfUserReady(vcpu: number, token: number): SysResult {
+    return this.apply(asyncPfUserReady(this.state, vcpu, token));
+  }
+
   // --- userfaultfd -------------------------------------------------------------------------
 
   userfaultfd(features = UFFD_FEATURE_EVENT_REMOVE): number {
@@ -199,8 +242,9 @@ export class KvmSim {
     return this.mm(gmemClose(this.state.mm, fd));
   }
 
+  /** Asleep in a userfaultfd or on the demand-paging wait queue. */
   isTaskBlocked(task: number): boolean {
-    return isTaskInUffd(this.state.mm, task);
+    return isTaskAsleep(this.state, task);
   }
 
   // --- vCPUs -----------------------------------------------------------------------------

@@ -25,6 +25,11 @@ export interface Memslot {
   readonly gmemOffset: number;
   /** Stage-2 mapping level covering each gfn of the slot: 0 none, 1 PTE (4K), 2 PMD (2M), 3 PUD (1G). */
   readonly spte: readonly number[];
+  /**
+   * KVM Demand Paging: the kernel-owned present bitmap, one entry per gfn of the slot;
+   * empty while demand paging is not enabled on the slot.
+   */
+  readonly present: readonly boolean[];
 }
 
 /**
@@ -32,8 +37,9 @@ export interface Memslot {
  * - `guest`: in KVM_RUN, executing the guest program at `pc`.
  * - `install`: a stage-2 fault has its pfn; the next step takes mmu_lock and installs it.
  * - `uffd-wait`: the fault's pfn lookup (GUP) sleeps in userfaultfd.
+ * - `halted`: async PF user: halted in KVM until a parked op's page is ready.
  */
-export type VcpuMode = 'user' | 'guest' | 'install' | 'uffd-wait';
+export type VcpuMode = 'user' | 'guest' | 'install' | 'uffd-wait' | 'halted';
 
 export interface InFlightFault {
   readonly gfn: number;
@@ -41,12 +47,29 @@ export interface InFlightFault {
   readonly private: boolean;
   /** An MMU invalidation happened since the fault began (mmu_invalidate_seq changed): retry. */
   readonly retry: boolean;
+  /** The faulting op's index in the guest program (a parked op's, when it runs again). */
+  readonly opPc: number;
 }
 
 export interface MemoryFaultInfo {
   readonly flags: number;
   readonly gpa: number;
   readonly size: number;
+  /** Async PF user: the token of an asynchronous exit (flag KVM_MEMORY_EXIT_FLAG_ASYNC_PF_USER). */
+  readonly token?: number;
+}
+
+/**
+ * Async PF user: a guest op whose fault is handled asynchronously. The guest parked the
+ * faulting task and went on with its next op; once KVM_ASYNC_PF_USER_READY injects
+ * "page ready" (`ready`), the op runs again before the vCPU's next op.
+ */
+export interface ParkedOp {
+  readonly token: number;
+  /** The op's index in the vCPU's guest program. */
+  readonly pc: number;
+  readonly gfn: number;
+  readonly ready: boolean;
 }
 
 /** What a KVM_RUN returned: ret/errno, and struct kvm_run's exit_reason and memory_fault. */
@@ -75,6 +98,8 @@ export interface Vcpu {
   readonly run: RunResult;
   /** The guest's last completed memory access, for properties to judge. */
   readonly lastAccess?: GuestAccess;
+  /** Async PF user: ops parked on an asynchronous fault, in slot order (empty otherwise). */
+  readonly parked: readonly ParkedOp[];
 }
 
 /** arm64 VGIC: ITS tables and a redistributor's LPI pending table, in guest memory. */
@@ -91,6 +116,21 @@ export interface VgicState {
   readonly pendingTableRead: number;
 }
 
+/** A task asleep on the KVM Demand Paging wait queue: KVM's own access to a non-present gfn. */
+export interface DemandPagingWaiter {
+  readonly task: number;
+  readonly gfn: number;
+  /** Its notification has been read from the notification fd. */
+  readonly notified: boolean;
+}
+
+export interface DemandPagingState {
+  /** The notification fd, or -1 before KVM_CREATE_DEMAND_PAGING_FD. */
+  readonly notifyFd: number;
+  /** In the order they went to sleep. */
+  readonly waiters: readonly DemandPagingWaiter[];
+}
+
 export interface VmState {
   /** Memslots sorted by id. */
   readonly slots: readonly Memslot[];
@@ -98,6 +138,7 @@ export interface VmState {
   /** Gfns whose KVM_MEMORY_ATTRIBUTE_PRIVATE is set, sorted. */
   readonly privateGfns: readonly number[];
   readonly vgic: VgicState;
+  readonly demandPaging: DemandPagingState;
 }
 
 export interface VmConfig {
@@ -120,7 +161,7 @@ export const VMM_TASK_BASE = 1000;
 export const INITIAL_RUN: RunResult = Object.freeze({ ret: 0, errno: 0, exitReason: 0 });
 
 export function createKernel(config: VmConfig): KernelState {
-  const vcpus: Vcpu[] = config.programs.map((_, id) => ({ id, pc: 0, mode: 'user', run: INITIAL_RUN }));
+  const vcpus: Vcpu[] = config.programs.map((_, id) => ({ id, pc: 0, mode: 'user', run: INITIAL_RUN, parked: [] }));
   const vgic: VgicState = {
     itsTableGfns: [],
     itsTablesRead: [],
@@ -129,5 +170,5 @@ export function createKernel(config: VmConfig): KernelState {
     pendingTableGfn: -1,
     pendingTableRead: -1,
   };
-  return { config, mm: emptyMm(), vm: { slots: [], vcpus, privateGfns: [], vgic } };
+  return { config, mm: emptyMm(), vm: { slots: [], vcpus, privateGfns: [], vgic, demandPaging: { notifyFd: -1, waiters: [] } } };
 }

@@ -32,6 +32,18 @@ export interface KernelVariant {
    * It claims memslot flag bit 3 too, so it excludes the KVM Userfault series.
    */
   readonly exitOnMissing: boolean;
+  /**
+   * Google's KVM Demand Paging (RFC pitch, Nov 2023; hypothetical UAPI, see
+   * demand-paging.ts): a kernel-owned present bitmap per memslot, memory-fault exits on
+   * non-present gfns, a wait queue and notification fd for KVM's own accesses.
+   */
+  readonly demandPaging: boolean;
+  /**
+   * Kalyazin's async PF user (RFC, Nov 2024; x86 only, on top of KVM Userfault exits):
+   * userfault exits that can be handled asynchronously carry a token and let the guest
+   * run other work until KVM_ASYNC_PF_USER_READY (see async-pf-user.ts).
+   */
+  readonly asyncPfUser: boolean;
   readonly geometry: Geometry;
   /** Guest physical address bits (arm64 IPA size; x86 MAXPHYADDR). */
   readonly physAddrBits: number;
@@ -42,11 +54,17 @@ export function kernelVariant(partial: Partial<KernelVariant> = {}): KernelVaria
     arch: partial.arch ?? 'x86',
     userfault: partial.userfault ?? (partial.exitOnMissing ? 'none' : 'v3'),
     exitOnMissing: partial.exitOnMissing ?? false,
+    demandPaging: partial.demandPaging ?? false,
+    asyncPfUser: partial.asyncPfUser ?? false,
     geometry: partial.geometry ?? REAL_GEOMETRY,
     physAddrBits: partial.physAddrBits ?? 40,
   };
   if (v.exitOnMissing && v.userfault !== 'none') {
     throw new SimulationUsageError('exit-on-missing and KVM Userfault both claim memslot flag bit 3: pick one');
+  }
+  if (v.asyncPfUser && v.arch !== 'x86') throw new SimulationUsageError('async PF user is x86 only');
+  if (v.asyncPfUser && v.userfault === 'none') {
+    throw new SimulationUsageError('async PF user is built on KVM Userfault exits: it needs a userfault series');
   }
   const [a, b, c] = v.geometry;
   if (a !== 1 || b < 2 || c < b || c % b !== 0 || (b & (b - 1)) !== 0) {

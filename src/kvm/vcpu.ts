@@ -21,6 +21,8 @@ import {
   KVM_EXIT_HLT,
   KVM_EXIT_MEMORY_FAULT,
   KVM_EXIT_MMIO,
+  KVM_MEMORY_EXIT_FLAG_ASYNC_PF_USER,
+  KVM_MEMORY_EXIT_FLAG_NOT_PRESENT,
   KVM_MEMORY_EXIT_FLAG_PRIVATE,
   KVM_MEMORY_EXIT_FLAG_USERFAULT,
   KVM_MEM_READONLY,
@@ -30,6 +32,8 @@ import {
 } from './uapi.ts';
 import { hasUserfaultCap, SimulationUsageError } from './variant.ts';
 import { isTaskInUffd } from '../mm/userfaultfd.ts';
+import { asyncPfPending, freeAsyncPfSlot, parkOp } from './async-pf-user.ts';
+import { gfnNonPresent } from './demand-paging-wait.ts';
 
 export function vcpuAt(k: KernelState, id: number): Vcpu {
   const v = k.vm.vcpus[id];
@@ -48,31 +52,66 @@ export function kvmRun(k: KernelState, id: number): KernelState {
   return withVcpu(k, { ...v, mode: 'guest' });
 }
 
-/** Whether vcpuStep() can run now: in KVM_RUN and not asleep in userfaultfd. */
+/**
+ * Whether vcpuStep() can run now: in KVM_RUN, not asleep in userfaultfd, and not halted
+ * waiting for "page ready" (a halted vCPU wakes when a parked op is ready).
+ */
 export function vcpuRunnable(k: KernelState, id: number): boolean {
   const v = vcpuAt(k, id);
   if (v.mode === 'user') return false;
+  if (v.mode === 'halted') return v.parked.length === 0 || v.parked.some((p) => p.ready);
   return v.mode !== 'uffd-wait' || !isTaskInUffd(k.mm, id);
 }
 
-function exitTo(k: KernelState, v: Vcpu, run: RunResult, pcAdvance: number): KernelState {
-  const { fault: _dropped, ...rest } = v;
-  return withVcpu(k, { ...rest, mode: 'user', pc: v.pc + pcAdvance, run });
+/**
+ * The op the guest executes next: a parked op whose page is ready comes first (the guest
+ * handles "page ready" and resumes that task), else the op at pc.
+ */
+interface Executing {
+  readonly op: GuestOp;
+  readonly opPc: number;
+  readonly resumed: boolean;
 }
 
-function memoryFaultExit(k: KernelState, v: Vcpu, gfn: number, flags: number): KernelState {
+function executing(k: KernelState, v: Vcpu): Executing | undefined {
+  const program = k.config.programs[v.id] ?? [];
+  const ready = v.parked.find((p) => p.ready);
+  const opPc = ready ? ready.pc : v.pc;
+  const op = program[opPc];
+  return op ? { op, opPc, resumed: ready !== undefined } : undefined;
+}
+
+/** The vCPU after the op at `opPc` completed: pc moves on, or the parked op is done. */
+function completed(v: Vcpu, opPc: number): Vcpu {
+  if (opPc === v.pc) return { ...v, pc: v.pc + 1 };
+  return { ...v, parked: v.parked.filter((p) => p.pc !== opPc) };
+}
+
+function exitTo(k: KernelState, v: Vcpu, run: RunResult, done?: number): KernelState {
+  const { fault: _dropped, ...rest } = v;
+  const next: Vcpu = { ...rest, mode: 'user', run };
+  return withVcpu(k, done === undefined ? next : completed(next, done));
+}
+
+function memoryFaultExit(k: KernelState, v: Vcpu, gfn: number, flags: number, token?: number): KernelState {
   const run: RunResult = {
     ret: -1,
     errno: Errno.EFAULT,
     exitReason: KVM_EXIT_MEMORY_FAULT,
-    memoryFault: { flags, gpa: gfn * PAGE_SIZE, size: PAGE_SIZE },
+    memoryFault: { flags, gpa: gfn * PAGE_SIZE, size: PAGE_SIZE, ...(token !== undefined ? { token } : {}) },
   };
-  return exitTo(k, v, run, 0);
+  return exitTo(k, v, run);
+}
+
+/** Halt in KVM until a parked op's page is ready (no exit to userspace). */
+function halt(k: KernelState, v: Vcpu): KernelState {
+  const { fault: _dropped, ...rest } = v;
+  return withVcpu(k, { ...rest, mode: 'halted' });
 }
 
 /** -EFAULT with no exit information: exit_reason and memory_fault keep their stale values. */
 function bareEfault(k: KernelState, v: Vcpu): KernelState {
-  return exitTo(k, v, { ...v.run, ret: -1, errno: Errno.EFAULT }, 0);
+  return exitTo(k, v, { ...v.run, ret: -1, errno: Errno.EFAULT });
 }
 
 function userfaultChecked(k: KernelState, slot: Memslot): boolean {
@@ -83,7 +122,8 @@ function userfaultChecked(k: KernelState, slot: Memslot): boolean {
 }
 
 /** The content of the page behind `gfn`, accessed (and for writes, stored) through its backing. */
-function accessBacking(k: KernelState, v: Vcpu, slot: Memslot, gfn: number, op: GuestOp, isPrivate: boolean): KernelState {
+function accessBacking(k: KernelState, v: Vcpu, slot: Memslot, gfn: number, exec: Executing, isPrivate: boolean): KernelState {
+  const op = exec.op;
   const write = op.kind === 'write';
   const value = op.kind === 'write' ? op.value : 0;
   let mm = k.mm;
@@ -106,7 +146,7 @@ function accessBacking(k: KernelState, v: Vcpu, slot: Memslot, gfn: number, op: 
     content = r.content;
   }
   const { fault: _done, ...rest } = v;
-  const next: Vcpu = { ...rest, mode: 'guest', pc: v.pc + 1, lastAccess: { gfn, write, value: content } };
+  const next: Vcpu = completed({ ...rest, mode: 'guest', lastAccess: { gfn, write, value: content } }, exec.opPc);
   return withVcpu({ ...k, mm }, next);
 }
 
@@ -132,42 +172,58 @@ function lookupPfn(k: KernelState, v: Vcpu, slot: Memslot, fault: InFlightFault)
   }
 }
 
-function currentOp(k: KernelState, v: Vcpu): GuestOp | undefined {
-  return k.config.programs[v.id]?.[v.pc];
+/** A userfault exit: asynchronous when async PF user can take it (see async-pf-user.ts). */
+function userfaultExit(k: KernelState, v: Vcpu, exec: Executing, isPrivate: boolean): KernelState {
+  const gfn = exec.op.gfn;
+  const flags = KVM_MEMORY_EXIT_FLAG_USERFAULT | (isPrivate ? KVM_MEMORY_EXIT_FLAG_PRIVATE : 0);
+  if (!k.config.variant.asyncPfUser || isPrivate || exec.resumed) return memoryFaultExit(k, v, gfn, flags);
+  // A second fault on a gfn with a pending async PF halts the vCPU until it is ready.
+  if (asyncPfPending(v, gfn)) return halt(k, v);
+  const slot = freeAsyncPfSlot(v);
+  if (slot === undefined) return memoryFaultExit(k, v, gfn, flags);
+  const { vcpu, token } = parkOp(v, gfn, slot);
+  // The guest parks the faulting task and goes on with its next op.
+  return memoryFaultExit(k, { ...vcpu, pc: v.pc + 1 }, gfn, flags | KVM_MEMORY_EXIT_FLAG_ASYNC_PF_USER, token);
 }
 
 function stepGuest(k: KernelState, v: Vcpu): KernelState {
-  const op = currentOp(k, v);
-  if (!op) return exitTo(k, v, { ret: 0, errno: 0, exitReason: KVM_EXIT_HLT }, 0);
+  const exec = executing(k, v);
+  if (!exec) {
+    // Nothing to run: the program is over, or every op left is parked (the guest idles).
+    if (v.parked.length > 0) return halt(k, v);
+    return exitTo(k, v, { ret: 0, errno: 0, exitReason: KVM_EXIT_HLT });
+  }
+  const op = exec.op;
   const si = slotIndexForGfn(k.vm, op.gfn);
   const slot = k.vm.slots[si];
   const write = op.kind === 'write';
   if (!slot || (write && (slot.flags & KVM_MEM_READONLY) !== 0)) {
-    return exitTo(k, v, { ret: 0, errno: 0, exitReason: KVM_EXIT_MMIO, mmioGpa: op.gfn * PAGE_SIZE }, 1);
+    return exitTo(k, v, { ret: 0, errno: 0, exitReason: KVM_EXIT_MMIO, mmioGpa: op.gfn * PAGE_SIZE }, exec.opPc);
   }
   const isPrivate = isPrivateGfn(k.vm, op.gfn);
-  if ((slot.spte[op.gfn - slot.baseGfn] ?? 0) > 0) return accessBacking(k, v, slot, op.gfn, op, isPrivate);
+  if ((slot.spte[op.gfn - slot.baseGfn] ?? 0) > 0) return accessBacking(k, v, slot, op.gfn, exec, isPrivate);
 
   // A stage-2 fault.
   // A private fault with no guest_memfd (never bound, or released by its last close).
   if (isPrivate && (slot.gmemFile < 0 || gmemReleased(k.mm, slot.gmemFile))) {
     return memoryFaultExit(k, v, op.gfn, KVM_MEMORY_EXIT_FLAG_PRIVATE);
   }
+  // KVM Demand Paging: a non-present gfn exits (covered by the invalidation sequence).
+  if (gfnNonPresent(k.vm, op.gfn)) {
+    return memoryFaultExit(k, v, op.gfn, KVM_MEMORY_EXIT_FLAG_NOT_PRESENT | (isPrivate ? KVM_MEMORY_EXIT_FLAG_PRIVATE : 0));
+  }
   if (userfaultChecked(k, slot)) {
     const bit = readBitmapBit(k.mm, slot.userfaultBitmap, op.gfn - slot.baseGfn);
     if (bit === undefined) return bareEfault(k, v);
-    if (bit) {
-      const flags = KVM_MEMORY_EXIT_FLAG_USERFAULT | (isPrivate ? KVM_MEMORY_EXIT_FLAG_PRIVATE : 0);
-      return memoryFaultExit(k, v, op.gfn, flags);
-    }
+    if (bit) return userfaultExit(k, v, exec, isPrivate);
   }
-  return lookupPfn(k, v, slot, { gfn: op.gfn, write, private: isPrivate, retry: false });
+  return lookupPfn(k, v, slot, { gfn: op.gfn, write, private: isPrivate, retry: false, opPc: exec.opPc });
 }
 
 function stepInstall(k: KernelState, v: Vcpu, fault: InFlightFault): KernelState {
   const si = slotIndexForGfn(k.vm, fault.gfn);
   const slot = k.vm.slots[si];
-  const op = currentOp(k, v);
+  const op = k.config.programs[v.id]?.[fault.opPc];
   if (fault.retry || !slot || !op) {
     // mmu_invalidate_retry: back to the guest, which faults again from the start.
     const { fault: _retry, ...rest } = v;
@@ -176,7 +232,7 @@ function stepInstall(k: KernelState, v: Vcpu, fault: InFlightFault): KernelState
   const level = maxMappingLevel(k, slot, fault.gfn, fault.private);
   const mapped = installMapping(k.config.variant, slot, fault.gfn, level);
   const k2: KernelState = { ...k, vm: { ...k.vm, slots: replaceAt(k.vm.slots, si, mapped) } };
-  return accessBacking(k2, v, mapped, fault.gfn, op, fault.private);
+  return accessBacking(k2, v, mapped, fault.gfn, { op, opPc: fault.opPc, resumed: fault.opPc !== v.pc }, fault.private);
 }
 
 /** One atomic step of a vCPU inside KVM_RUN. */
@@ -198,6 +254,9 @@ export function vcpuStep(k: KernelState, id: number): KernelState {
       }
       return lookupPfn(k, v, slot, fault);
     }
+    case 'halted':
+      // Woken by "page ready": back to the guest, which runs the ready op first.
+      return withVcpu(k, { ...v, mode: 'guest' });
     case 'user':
       throw new SimulationUsageError(`vCPU ${id} is not in KVM_RUN`);
   }
