@@ -278,13 +278,14 @@ class Bfs<S> {
       let enabledMask = 0;
       if (depth >= o.maxDepth && n > 0) this.depthCut = true;
       else {
+        this.generated += n;
+        let coverage: Float64Array = this.coverage;
         for (let k = 0; k < n; k++) {
           const succ = space.successor(k);
-          this.generated++;
           if (coverageOn) {
             const kid = space.kindId(k);
-            if (kid >= this.coverage.length) this.growCoverage(kid);
-            this.coverage[kid]!++;
+            if (kid >= coverage.length) coverage = this.growCoverage(kid);
+            coverage[kid]!++;
           }
           const c = useSym ? space.canonical(succ, true) : succ;
           const len = space.encode(c);
@@ -355,9 +356,10 @@ class Bfs<S> {
 
   private depthCut = false;
 
-  private growCoverage(kid: number): void {
+  private growCoverage(kid: number): Float64Array {
     const bigger = new Float64Array(Math.max(kid + 1, this.coverage.length * 2));
     bigger.set(this.coverage);
     this.coverage = bigger;
+    return bigger;
   }
 }
