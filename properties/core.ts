@@ -16,11 +16,12 @@ export const PROPERTY = {
   memoryHoldsContent: 'memory holds the content it should',
   kvmRunNeverFails: 'KVM_RUN never fails without exit information',
   simulationConsistent: 'the simulation is internally consistent',
+  refinesSpec: 'every step is a transition of the spec machines',
   vcpusFinish: 'every vCPU finishes its guest program',
   faultServed: 'some fault is served on demand',
 } as const;
 
-export function coreProperties(env: Environment, threads: readonly ThreadSpec[], options: { consistency?: boolean } = {}): Property<SystemState>[] {
+export function coreProperties(env: Environment, threads: readonly ThreadSpec[], options: { consistency?: boolean; refinement?: boolean } = {}): Property<SystemState>[] {
   const vcpuThreads = threads.map((t, i) => (t.kind === 'vcpu' ? i : -1)).filter((i) => i >= 0);
   const props: Property<SystemState>[] = [
     always(PROPERTY.noWrongRead, (s) => s.violation === undefined || s.violation.code === VIOLATION.kvmRunFailed || s.violation.code === VIOLATION.populateFailed),
@@ -38,6 +39,7 @@ export function coreProperties(env: Environment, threads: readonly ThreadSpec[],
       s.kernel.mm.uffds.some((u) => u.pending.length + u.waiting.length > 0),
     ),
   ];
+  if (options.refinement) props.push(always(PROPERTY.refinesSpec, (s) => s.specViolation === undefined));
   if (options.consistency) props.push(always(PROPERTY.simulationConsistent, (s) => consistencyProblems(s.kernel).length === 0));
   return props;
 }

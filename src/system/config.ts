@@ -80,7 +80,10 @@ export function resolveConfig(cfg: SystemConfig): ResolvedConfig {
   if (cfg.backing === 'hugetlb' && cfg.pages % hugePages !== 0) {
     fail('KVMUF104', `hugetlbfs backing needs a whole number of huge pages (${hugePages} base pages each), got ${cfg.pages} pages`, `use --pages ${Math.ceil(cfg.pages / hugePages) * hugePages}`);
   }
-  const uffdMode: UffdMode = cfg.uffdMode ?? (cfg.backing === 'anon' ? 'missing' : 'minor');
+  const uffdMode: UffdMode = cfg.uffdMode ?? (cfg.design === 'demand-paging' ? 'none' : cfg.backing === 'anon' ? 'missing' : 'minor');
+  if (cfg.design === 'demand-paging' && uffdMode !== 'none') {
+    fail('KVMUF105', 'the demand-paging design replaces userfaultfd: vCPU faults exit, KVM’s own accesses wait on its notification fd, and the VMM populates through its own mapping', 'use --uffd none (the default for demand-paging)');
+  }
   if (uffdMode === 'none' && (cfg.design === 'uffd' || cfg.design === 'exit-on-missing')) {
     fail('KVMUF104', `the ${cfg.design} design needs userfaultfd`, 'use --uffd missing or --uffd minor');
   }
@@ -96,6 +99,7 @@ export function resolveConfig(cfg: SystemConfig): ResolvedConfig {
   if (cfg.design === 'async-pf-user' && cfg.arch !== 'x86') fail('KVMUF105', 'async PF user exists only on x86', 'use --arch x86');
   const series: UserfaultSeries = cfg.series ?? (cfg.design === 'kvm-userfault' || cfg.design === 'async-pf-user' ? 'v3' : 'none');
   if (cfg.design === 'kvm-userfault' && series === 'none') fail('KVMUF105', 'the kvm-userfault design needs a kernel with the KVM Userfault series', 'drop --series none');
+  if (cfg.design === 'async-pf-user' && series === 'none') fail('KVMUF105', 'async PF user is built on KVM Userfault exits: it needs the KVM Userfault series', 'drop --series none');
   if (series === 'v1' && cfg.arch !== 'arm64') fail('KVMUF105', 'the v1 variant only differs on arm64 (zap on disable)', 'use --arch arm64 with --series v1');
 
   const remote = [...(cfg.remote ?? Array.from({ length: cfg.pages }, (_, p) => p))].sort((a, b) => a - b);

@@ -13,4 +13,6 @@ export interface Environment {
   readonly gmemFd: number;
   /** Base pages per host page (the hugetlbfs page size; 1 otherwise). */
   readonly hostPagePages: number;
+  /** The KVM Demand Paging notification fd (demand-paging design), or -1. */
+  readonly demandPagingFd: number;
 }

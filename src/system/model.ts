@@ -5,7 +5,7 @@
  */
 import type { Model, Property, WordWriter } from '../checker/index.ts';
 import { encodeKernel } from '../kvm/encode.ts';
-import { isTaskInUffd } from '../mm/userfaultfd.ts';
+import { isTaskAsleep } from '../kvm/sleep.ts';
 import { coreProperties } from '../../properties/core.ts';
 import type { HandlerStrategy } from '../vmm/strategy.ts';
 import { resolveConfig, sourceContent, type ResolvedConfig, type SystemConfig } from './config.ts';
@@ -58,7 +58,7 @@ export function composeSystem(config: SystemConfig, strategy: HandlerStrategy): 
   function step(s: SystemState, t: number): StepResult | undefined {
     const spec = threads[t] as ThreadSpec;
     const ts = s.threads[t];
-    if (!ts || ts.pc === DONE || isTaskInUffd(s.kernel.mm, spec.task)) return undefined;
+    if (!ts || ts.pc === DONE || isTaskAsleep(s.kernel, spec.task)) return undefined;
     const st = spec.steps[ts.pc];
     if (!st) return undefined;
     const c = new StepContext(s, t, spec, env, ts.pc);
@@ -94,9 +94,19 @@ function encodeSystem(s: SystemState, out: WordWriter): void {
     push(v.got);
     push(v.expected);
   } else push(0);
+  const spec = s.specViolation ?? '';
+  push(spec.length);
+  for (let i = 0; i < spec.length; i++) push(spec.charCodeAt(i));
+}
+
+/** A refinement check of each step against the spec machines (properties/refinement.ts). */
+export interface StepChecker {
+  check(s: SystemState, t: SystemState): string | undefined;
 }
 
 export interface SystemModelOptions {
+  /** Check every step against the spec machines; a forbidden step becomes a violation. */
+  readonly refinement?: StepChecker;
   /** Also check the simulation's internal contracts at every state (slower; for tests). */
   readonly consistency?: boolean;
   /** Extra properties (e.g. the refinement map, or a user's own). */
@@ -109,12 +119,20 @@ export function systemModel(sys: System, options: SystemModelOptions = {}): Mode
   let cached: (StepResult | undefined)[] = [];
   const successors = (s: SystemState): (StepResult | undefined)[] => {
     if (s !== cachedFor) {
-      cached = sys.threads.map((_, t) => sys.step(s, t));
+      cached = sys.threads.map((_, t) => {
+        const r = sys.step(s, t);
+        if (!r || !options.refinement || s.specViolation !== undefined) return r;
+        const problem = options.refinement.check(s, r.state);
+        return problem === undefined ? r : { ...r, state: { ...r.state, specViolation: problem } };
+      });
       cachedFor = s;
     }
     return cached;
   };
-  const properties = [...coreProperties(sys.env, sys.threads, { consistency: options.consistency ?? false }), ...(options.properties ?? [])];
+  const properties = [
+    ...coreProperties(sys.env, sys.threads, { consistency: options.consistency ?? false, refinement: options.refinement !== undefined }),
+    ...(options.properties ?? []),
+  ];
   const kinds = [...new Set(sys.threads.flatMap((t) => t.steps.map((st) => `${t.kind === 'vcpu' ? 'vcpu' : t.name}.${st.label}`)))];
   return {
     initialStates: () => [sys.initial],

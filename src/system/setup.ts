@@ -1,7 +1,8 @@
 /**
  * Build a composed system's initial state: the VM, its memory (local pages already in
  * place with the source content, remote pages absent or only in the page cache for MINOR
- * mode), the memslot with the design's flags, the userfault bitmap, the userfaultfd.
+ * mode), the memslot with the design's flags, the userfault bitmap, the userfaultfd, or
+ * the demand-paging present bitmap and notification fd.
  */
 import { KvmSim } from '../kvm/sim.ts';
 import {
@@ -38,7 +39,14 @@ export function buildSystem(cfg: ResolvedConfig): Setup {
   const hostPagePages = cfg.backing === 'hugetlb' ? cfg.hugePages : 1;
   const geometry = [1, Math.max(2, cfg.hugePages), Math.max(2, cfg.hugePages) * 4] as const;
   const sim = new KvmSim({
-    variant: { arch: cfg.arch, userfault: cfg.series, exitOnMissing: cfg.design === 'exit-on-missing', geometry },
+    variant: {
+      arch: cfg.arch,
+      userfault: cfg.series,
+      exitOnMissing: cfg.design === 'exit-on-missing',
+      demandPaging: cfg.design === 'demand-paging',
+      asyncPfUser: cfg.design === 'async-pf-user',
+      geometry,
+    },
     programs: cfg.programs,
     privateMem: cfg.backing === 'guest_memfd',
   });
@@ -89,11 +97,21 @@ export function buildSystem(cfg: ResolvedConfig): Setup {
     'KVM_SET_USER_MEMORY_REGION2',
   );
 
+  // KVM Demand Paging: every gfn starts non-present; the local pages are marked present.
+  let demandPagingFd = -1;
+  if (cfg.design === 'demand-paging') {
+    must(sim.enableDemandPaging(0), 'KVM_ENABLE_DEMAND_PAGING');
+    for (let p = 0; p < cfg.pages; p++) {
+      if (!remote.has(p)) must(sim.markGfnsPresent({ gpa: p * PAGE_SIZE, size: PAGE_SIZE }), 'KVM_MARK_GFNS_PRESENT');
+    }
+    demandPagingFd = must(sim.createDemandPagingFd(), 'KVM_CREATE_DEMAND_PAGING_FD');
+  }
+
   let uffd = -1;
   if (usesUffd(cfg)) {
     uffd = sim.userfaultfd();
     const mode = minor ? UFFDIO_REGISTER_MODE_MINOR : UFFDIO_REGISTER_MODE_MISSING;
     must(sim.uffdRegister(uffd, hva, cfg.pages * PAGE_SIZE, mode), 'UFFDIO_REGISTER');
   }
-  return { sim, env: { config: cfg, hva, bitmap, uffd, gmemFd, hostPagePages } };
+  return { sim, env: { config: cfg, hva, bitmap, uffd, gmemFd, hostPagePages, demandPagingFd } };
 }

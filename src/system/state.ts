@@ -43,4 +43,6 @@ export interface SystemState {
   /** VMM shared memory words (the strategy decides their meaning). */
   readonly vmm: readonly number[];
   readonly violation?: Violation;
+  /** The first step that no spec machine allows (refinement checking), sticky. */
+  readonly specViolation?: string;
 }

@@ -3,7 +3,10 @@
  * guest-memory access, a bitmap store) counts, and a second one in the same step is a
  * programming error: every step is one atomic operation.
  */
+import { asyncPfUserReady } from '../kvm/async-pf-user.ts';
 import { storeUserfaultBit } from '../kvm/bitmap.ts';
+import { demandPagingRead, demandPagingReadable, markGfnsNonPresent, markGfnsPresent } from '../kvm/demand-paging.ts';
+import { isTaskWaitingForPresent } from '../kvm/demand-paging-wait.ts';
 import { kvmReadGuest, kvmWriteGuest } from '../kvm/kvm-access.ts';
 import { setUserMemoryRegion2 } from '../kvm/memslot.ts';
 import { madvise } from '../kvm/mmu-notifier.ts';
@@ -318,9 +321,52 @@ export class StepContext {
     return r.result.ret === 0 ? 0 : r.result.errno;
   }
 
+  // --- KVM Demand Paging and async PF user ---------------------------------------------
+
+  /** Whether the demand-paging notification fd has a notification to read. */
+  demandPagingReadable(): boolean {
+    return demandPagingReadable(this.kernel, this.env.demandPagingFd);
+  }
+
+  /** read() on the demand-paging notification fd: the gfn KVM waits for, or undefined (EAGAIN). */
+  demandPagingRead(): number | undefined {
+    this.op('read(demand-paging fd)');
+    const r = demandPagingRead(this.kernel, this.env.demandPagingFd);
+    this.setKernel(r.state);
+    const gfn = r.gpa === undefined ? undefined : r.gpa / PAGE_SIZE;
+    this.note(gfn === undefined ? `read → ${errnoName(r.result.errno)}` : `read → KVM waits for gfn ${gfn}`);
+    return gfn;
+  }
+
+  /**
+   * KVM_MARK_GFNS_PRESENT (or NON_PRESENT with `present` false) of the host page holding
+   * `gfn` (a whole huge page on hugetlbfs); 0 or errno.
+   */
+  markPresent(gfn: number, present = true): number {
+    const first = this.hostPageOf(gfn);
+    const n = this.env.hostPagePages;
+    this.op(present ? 'KVM_MARK_GFNS_PRESENT' : 'KVM_MARK_GFNS_NON_PRESENT');
+    const range = { gpa: first * PAGE_SIZE, size: n * PAGE_SIZE };
+    const r = present ? markGfnsPresent(this.kernel, range) : markGfnsNonPresent(this.kernel, range);
+    this.setKernel(r.state);
+    const name = present ? 'KVM_MARK_GFNS_PRESENT' : 'KVM_MARK_GFNS_NON_PRESENT';
+    this.note(`${name} gfn ${first}${n > 1 ? `..${first + n - 1}` : ''} → ${r.result.ret === 0 ? '0' : errnoName(r.result.errno)}`);
+    return r.result.ret === 0 ? 0 : r.result.errno;
+  }
+
+  /** KVM_ASYNC_PF_USER_READY {token} on vCPU `vcpu`'s fd; 0 or errno (EINVAL: not an outstanding token). */
+  asyncPfUserReady(vcpu: number, token: number): number {
+    this.op('KVM_ASYNC_PF_USER_READY');
+    const r = asyncPfUserReady(this.kernel, vcpu, token);
+    this.setKernel(r.state);
+    this.note(`KVM_ASYNC_PF_USER_READY vcpu ${vcpu} token 0x${token.toString(16)} → ${r.result.ret === 0 ? '0' : errnoName(r.result.errno)}`);
+    return r.result.ret === 0 ? 0 : r.result.errno;
+  }
+
   private sleep(what: string): 'blocked' {
     this.blocked = true;
-    this.note(`${what}: sleeps in userfaultfd`);
+    const where = isTaskWaitingForPresent(this.kernel, this.spec.task) ? 'waits for KVM_MARK_GFNS_PRESENT' : 'sleeps in userfaultfd';
+    this.note(`${what}: ${where}`);
     return 'blocked';
   }
 

@@ -7,7 +7,7 @@ import type { Vcpu } from '../kvm/state.ts';
 import { KVM_EXIT_HLT, KVM_EXIT_MEMORY_FAULT, KVM_EXIT_MMIO, PAGE_SIZE } from '../kvm/uapi.ts';
 import { vcpuAt, vcpuRunnable } from '../kvm/vcpu.ts';
 import { replaceAt } from '../mm/immutable.ts';
-import { REG_FLAGS, REG_GFN, type HandlerStrategy } from '../vmm/strategy.ts';
+import { REG_FLAGS, REG_GFN, REG_TOKEN, type HandlerStrategy } from '../vmm/strategy.ts';
 import type { StepContext } from './step-context.ts';
 import { backingContent } from './backing.ts';
 import { ABSENT } from '../mm/host-memory.ts';
@@ -21,7 +21,8 @@ export const VCPU_EXIT_STEPS = 2;
 function describeRun(v: Vcpu): string {
   const r = v.run;
   if (r.exitReason === KVM_EXIT_MEMORY_FAULT && r.ret < 0 && r.memoryFault) {
-    return `KVM_RUN → -EFAULT, KVM_EXIT_MEMORY_FAULT gpa 0x${r.memoryFault.gpa.toString(16)} flags 0x${r.memoryFault.flags.toString(16)}`;
+    const token = r.memoryFault.token !== undefined ? ` token 0x${r.memoryFault.token.toString(16)}` : '';
+    return `KVM_RUN → -EFAULT, KVM_EXIT_MEMORY_FAULT gpa 0x${r.memoryFault.gpa.toString(16)} flags 0x${r.memoryFault.flags.toString(16)}${token}`;
   }
   if (r.exitReason === KVM_EXIT_HLT && r.ret === 0) return 'KVM_RUN → 0, KVM_EXIT_HLT (program done)';
   if (r.exitReason === KVM_EXIT_MMIO && r.ret === 0) return 'KVM_RUN → 0, KVM_EXIT_MMIO';
@@ -49,17 +50,23 @@ function runStep(vcpu: number, strategy: HandlerStrategy): Step {
         const gfn = after.fault?.gfn ?? 0;
         const zeroFilled = backingContent(c.initial, c.env, gfn) === ABSENT && backingContent(c.sys, c.env, gfn) === 0;
         c.note(`stage-2 fault on gfn ${gfn}: pfn found${zeroFilled ? ' (no page there: a zero page is allocated)' : ''}`);
+      } else if (after.mode === 'halted') {
+        c.note('halts until a page is ready (async PF user)');
+      } else if (before.mode === 'halted') {
+        c.note('woken: a page is ready');
       } else if (after.mode === 'guest' && before.mode !== 'guest') {
         c.note('fault retried');
       }
       if (after.mode !== 'user') return c.goto(VCPU_RUN);
       c.note(describeRun(after));
       const r = after.run;
-      if (r.ret === 0 && r.exitReason === KVM_EXIT_HLT) return c.goto(DONE);
+      // The program is finished only when no op is left parked on an async PF.
+      if (r.ret === 0 && r.exitReason === KVM_EXIT_HLT) return c.goto(after.parked.length === 0 ? DONE : VCPU_ENTER);
       if (r.ret === 0 && r.exitReason === KVM_EXIT_MMIO) return c.goto(VCPU_ENTER);
       if (r.ret < 0 && r.exitReason === KVM_EXIT_MEMORY_FAULT && r.memoryFault && after.run !== before.run) {
         c.setReg(REG_GFN, r.memoryFault.gpa / PAGE_SIZE);
         c.setReg(REG_FLAGS, r.memoryFault.flags);
+        if (r.memoryFault.token !== undefined || c.reg(REG_TOKEN) !== 0) c.setReg(REG_TOKEN, r.memoryFault.token ?? 0);
         return c.goto(strategy.vcpuExit.length > 0 ? VCPU_EXIT_STEPS : VCPU_ENTER);
       }
       // A bare -EFAULT (or anything else): the VMM has nothing to act on.

@@ -1,0 +1,99 @@
+/**
+ * Spec: the stage-2 mapping of one gfn, per arch (reference §2, §5).
+ *
+ * A fault maps 4K, or huge when nothing forces 4K (dirty logging, USERFAULT). Enabling
+ * USERFAULT zaps. Disabling it (or dirty logging): x86 may zap a 4K mapping so that the
+ * next fault maps huge (when the host mapping is huge: "collapsible"), or keep it;
+ * arm64 keeps every mapping (v1: zaps). Enabling dirty logging splits huge mappings.
+ * An MMU invalidation or a memslot deletion zaps at any time.
+ */
+import { assign, setup } from 'xstate';
+
+export interface MappingContext {
+  readonly arch: 'x86' | 'arm64';
+  readonly series: 'v3' | 'v1';
+  readonly userfault: boolean;
+  readonly dirtyLog: boolean;
+}
+
+export type MappingEvent =
+  | { type: 'FAULT_4K' }
+  | { type: 'FAULT_HUGE' }
+  | { type: 'ZAP' }
+  | { type: 'ENABLE_USERFAULT' }
+  | { type: 'DISABLE_USERFAULT' }
+  | { type: 'DISABLE_USERFAULT_COLLAPSE' }
+  | { type: 'ENABLE_DIRTY_LOG' }
+  | { type: 'DISABLE_DIRTY_LOG' }
+  | { type: 'DISABLE_DIRTY_LOG_COLLAPSE' };
+
+export const stage2MappingMachine = setup({
+  types: {
+    context: {} as MappingContext,
+    events: {} as MappingEvent,
+    input: {} as { arch: 'x86' | 'arm64'; series?: 'v3' | 'v1' },
+  },
+  guards: {
+    hugeAllowed: ({ context }) => !context.userfault && !context.dirtyLog,
+    /** x86 recovery: only when, after the change, nothing forces 4K any more. */
+    x86CanCollapseAfterUserfaultOff: ({ context }) => context.arch === 'x86' && !context.dirtyLog,
+    x86CanCollapseAfterDirtyLogOff: ({ context }) => context.arch === 'x86' && !context.userfault,
+    arm64V1: ({ context }) => context.arch === 'arm64' && context.series === 'v1',
+    keepsOnUserfaultOff: ({ context }) => !(context.arch === 'arm64' && context.series === 'v1'),
+  },
+  actions: {
+    userfaultOn: assign({ userfault: true }),
+    userfaultOff: assign({ userfault: false }),
+    dirtyLogOn: assign({ dirtyLog: true }),
+    dirtyLogOff: assign({ dirtyLog: false }),
+  },
+}).createMachine({
+  id: 'stage2-mapping',
+  context: ({ input }) => ({ arch: input.arch, series: input.series ?? 'v3', userfault: false, dirtyLog: false }),
+  initial: 'unmapped',
+  on: {
+    ENABLE_USERFAULT: { target: '.unmapped', actions: 'userfaultOn' },
+  },
+  states: {
+    unmapped: {
+      on: {
+        FAULT_4K: 'mapped4k',
+        FAULT_HUGE: { target: 'mappedHuge', guard: 'hugeAllowed' },
+        DISABLE_USERFAULT: { actions: 'userfaultOff' },
+        ENABLE_DIRTY_LOG: { actions: 'dirtyLogOn' },
+        DISABLE_DIRTY_LOG: { actions: 'dirtyLogOff' },
+      },
+    },
+    mapped4k: {
+      on: {
+        ZAP: 'unmapped',
+        DISABLE_USERFAULT: { actions: 'userfaultOff', guard: 'keepsOnUserfaultOff' },
+        DISABLE_USERFAULT_COLLAPSE: [
+          { target: 'unmapped', actions: 'userfaultOff', guard: 'x86CanCollapseAfterUserfaultOff' },
+          { target: 'unmapped', actions: 'userfaultOff', guard: 'arm64V1' },
+        ],
+        ENABLE_DIRTY_LOG: { actions: 'dirtyLogOn' },
+        DISABLE_DIRTY_LOG: { actions: 'dirtyLogOff' },
+        DISABLE_DIRTY_LOG_COLLAPSE: { target: 'unmapped', actions: 'dirtyLogOff', guard: 'x86CanCollapseAfterDirtyLogOff' },
+      },
+    },
+    mappedHuge: {
+      on: {
+        ZAP: 'unmapped',
+        ENABLE_DIRTY_LOG: { target: 'mapped4k', actions: 'dirtyLogOn' },
+      },
+    },
+  },
+});
+
+export const STAGE2_MAPPING_EVENTS: readonly MappingEvent[] = [
+  { type: 'FAULT_4K' },
+  { type: 'FAULT_HUGE' },
+  { type: 'ZAP' },
+  { type: 'ENABLE_USERFAULT' },
+  { type: 'DISABLE_USERFAULT' },
+  { type: 'DISABLE_USERFAULT_COLLAPSE' },
+  { type: 'ENABLE_DIRTY_LOG' },
+  { type: 'DISABLE_DIRTY_LOG' },
+  { type: 'DISABLE_DIRTY_LOG_COLLAPSE' },
+];
