@@ -120,8 +120,11 @@ class Bfs<S> {
       this.admitInitial();
       this.search();
     } catch (e) {
-      if (!(e instanceof LimitReached)) throw e;
-      this.limit = { kind: e.limit, message: e.message };
+      if (e instanceof LimitReached) this.limit = { kind: e.limit, message: e.message };
+      else if (e instanceof RangeError && /allocat|array (buffer )?length|Array buffer/i.test(e.message)) {
+        // An allocation outside the typed-array stores (e.g. the object frontier) failed.
+        this.limit = { kind: 'memory', message: `allocation failed: ${e.message}` };
+      } else throw e;
     }
     return {
       parents: this.parents,
