@@ -1,7 +1,10 @@
 /** The bundled handler strategies, by name. */
 import { ConfigError } from '../system/config-error.ts';
 import type { DesignName } from '../system/config.ts';
+import { asyncPfUserHandler } from './async-pf-user.ts';
+import { demandPagingHandler } from './demand-paging.ts';
 import { exitOnMissingHandler } from './exit-on-missing.ts';
+import { asyncPfReadyFirstHandler, asyncPfWrongTokenHandler, presentBeforeInstallHandler } from './flawed-async-pf-user.ts';
 import { clearBeforePopulateHandler, eexistIsFatalHandler, forgetsToClearHandler, ignoresRemoveHandler, noUffdReaderHandler, noWakeOnEexistHandler } from './flawed.ts';
 import { populateOnRequestHandler } from './populate-on-request.ts';
 import { exitOnMissingPrefetchHandler, kvmUserfaultPrefetchHandler, uffdPrefetchHandler } from './with-prefetcher.ts';
@@ -14,6 +17,8 @@ const REFERENCE: Partial<Record<DesignName, HandlerStrategy>> = {
   'kvm-userfault': kvmUserfaultHandler,
   uffd: uffdHandler,
   'exit-on-missing': exitOnMissingHandler,
+  'demand-paging': demandPagingHandler,
+  'async-pf-user': asyncPfUserHandler,
 };
 
 export const BUNDLED_HANDLERS: readonly HandlerStrategy[] = [
@@ -30,6 +35,11 @@ export const BUNDLED_HANDLERS: readonly HandlerStrategy[] = [
   noUffdReaderHandler,
   eexistIsFatalHandler,
   ignoresRemoveHandler,
+  demandPagingHandler,
+  asyncPfUserHandler,
+  presentBeforeInstallHandler,
+  asyncPfWrongTokenHandler,
+  asyncPfReadyFirstHandler,
 ];
 
 export function bundledHandlerFor(design: DesignName): HandlerStrategy {
@@ -43,4 +53,4 @@ export function bundledHandler(name: string): HandlerStrategy | undefined {
 }
 
 export type { HandlerStrategy } from './strategy.ts';
-export { defineHandler, REG_FLAGS, REG_GFN } from './strategy.ts';
+export { defineHandler, REG_FLAGS, REG_GFN, REG_TOKEN } from './strategy.ts';

@@ -5,7 +5,8 @@
  * A strategy supplies steps, each one atomic operation on the simulated kernel through
  * the StepContext (c.populate, c.uffdCopy, c.setUserfaultBit, c.uffdRead, ...):
  * - `vcpuExit`: what a vCPU thread does after KVM_RUN returned KVM_EXIT_MEMORY_FAULT.
- *   Register 0 holds the faulting gfn, register 1 the exit flags; after the last step
+ *   Register 0 holds the faulting gfn, register 1 the exit flags, register 2 the async
+ *   PF user token (0 if none); after the last step
  *   the vCPU enters KVM_RUN again.
  * - `threads`: extra VMM threads (userfaultfd readers, prefetchers, ...), each a loop of
  *   steps; a step calls c.guard(false) when it cannot run (e.g. nothing to read).
@@ -36,6 +37,8 @@ export interface HandlerStrategy {
 /** Register numbers of a vCPU thread. */
 export const REG_GFN = 0;
 export const REG_FLAGS = 1;
+/** Async PF user: the token of an asynchronous exit (0 for a synchronous one). */
+export const REG_TOKEN = 2;
 
 /** Identity helper that gives a user's handler file its types. */
 export function defineHandler(strategy: HandlerStrategy): HandlerStrategy {
