@@ -1,6 +1,7 @@
 /**
  * The async PF user worker: takes a recorded asynchronous fault, installs the page
- * (UFFDIO_COPY/CONTINUE without waking, or write() into the guest_memfd), clears the
+ * (UFFDIO_COPY/CONTINUE without waking, write() into the guest_memfd, or a memcpy done
+ * once when no userfaultfd is registered), clears the
  * userfault bit, then calls KVM_ASYNC_PF_USER_READY with the fault's token. The options
  * exist to build the flawed variants (flawed-async-pf-user.ts).
  */
@@ -9,7 +10,7 @@ import { VIOLATION } from '../system/state.ts';
 import type { StepContext } from '../system/step-context.ts';
 import type { Step } from '../system/thread.ts';
 import { asyncFaultAt, firstAsyncFault, releaseAsyncFault, type AsyncFault } from './async-pf-queue.ts';
-import { install } from './page-book.ts';
+import { installSafely } from './install-once.ts';
 import type { HandlerThread } from './strategy.ts';
 
 export interface WorkerOptions {
@@ -34,7 +35,7 @@ export function asyncPfWorkerThread(name = 'async-pf-worker', options: WorkerOpt
     label: 'populate',
     run(c) {
       const f = taken(c);
-      const err = install(c, f.gfn, false);
+      const err = installSafely(c, f.gfn);
       if (err === Errno.EAGAIN) return c.goto(c.pc); // an event is pending: retry once it is read
       if (err !== 0 && err !== Errno.EEXIST) c.violate(VIOLATION.populateFailed, f.gfn, err, 0);
     },

@@ -7,6 +7,7 @@
  */
 import { Errno } from '../kvm/uapi.ts';
 import type { StepContext } from '../system/step-context.ts';
+import { install } from './page-book.ts';
 
 export const INSTALLED = 4;
 
@@ -29,4 +30,14 @@ export function installOnce(c: StepContext, gfn: number): number {
   if (err !== 0 && err !== Errno.EEXIST) return err;
   c.setVmm(first, c.vmm(first) | INSTALLED);
   return 0;
+}
+
+/**
+ * Install without ever overwriting: through page-book.ts's install when the kernel
+ * reports "already present" (EEXIST from UFFDIO_COPY/CONTINUE or the guest_memfd write),
+ * else (a plain memcpy, no userfaultfd) through installOnce. 0, EEXIST, EAGAIN or errno.
+ */
+export function installSafely(c: StepContext, gfn: number): number {
+  if (c.env.uffd >= 0 || c.env.gmemFd >= 0) return install(c, gfn, false);
+  return installOnce(c, gfn);
 }
