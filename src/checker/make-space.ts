@@ -1,5 +1,7 @@
 import { isPackedModel, type Model, type PackedModel } from './model.ts';
-import { ObjectSpace, PackedSpace, type Space } from './space.ts';
+import { ObjectSpace } from './object-space.ts';
+import { PackedSpace } from './packed-space.ts';
+import type { Space } from './space.ts';
 
 /** Wraps either model shape in the checker's internal {@link Space}. */
 export function makeSpace<S, A>(model: Model<S, A> | PackedModel): Space<S> {
