@@ -34,12 +34,16 @@ export const stage2MappingMachine = setup({
     input: {} as { arch: 'x86' | 'arm64'; series?: 'v3' | 'v1' },
   },
   guards: {
+    isUserfaultOff: ({ context }) => !context.userfault,
+    isDirtyLogOn: ({ context }) => context.dirtyLog,
+    isDirtyLogOff: ({ context }) => !context.dirtyLog,
     hugeAllowed: ({ context }) => !context.userfault && !context.dirtyLog,
     /** x86 recovery: only when, after the change, nothing forces 4K any more. */
-    x86CanCollapseAfterUserfaultOff: ({ context }) => context.arch === 'x86' && !context.dirtyLog,
-    x86CanCollapseAfterDirtyLogOff: ({ context }) => context.arch === 'x86' && !context.userfault,
-    arm64V1: ({ context }) => context.arch === 'arm64' && context.series === 'v1',
-    keepsOnUserfaultOff: ({ context }) => !(context.arch === 'arm64' && context.series === 'v1'),
+    isUserfaultOn: ({ context }) => context.userfault,
+    x86CanCollapseAfterUserfaultOff: ({ context }) => context.userfault && context.arch === 'x86' && !context.dirtyLog,
+    x86CanCollapseAfterDirtyLogOff: ({ context }) => context.dirtyLog && context.arch === 'x86' && !context.userfault,
+    arm64V1: ({ context }) => context.userfault && context.arch === 'arm64' && context.series === 'v1',
+    keepsOnUserfaultOff: ({ context }) => context.userfault && !(context.arch === 'arm64' && context.series === 'v1'),
   },
   actions: {
     userfaultOn: assign({ userfault: true }),
@@ -52,16 +56,17 @@ export const stage2MappingMachine = setup({
   context: ({ input }) => ({ arch: input.arch, series: input.series ?? 'v3', userfault: false, dirtyLog: false }),
   initial: 'unmapped',
   on: {
-    ENABLE_USERFAULT: { target: '.unmapped', actions: 'userfaultOn' },
+    // Enabling zaps every mapping of the slot; setting the same flags again changes nothing.
+    ENABLE_USERFAULT: { target: '.unmapped', actions: 'userfaultOn', guard: 'isUserfaultOff' },
   },
   states: {
     unmapped: {
       on: {
         FAULT_4K: 'mapped4k',
         FAULT_HUGE: { target: 'mappedHuge', guard: 'hugeAllowed' },
-        DISABLE_USERFAULT: { actions: 'userfaultOff' },
-        ENABLE_DIRTY_LOG: { actions: 'dirtyLogOn' },
-        DISABLE_DIRTY_LOG: { actions: 'dirtyLogOff' },
+        DISABLE_USERFAULT: { actions: 'userfaultOff', guard: 'isUserfaultOn' },
+        ENABLE_DIRTY_LOG: { actions: 'dirtyLogOn', guard: 'isDirtyLogOff' },
+        DISABLE_DIRTY_LOG: { actions: 'dirtyLogOff', guard: 'isDirtyLogOn' },
       },
     },
     mapped4k: {
@@ -72,15 +77,15 @@ export const stage2MappingMachine = setup({
           { target: 'unmapped', actions: 'userfaultOff', guard: 'x86CanCollapseAfterUserfaultOff' },
           { target: 'unmapped', actions: 'userfaultOff', guard: 'arm64V1' },
         ],
-        ENABLE_DIRTY_LOG: { actions: 'dirtyLogOn' },
-        DISABLE_DIRTY_LOG: { actions: 'dirtyLogOff' },
+        ENABLE_DIRTY_LOG: { actions: 'dirtyLogOn', guard: 'isDirtyLogOff' },
+        DISABLE_DIRTY_LOG: { actions: 'dirtyLogOff', guard: 'isDirtyLogOn' },
         DISABLE_DIRTY_LOG_COLLAPSE: { target: 'unmapped', actions: 'dirtyLogOff', guard: 'x86CanCollapseAfterDirtyLogOff' },
       },
     },
     mappedHuge: {
       on: {
         ZAP: 'unmapped',
-        ENABLE_DIRTY_LOG: { target: 'mapped4k', actions: 'dirtyLogOn' },
+        ENABLE_DIRTY_LOG: { target: 'mapped4k', actions: 'dirtyLogOn', guard: 'isDirtyLogOff' },
       },
     },
   },
