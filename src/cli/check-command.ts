@@ -62,6 +62,11 @@ export function defaultMatrix(): SystemConfig[] {
   }
   out.push({ design: 'kvm-userfault', arch: 'x86', backing: 'guest_memfd', vcpus: 3, pages: 2 });
   out.push({ design: 'kvm-userfault', arch: 'arm64', backing: 'anon', vcpus: 2, pages: 2, control: { itsTables: [1] } });
+  for (const arch of ARCHES) out.push({ design: 'demand-paging', arch, backing: 'anon', vcpus: 3, pages: 2 });
+  // KVM's own reads wait on the demand-paging wait queue and the notification reader serves them.
+  out.push({ design: 'demand-paging', arch: 'arm64', backing: 'anon', vcpus: 2, pages: 2, control: { itsTables: [1] } });
+  // x86 only; 2 vCPUs (3 vCPUs are ~800k states, about 30 s).
+  out.push({ design: 'async-pf-user', arch: 'x86', backing: 'anon', vcpus: 2, pages: 2 });
   return out;
 }
 

@@ -1,5 +1,6 @@
 /** `kvmuf list`: what can be checked. */
 import { PROPERTY } from '../../properties/core.ts';
+import { SPEC_MACHINES } from '../../properties/spec-machines.ts';
 import { ARCHES, BACKINGS, DESIGNS } from '../system/config.ts';
 import { BUNDLED_HANDLERS } from '../vmm/index.ts';
 
@@ -10,6 +11,8 @@ export function listText(): string {
     `backings:   ${BACKINGS.join(', ')}`,
     'properties:',
     ...Object.values(PROPERTY).map((p) => `  - ${p}`),
+    'spec machines:',
+    ...SPEC_MACHINES.map((m) => `  ${m.name.padEnd(24)} ${m.title}`),
     'bundled handlers:',
     ...BUNDLED_HANDLERS.map((h) => `  ${h.name.padEnd(24)} [${h.designs.join(', ')}] ${h.description}`),
   ].join('\n');

@@ -9,10 +9,12 @@ import { parseArgs, usageOf } from './args.ts';
 import { CHECK_FLAGS, runCheck } from './check-command.ts';
 import { EXIT, exitStatus, formatText, toJson } from './output.ts';
 import { listText } from './list-command.ts';
+import { diagramText } from './diagram-command.ts';
 
 const USAGE = `usage: kvmuf <command> [options]
 commands:
   check   explore configurations exhaustively (no options: the default matrix)
+  diagram state diagrams of the spec machines (Mermaid or DOT)
   list    designs, arches, backings, properties, bundled handlers
 run 'kvmuf check --help' for the flags of check`;
 
@@ -36,6 +38,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     switch (command) {
       case 'check':
         return await check(rest);
+      case 'diagram': {
+        const r = diagramText(rest);
+        process.stdout.write(r.out ? `wrote ${r.out}\n` : r.text);
+        return EXIT.pass;
+      }
       case 'list':
         process.stdout.write(`${listText()}\n`);
         return EXIT.pass;
@@ -48,7 +55,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         process.stderr.write(`${USAGE}\n`);
         return EXIT.badInput;
       default:
-        throw new ConfigError('KVMUF000', `unknown command '${command}'`, 'commands: check, list (kvmuf --help)');
+        throw new ConfigError('KVMUF000', `unknown command '${command}'`, 'commands: check, diagram, list (kvmuf --help)');
     }
   } catch (e) {
     if (e instanceof ConfigError) {

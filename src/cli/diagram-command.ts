@@ -1,0 +1,28 @@
+/** `kvmuf diagram [MACHINE] [--format mermaid|dot] [--out FILE]`: the spec machines' state diagrams. */
+import { writeFileSync } from 'node:fs';
+import { SPEC_MACHINES } from '../../properties/spec-machines.ts';
+import { toDot, toMermaid } from '../report/diagram.ts';
+import { ConfigError } from '../system/config-error.ts';
+import { parseArgs, type FlagSpec } from './args.ts';
+
+export const DIAGRAM_FLAGS: readonly FlagSpec[] = [
+  { name: 'format', kind: 'string', choices: ['mermaid', 'dot'], help: 'output format (default mermaid)' },
+  { name: 'out', kind: 'string', help: 'write to this file instead of standard output' },
+];
+
+export function diagramText(argv: readonly string[]): { text: string; out?: string } {
+  const { flags, positionals } = parseArgs('diagram', argv, DIAGRAM_FLAGS);
+  const names = SPEC_MACHINES.map((m) => m.name);
+  const [wanted, extra] = positionals;
+  if (extra !== undefined) throw new ConfigError('KVMUF004', `kvmuf diagram: unexpected argument '${extra}'`, 'give at most one machine name');
+  if (wanted !== undefined && !names.includes(wanted)) {
+    throw new ConfigError('KVMUF005', `kvmuf diagram: no spec machine '${wanted}'`, `machines: ${names.join(', ')}`);
+  }
+  const format = (flags.format as string | undefined) ?? 'mermaid';
+  const chosen = SPEC_MACHINES.filter((m) => wanted === undefined || m.name === wanted);
+  const render = format === 'dot' ? toDot : toMermaid;
+  const text = chosen.map((m) => (chosen.length > 1 && format === 'mermaid' ? `%% ${m.name}: ${m.title}\n` : '') + render(m.machine)).join('\n');
+  const out = flags.out as string | undefined;
+  if (out) writeFileSync(out, text);
+  return out ? { text, out } : { text };
+}
