@@ -2,7 +2,8 @@
  * `kvmuf check`: build the configurations, explore each exhaustively, and return the
  * results as data. Printing and exit codes belong to output.ts.
  */
-import { check, type CheckResult, type Progress } from '../checker/index.ts';
+import { check, replay, type CheckResult, type Progress } from '../checker/index.ts';
+import { specRefinement } from '../../properties/refinement.ts';
 import type { Arch, UserfaultSeries } from '../kvm/variant.ts';
 import { ARCHES, BACKINGS, DESIGNS, type Backing, type DesignName, type SystemConfig, type UffdMode } from '../system/config.ts';
 import { composeSystem, systemModel, type System } from '../system/model.ts';
@@ -32,6 +33,10 @@ export const CHECK_FLAGS: readonly FlagSpec[] = [
 export interface CheckRun {
   readonly system: System;
   readonly result: CheckResult;
+  /** Spec transitions exploration took, and the ones it never took. */
+  readonly spec: { readonly taken: number; readonly uncovered: readonly string[] };
+  /** For each failure, the final state's refinement message, if it is a refinement failure. */
+  readonly specMessages: readonly (string | undefined)[];
   readonly elapsedMs: number;
   /** The command line that reproduces this one run. */
   readonly command: string;
@@ -102,12 +107,16 @@ export async function runCheck(flags: ParsedFlags, onProgress?: (label: string, 
     const system = composeSystem(cfg, handler);
     const label = `${cfg.design}/${cfg.arch}/${cfg.backing}`;
     const started = performance.now();
-    const result = check(systemModel(system), {
+    const refinement = specRefinement(system);
+    const model = systemModel(system, { refinement });
+    const result = check(model, {
       ...(flags['max-states'] !== undefined ? { maxStates: flags['max-states'] as number } : {}),
       ...(flags.timeout !== undefined ? { maxTimeMs: (flags.timeout as number) * 1000 } : {}),
       ...(onProgress ? { progress: (p: Progress) => onProgress(label, p) } : {}),
     });
-    runs.push({ system, result, elapsedMs: performance.now() - started, command: commandFor(cfg, handlerFlag) });
+    const specMessages = result.failures.map((f) => (f.kind === 'invariant' ? replay(model, f.trace).at(-1)?.specViolation : undefined));
+    const spec = { taken: refinement.taken().length, uncovered: refinement.uncovered().map((t) => `${t.machine}: ${t.from} -${t.event}-> ${t.to}`) };
+    runs.push({ system, result, spec, specMessages, elapsedMs: performance.now() - started, command: commandFor(cfg, handlerFlag) });
   }
   return { seed: (flags.seed as number | undefined) ?? 1, runs };
 }

@@ -14,7 +14,10 @@ describe('kvmuf check', () => {
       for (const arch of ['x86', 'arm64']) expect(r.stdout).toMatch(new RegExp(`${design} ${arch} anon 3v×2p +\\S+ +PASS`));
     }
     expect(r.stdout).toMatch(/kvm-userfault arm64 anon 2v×2p \+ITS .* PASS/);
-    expect(r.stdout).toMatch(/^8 passed, 0 failed: 8 configurations/m);
+    for (const arch of ['x86', 'arm64']) expect(r.stdout).toMatch(new RegExp(`demand-paging ${arch} anon 3v×2p +\\S+ +PASS`));
+    expect(r.stdout).toMatch(/demand-paging arm64 anon 2v×2p \+ITS .* PASS/);
+    expect(r.stdout).toMatch(/async-pf-user x86 anon 2v×2p +\S+ +PASS/);
+    expect(r.stdout).toMatch(/^12 passed, 0 failed: 12 configurations/m);
   });
 
   it('is deterministic: the same command prints the same output (timings aside)', () => {
