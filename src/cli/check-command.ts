@@ -4,6 +4,7 @@
  */
 import { check, replay, type CheckResult, type Progress } from '../checker/index.ts';
 import { specRefinement } from '../../properties/refinement.ts';
+import { PROPERTY } from '../../properties/core.ts';
 import type { Arch, UserfaultSeries } from '../kvm/variant.ts';
 import { ARCHES, BACKINGS, DESIGNS, type Backing, type DesignName, type SystemConfig, type UffdMode } from '../system/config.ts';
 import { composeSystem, systemModel, type System } from '../system/model.ts';
@@ -109,12 +110,14 @@ export async function runCheck(flags: ParsedFlags, onProgress?: (label: string, 
     const started = performance.now();
     const refinement = specRefinement(system);
     const model = systemModel(system, { refinement });
+    // Every property gets its own shortest counterexample: keep exploring past the first failure.
     const result = check(model, {
+      stopAtFirst: false,
       ...(flags['max-states'] !== undefined ? { maxStates: flags['max-states'] as number } : {}),
       ...(flags.timeout !== undefined ? { maxTimeMs: (flags.timeout as number) * 1000 } : {}),
       ...(onProgress ? { progress: (p: Progress) => onProgress(label, p) } : {}),
     });
-    const specMessages = result.failures.map((f) => (f.kind === 'invariant' ? replay(model, f.trace).at(-1)?.specViolation : undefined));
+    const specMessages = result.failures.map((f) => (f.kind === 'invariant' && f.property === PROPERTY.refinesSpec ? replay(model, f.trace).at(-1)?.specViolation : undefined));
     const spec = { taken: refinement.taken().length, uncovered: refinement.uncovered().map((t) => `${t.machine}: ${t.from} -${t.event}-> ${t.to}`) };
     runs.push({ system, result, spec, specMessages, elapsedMs: performance.now() - started, command: commandFor(cfg, handlerFlag) });
   }

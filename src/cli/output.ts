@@ -49,6 +49,8 @@ function numbered(labels: readonly string[], from: number): string[] {
 
 export function formatCounterexample(run: CheckRun, f: Failure): string {
   const lines = [`FAIL ${configName(run)} (handler ${run.system.strategy.name})`, `  ${failureTitle(f)}`];
+  const spec = run.specMessages[run.result.failures.indexOf(f)];
+  if (spec) lines.push(`  ${spec}`);
   if (f.kind === 'invariant' || f.kind === 'deadlock') {
     lines.push(...numbered(f.trace.labels, 1));
     lines.push(`  path ${formatPath(f.trace)}`);
@@ -74,8 +76,9 @@ export function formatText(outcome: CheckOutcome): string {
     String(r.result.stats.depth),
     `${(r.elapsedMs / 1000).toFixed(2)} s`,
     coverageText(r.result),
+    `${r.spec.taken}/${r.spec.taken + r.spec.uncovered.length} transitions`,
   ]);
-  const header = ['configuration', 'handler', 'verdict', 'states', 'depth', 'time', 'coverage'];
+  const header = ['configuration', 'handler', 'verdict', 'states', 'depth', 'time', 'coverage', 'spec'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
   const fmt = (row: readonly string[]) => row.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
   const out = [`kvmuf check (seed ${outcome.seed})`, fmt(header), fmt(widths.map((w) => '-'.repeat(w))), ...rows.map(fmt)];
@@ -112,6 +115,7 @@ export function toJson(outcome: CheckOutcome): unknown {
         ...(f.kind === 'invariant' || f.kind === 'deadlock' ? { path: formatPath(f.trace), steps: f.trace.labels } : {}),
         ...(f.kind === 'liveness' ? { path: formatPath(f.lasso.prefix), steps: f.lasso.prefix.labels, cycle: f.lasso.cycle, cycleSteps: f.lasso.cycleLabels } : {}),
       })),
+      spec: { transitionsTaken: r.spec.taken, uncovered: r.spec.uncovered },
       elapsedMs: Math.round(r.elapsedMs),
       command: r.command,
     })),
