@@ -2,7 +2,7 @@
  * kvmuf's public API for users' own files: handler strategies, properties, and the
  * pieces to compose and check a system from code.
  */
-export { defineHandler, REG_FLAGS, REG_GFN } from './vmm/strategy.ts';
+export { defineHandler, REG_FLAGS, REG_GFN, REG_TOKEN } from './vmm/strategy.ts';
 export type { HandlerStrategy, HandlerThread } from './vmm/strategy.ts';
 export type { Step, ThreadSpec } from './system/thread.ts';
 export type { StepContext } from './system/step-context.ts';

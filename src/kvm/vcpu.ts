@@ -8,6 +8,11 @@
  * userfaultfd, or guest_memfd), then — in a separate step, as after taking mmu_lock — the
  * install, which retries the whole fault if an MMU invalidation happened in between. The
  * bitmap is not covered by that check: a bit set after the check is missed.
+ *
+ * The relatives (reference §7): with KVM Demand Paging, a non-present gfn exits with
+ * NOT_PRESENT where the userfault check sits (and marking non-present does bump the
+ * invalidation sequence); with async PF user, a userfault exit may park the op and let
+ * the guest go on (async-pf-user.ts), and the vCPU may halt in KVM until "page ready".
  */
 import { hostAccess, peekHostPage } from '../mm/host-fault.ts';
 import { ABSENT } from '../mm/host-memory.ts';
