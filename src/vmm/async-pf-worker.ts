@@ -14,7 +14,7 @@ import { installSafely } from './install-once.ts';
 import type { HandlerThread } from './strategy.ts';
 
 export interface WorkerOptions {
-  /** WRONG when true: READY before the page is installed and its bit cleared. */
+  /** READY before the page is installed and its bit cleared (wasteful: the resumed op exits again). */
   readonly readyFirst?: boolean;
   /** The token passed to READY (default: the one the exit carried). */
   readonly tokenFor?: (f: AsyncFault) => number;

@@ -15,10 +15,15 @@ export const asyncPfWrongTokenHandler: HandlerStrategy = asyncPfUserStrategy(
   { tokenFor: (f) => f.gfn, checkReady: false },
 );
 
-/** Says "page ready" before the page is there: the parked op comes back to a missing page. */
+/**
+ * Says "page ready" before the page is there: KVM does not check, the parked op comes
+ * back to a page whose bit is still set and exits again, synchronously; the vCPU thread
+ * then serves it itself. No property breaks (the checker passes it): the cost is a
+ * wasted round trip per early READY, and a state space about four times larger.
+ */
 export const asyncPfReadyFirstHandler: HandlerStrategy = asyncPfUserStrategy(
   'async-pf-ready-first',
-  'WRONG: calls KVM_ASYNC_PF_USER_READY first, then installs the page and clears the bit',
+  'WASTEFUL: calls KVM_ASYNC_PF_USER_READY first, then installs the page and clears the bit (the resumed op exits again, synchronously)',
   { readyFirst: true },
 );
 
