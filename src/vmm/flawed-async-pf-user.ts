@@ -1,12 +1,9 @@
 /**
- * Plausible but wrong handlers for async PF user and KVM Demand Paging, bundled so that
- * kvmuf can show what it convicts them of.
+ * Plausible mistakes with async PF user, bundled so that kvmuf can show what it convicts
+ * them of (or, for READY-first, what it costs).
  */
-import { Errno } from '../kvm/uapi.ts';
 import { asyncPfUserStrategy } from './async-pf-user.ts';
-import { demandPagingReaderThread } from './demand-paging-reader.ts';
-import { installOnce } from './install-once.ts';
-import { defineHandler, REG_GFN, type HandlerStrategy } from './strategy.ts';
+import type { HandlerStrategy } from './strategy.ts';
 
 /** Passes the page number where the token belongs: KVM never issued it (-EINVAL, ignored). */
 export const asyncPfWrongTokenHandler: HandlerStrategy = asyncPfUserStrategy(
@@ -26,21 +23,3 @@ export const asyncPfReadyFirstHandler: HandlerStrategy = asyncPfUserStrategy(
   'WASTEFUL: calls KVM_ASYNC_PF_USER_READY first, then installs the page and clears the bit (the resumed op exits again, synchronously)',
   { readyFirst: true },
 );
-
-/** Marks the page present before it is installed: a vCPU can map the empty page. */
-export const presentBeforeInstallHandler: HandlerStrategy = defineHandler({
-  name: 'present-before-install',
-  description: 'WRONG: KVM_MARK_GFNS_PRESENT first, then installs the page',
-  designs: ['demand-paging'],
-  vcpuExit: [
-    { label: 'mark-present', run: (c) => void c.markPresent(c.reg(REG_GFN)) },
-    {
-      label: 'install',
-      run(c) {
-        const err = installOnce(c, c.reg(REG_GFN));
-        if (err === Errno.EAGAIN) c.goto(c.pc);
-      },
-    },
-  ],
-  threads: () => [demandPagingReaderThread()],
-});

@@ -8,7 +8,7 @@ import { ConfigError } from '../../src/system/config-error.ts';
 import { resolveConfig, type SystemConfig } from '../../src/system/config.ts';
 import { composeSystem, systemModel } from '../../src/system/model.ts';
 import { demandPagingHandler } from '../../src/vmm/demand-paging.ts';
-import { presentBeforeInstallHandler } from '../../src/vmm/flawed-async-pf-user.ts';
+import { presentBeforeInstallHandler } from '../../src/vmm/flawed-demand-paging.ts';
 import { defineHandler, REG_GFN, type HandlerStrategy } from '../../src/vmm/strategy.ts';
 import { PROPERTY } from '../../properties/core.ts';
 import { matrixConfig } from './matrix.ts';
