@@ -11,7 +11,9 @@
  *   (the kernel's async PF token is (id++ << 12) | vcpu_id; the slot index keeps states
  *   finite). A slot is reused once its op has completed, so a long-stale token may be
  *   accepted again (ABA); tokens that are not outstanding are -EINVAL.
- * - A fault on a gfn with a pending async PF on the same vCPU halts the vCPU (no exit);
+ * - A fault that would take a userfault exit on a gfn with a pending async PF on the
+ *   same vCPU halts the vCPU instead (no exit; once the VMM has cleared the bit, the
+ *   fault simply proceeds);
  *   so does running out of ops while ops are parked (the guest idles). A halted vCPU
  *   wakes when any parked op is ready, as kvm_vcpu_halt wakes on a completed async PF.
  * - KVM_ASYNC_PF_USER_READY {token}: marks the parked op ready ("page ready" injected);
