@@ -37,7 +37,7 @@ export function applyFlagChanges(k: KernelState, index: number, old: Memslot, ne
   k = { ...k, vm: invalidateInFlightFaults(k.vm) };
   const slot = (): Memslot => k.vm.slots[index] as Memslot;
 
-  if (turnedOn(old, next, uf)) k = withSlot(k, index, zapSlot(slot()));
+  if (turnedOn(old, next, uf) && k.config.variant.mutation !== 'no-zap-on-enable') k = withSlot(k, index, zapSlot(slot()));
   if (turnedOn(old, next, KVM_MEM_LOG_DIRTY_PAGES)) k = withSlot(k, index, splitHugeMappings(slot()));
 
   const recover = turnedOff(old, next, uf) || turnedOff(old, next, KVM_MEM_LOG_DIRTY_PAGES);

@@ -11,7 +11,8 @@ export type MappingLevel = 1 | 2 | 3;
 
 /** The memslot flags that force PAGE_SIZE mappings: dirty logging, and USERFAULT where bit 3 means it. */
 export function forced4kFlags(variant: KernelVariant): number {
-  return KVM_MEM_LOG_DIRTY_PAGES | (hasUserfaultCap(variant) ? KVM_MEM_USERFAULT : 0);
+  const userfaultForces4k = hasUserfaultCap(variant) && variant.mutation !== 'huge-while-userfault';
+  return KVM_MEM_LOG_DIRTY_PAGES | (userfaultForces4k ? KVM_MEM_USERFAULT : 0);
 }
 
 export function slotIndexForGfn(vm: VmState, gfn: number): number {

@@ -24,8 +24,17 @@ export type Geometry = readonly [number, number, number];
 
 export const REAL_GEOMETRY: Geometry = [1, 512, 512 * 512];
 
+/**
+ * Deliberately broken kernel rules, for proving that the checks have teeth (mutation
+ * testing): never used by `kvmuf check` unless a test asks for one.
+ * - `no-zap-on-enable`: enabling KVM_MEM_USERFAULT forgets to zap the slot.
+ * - `huge-while-userfault`: USERFAULT no longer forces PAGE_SIZE mappings.
+ */
+export type KernelMutation = 'none' | 'no-zap-on-enable' | 'huge-while-userfault';
+
 export interface KernelVariant {
   readonly arch: Arch;
+  readonly mutation: KernelMutation;
   readonly userfault: UserfaultSeries;
   /**
    * Anish Moorthy's KVM_MEM_EXIT_ON_MISSING (memory-fault exits when fast GUP fails).
@@ -54,6 +63,7 @@ export function kernelVariant(partial: Partial<KernelVariant> = {}): KernelVaria
     arch: partial.arch ?? 'x86',
     userfault: partial.userfault ?? (partial.exitOnMissing ? 'none' : 'v3'),
     exitOnMissing: partial.exitOnMissing ?? false,
+    mutation: partial.mutation ?? 'none',
     demandPaging: partial.demandPaging ?? false,
     asyncPfUser: partial.asyncPfUser ?? false,
     geometry: partial.geometry ?? REAL_GEOMETRY,

@@ -3,7 +3,7 @@
  * pages, which pages start remote, what the guest does, what the control thread does.
  */
 import type { GuestOp } from '../kvm/state.ts';
-import type { Arch, UserfaultSeries } from '../kvm/variant.ts';
+import type { Arch, KernelMutation, UserfaultSeries } from '../kvm/variant.ts';
 import { ConfigError } from './config-error.ts';
 
 export const DESIGNS = ['kvm-userfault', 'uffd', 'exit-on-missing', 'demand-paging', 'async-pf-user'] as const;
@@ -29,6 +29,8 @@ export interface ControlPlan {
   readonly disableUserfaultAtEnd?: boolean;
   /** Whether the vCPUs wait for the control thread to finish before the first KVM_RUN. */
   readonly vcpusWait?: boolean;
+  /** KVM_MEM_USERFAULT starts off; the control thread enables it while the vCPUs run (arming late). */
+  readonly enableUserfault?: boolean;
 }
 
 export interface SystemConfig {
@@ -47,10 +49,13 @@ export interface SystemConfig {
   readonly control?: ControlPlan;
   /** Base pages per huge page in the scaled geometry (hugetlbfs page size; default 2). */
   readonly hugePages?: number;
+  /** Test only: run against a deliberately broken kernel rule (see KernelMutation). */
+  readonly mutation?: KernelMutation;
 }
 
 /** A configuration with every default filled in and every combination checked. */
-export interface ResolvedConfig extends Required<Omit<SystemConfig, 'series' | 'control'>> {
+export interface ResolvedConfig extends Required<Omit<SystemConfig, 'series' | 'control' | 'mutation'>> {
+  readonly mutation: KernelMutation;
   readonly series: UserfaultSeries;
   readonly control: ControlPlan;
 }
@@ -128,5 +133,6 @@ export function resolveConfig(cfg: SystemConfig): ResolvedConfig {
   if (control.kvmClockGfn !== undefined) checkPage(cfg, control.kvmClockGfn, 'the kvm-clock page');
   for (const p of control.balloon ?? []) checkPage(cfg, p, 'the balloon');
   if ((control.balloon ?? []).length > 0 && cfg.backing !== 'anon') fail('KVMUF105', 'the balloon (MADV_DONTNEED) frees pages only on anonymous memory', 'use --backing anon');
-  return { design: cfg.design, arch: cfg.arch, series, backing: cfg.backing, vcpus: cfg.vcpus, pages: cfg.pages, remote, programs, uffdMode, control, hugePages };
+  if (control.enableUserfault && cfg.design !== 'kvm-userfault') fail('KVMUF105', 'only the kvm-userfault design has a USERFAULT flag to enable', 'use --design kvm-userfault');
+  return { mutation: cfg.mutation ?? 'none', design: cfg.design, arch: cfg.arch, series, backing: cfg.backing, vcpus: cfg.vcpus, pages: cfg.pages, remote, programs, uffdMode, control, hugePages };
 }

@@ -45,6 +45,7 @@ export function buildSystem(cfg: ResolvedConfig): Setup {
       exitOnMissing: cfg.design === 'exit-on-missing',
       demandPaging: cfg.design === 'demand-paging',
       asyncPfUser: cfg.design === 'async-pf-user',
+      mutation: cfg.mutation,
       geometry,
     },
     programs: cfg.programs,
@@ -81,7 +82,7 @@ export function buildSystem(cfg: ResolvedConfig): Setup {
   if (cfg.design === 'kvm-userfault' || cfg.design === 'async-pf-user') {
     bitmap = sim.mmapData(Math.ceil(cfg.pages / 64) * 8);
     for (const p of remote) sim.setUserfaultBit(bitmap, p, true);
-    flags |= KVM_MEM_USERFAULT;
+    if (!cfg.control.enableUserfault) flags |= KVM_MEM_USERFAULT;
   }
   if (cfg.design === 'exit-on-missing') flags |= KVM_MEM_EXIT_ON_MISSING;
   must(
