@@ -18,7 +18,7 @@ describe('kvmuf check', () => {
     expect(r.stdout).toMatch(/demand-paging arm64 anon 2v×2p \+ITS .* PASS/);
     expect(r.stdout).toMatch(/async-pf-user x86 anon 2v×2p +\S+ +PASS/);
     expect(r.stdout).toMatch(/^12 passed, 0 failed: 12 configurations/m);
-  });
+  }, 60_000); // twelve exhaustive checks in a child process: slow when the suite shares two cores
 
   it('is deterministic: the same command prints the same output (timings aside)', () => {
     const a = kvmuf([...GMEM, '--vcpus', '3']);
