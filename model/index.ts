@@ -1,5 +1,6 @@
 /** The spec machines, one concern each. */
 import type { AnyStateMachine } from 'xstate';
+import { asyncPfTokenMachine } from './async-pf-token.ts';
 import { itsRestoreMachine } from './its-restore.ts';
 import { memslotUserfaultMachine } from './memslot-userfault.ts';
 import { stage2MappingMachine } from './stage2-mapping.ts';
@@ -18,4 +19,5 @@ export const SPEC_MACHINES: readonly SpecMachine[] = [
   { name: 'vcpu-fault-loop', title: "A vCPU thread's fault loop", machine: vcpuFaultLoopMachine },
   { name: 'uffd-waiter', title: 'One thread and a userfaultfd', machine: uffdWaiterMachine },
   { name: 'its-restore', title: 'The arm64 ITS restore', machine: itsRestoreMachine },
+  { name: 'async-pf-token', title: 'An async PF user token slot', machine: asyncPfTokenMachine },
 ];

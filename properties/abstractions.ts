@@ -7,6 +7,7 @@ import type { KernelState } from '../src/kvm/state.ts';
 import { KVM_MEM_LOG_DIRTY_PAGES, KVM_MEM_USERFAULT } from '../src/kvm/uapi.ts';
 import { hasUserfaultCap } from '../src/kvm/variant.ts';
 import { isTaskInUffd } from '../src/mm/userfaultfd.ts';
+import { tokenSlot } from '../src/kvm/async-pf-user.ts';
 
 export interface AbstractState {
   readonly value: string;
@@ -49,6 +50,12 @@ export function waiterState(k: KernelState, task: number): AbstractState {
   if (uffds.some((u) => u.pending.some((f) => f.task === task))) return { value: 'pending', context: {} };
   if (uffds.some((u) => u.waiting.some((f) => f.task === task))) return { value: 'waiting', context: {} };
   return { value: 'running', context: {} };
+}
+
+/** async-pf-token: one token slot of a vCPU: free, issued (op parked), or ready. */
+export function tokenSlotState(k: KernelState, vcpu: number, slot: number): AbstractState {
+  const parked = k.vm.vcpus[vcpu]?.parked.find((p) => tokenSlot(p.token) === slot);
+  return { value: !parked ? 'free' : parked.ready ? 'ready' : 'issued', context: {} };
 }
 
 /** its-restore: the ITS restore's progress, as seen from the restoring `task`. */

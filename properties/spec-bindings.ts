@@ -12,7 +12,9 @@ import { vcpuFaultLoopMachine, VCPU_FAULT_LOOP_EVENTS } from '../model/vcpu-faul
 import { CONTROL_TASK } from '../src/system/control-thread.ts';
 import type { System } from '../src/system/model.ts';
 import { DONE, type SystemState } from '../src/system/state.ts';
-import { itsState, mappingState, memslotState, waiterState, type AbstractState } from './abstractions.ts';
+import { itsState, mappingState, memslotState, tokenSlotState, waiterState, type AbstractState } from './abstractions.ts';
+import { asyncPfTokenMachine, ASYNC_PF_TOKEN_EVENTS } from '../model/async-pf-token.ts';
+import { ASYNC_PF_USER_SLOTS } from '../src/kvm/async-pf-user.ts';
 
 export type { AbstractState } from './abstractions.ts';
 
@@ -90,4 +92,14 @@ const itsRestore: SpecBinding = {
   abstract: (sys, s) => itsState(s.kernel, CONTROL_TASK, sys.config.control.itsTables?.length ?? 0),
 };
 
-export const SPEC_BINDINGS: readonly SpecBinding[] = [memslotUserfault, stage2Mapping, vcpuFaultLoop, uffdWaiter, itsRestore];
+const asyncPfToken: SpecBinding = {
+  name: 'async-pf-token',
+  machine: asyncPfTokenMachine,
+  events: ASYNC_PF_TOKEN_EVENTS,
+  input: () => undefined,
+  /** Instance v·SLOTS + slot: token slot `slot` of vCPU v. */
+  instances: (sys) => (sys.config.design === 'async-pf-user' ? Array.from({ length: sys.config.vcpus * ASYNC_PF_USER_SLOTS }, (_, i) => i) : []),
+  abstract: (_sys, s, i) => tokenSlotState(s.kernel, Math.floor(i / ASYNC_PF_USER_SLOTS), i % ASYNC_PF_USER_SLOTS),
+};
+
+export const SPEC_BINDINGS: readonly SpecBinding[] = [memslotUserfault, stage2Mapping, vcpuFaultLoop, uffdWaiter, itsRestore, asyncPfToken];

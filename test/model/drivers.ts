@@ -13,6 +13,7 @@ import { KvmSim } from '../../src/kvm/sim.ts';
 import { Errno, KVM_MEM_LOG_DIRTY_PAGES, KVM_MEM_USERFAULT, MADV_DONTNEED, PAGE_SIZE, UFFDIO_REGISTER_MODE_MISSING } from '../../src/kvm/uapi.ts';
 import type { SysResult } from '../../src/kvm/uapi.ts';
 import { vcpuLoopDriver } from './vcpu-loop-driver.ts';
+import { asyncPfDriver } from './async-pf-driver.ts';
 
 export interface DriverRun {
   apply(event: EventObject): void;
@@ -223,4 +224,5 @@ export const SPEC_DRIVERS: readonly SpecDriver[] = [
   waiterDriver,
   itsDriver,
   vcpuLoopDriver,
+  asyncPfDriver,
 ];
