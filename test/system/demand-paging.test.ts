@@ -3,10 +3,11 @@
  * each shown by exhaustive exploration (the pinned matrix runs are in matrix.test.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { check, type CheckResult, type Failure } from '../../src/checker/index.ts';
+import { always, check, sometimes, type CheckResult, type Failure } from '../../src/checker/index.ts';
 import { ConfigError } from '../../src/system/config-error.ts';
 import { resolveConfig, type SystemConfig } from '../../src/system/config.ts';
 import { composeSystem, systemModel } from '../../src/system/model.ts';
+import type { SystemState } from '../../src/system/state.ts';
 import { demandPagingHandler } from '../../src/vmm/demand-paging.ts';
 import { presentBeforeInstallHandler } from '../../src/vmm/flawed-demand-paging.ts';
 import { defineHandler, REG_GFN, type HandlerStrategy } from '../../src/vmm/strategy.ts';
@@ -77,6 +78,45 @@ describe("demand-paging: KVM's own accesses wait for the page instead of reading
 
   it('on hugetlbfs the notification reader installs and marks the whole huge page', () => {
     const r = run({ ...its, backing: 'hugetlb' }, demandPagingHandler);
+    expect(r.failures).toEqual([]);
+    expect(r.status).toBe('pass');
+  });
+});
+
+describe('demand-paging: marking a mapped page non-present takes effect (unlike setting a userfault bit)', () => {
+  // The counterpart of seed-warnings.test.ts's "setting a bit for a page that is already
+  // mapped": a VMM thread marks page 0 non-present once the guest has it mapped.
+  const reprotect = defineHandler({
+    ...demandPagingHandler,
+    name: 'mark-mapped-page-non-present',
+    threads: (env) => [
+      {
+        name: 'reprotect',
+        regs: 1,
+        steps: [
+          {
+            label: 'mark-non-present',
+            run(c) {
+              c.guard(c.reg(0) === 0 && (c.kernel.vm.slots[0]?.spte[0] ?? 0) > 0 && c.kernel.vm.vcpus[0]?.pc === 1);
+              c.markPresent(0, false);
+              c.setReg(0, 1);
+            },
+          },
+        ],
+      },
+      ...(demandPagingHandler.threads?.(env) ?? []),
+    ],
+  });
+  const cfg = { design: 'demand-paging', arch: 'x86', backing: 'anon', vcpus: 1, pages: 1, programs: [[{ kind: 'read', gfn: 0 }, { kind: 'read', gfn: 0 }]] } as const;
+
+  it('the next access exits again; no access completes on a non-present page', () => {
+    const nonPresentAccess = 'no access completes on a non-present page';
+    const property = always<SystemState>(nonPresentAccess, (s) => {
+      const v = s.kernel.vm.vcpus[0];
+      return !(v && v.pc === 2 && s.kernel.vm.slots[0]?.present[0] === false);
+    });
+    const exitedAgain = sometimes<SystemState>('the second read exits', (s) => s.threads[1]?.regs[0] === 1 && s.kernel.vm.vcpus[0]?.pc === 1 && s.kernel.vm.vcpus[0]?.run.memoryFault !== undefined && s.kernel.vm.vcpus[0]?.mode === 'user');
+    const r = check(systemModel(composeSystem(cfg, reprotect), { consistency: true, properties: [property, exitedAgain] }));
     expect(r.failures).toEqual([]);
     expect(r.status).toBe('pass');
   });
