@@ -17,6 +17,8 @@ export class FingerprintTable {
   private slots: Uint32Array;
   private mask: number;
   private readonly stride: number;
+  /** Grow when `size` reaches this (3/4 of the capacity). */
+  private growAt: number;
   size = 0;
 
   constructor(
@@ -29,6 +31,7 @@ export class FingerprintTable {
     while (cap < initialCapacity && cap * MAX_LOAD < maxEntries + 1) cap *= 2;
     this.slots = allocate('fingerprint table', () => new Uint32Array(cap * this.stride));
     this.mask = cap - 1;
+    this.growAt = Math.floor(cap * MAX_LOAD);
   }
 
   get capacity(): number {
@@ -44,23 +47,37 @@ export class FingerprintTable {
    * stored index of the existing entry (0 when the table stores no indices).
    */
   insert(hi: number, lo: number, index: number): number {
-    if (this.size + 1 > (this.mask + 1) * MAX_LOAD) this.grow();
+    if (this.size >= this.growAt) this.grow();
     const slots = this.slots;
-    const stride = this.stride;
     const mask = this.mask;
     let i = lo & mask;
+    if (this.stride === 2) {
+      for (;;) {
+        const at = i << 1;
+        const h = slots[at]!;
+        const l = slots[at + 1]!;
+        if (h === hi && l === lo) return 0;
+        if (h === 0 && l === 0) {
+          slots[at] = hi;
+          slots[at + 1] = lo;
+          this.size++;
+          return -1;
+        }
+        i = (i + 1) & mask;
+      }
+    }
     for (;;) {
-      const at = i * stride;
+      const at = i * 3;
       const h = slots[at]!;
       const l = slots[at + 1]!;
+      if (h === hi && l === lo) return slots[at + 2]!;
       if (h === 0 && l === 0) {
         slots[at] = hi;
         slots[at + 1] = lo;
-        if (stride === 3) slots[at + 2] = index;
+        slots[at + 2] = index;
         this.size++;
         return -1;
       }
-      if (h === hi && l === lo) return stride === 3 ? slots[at + 2]! : 0;
       i = (i + 1) & mask;
     }
   }
@@ -71,7 +88,7 @@ export class FingerprintTable {
    * (the two states both get entries with the same fingerprint). Requires `withIndex`.
    */
   insertExact(hi: number, lo: number, index: number, same: (stored: number) => boolean): number {
-    if (this.size + 1 > (this.mask + 1) * MAX_LOAD) this.grow();
+    if (this.size >= this.growAt) this.grow();
     const slots = this.slots;
     const mask = this.mask;
     let i = lo & mask;
@@ -112,7 +129,7 @@ export class FingerprintTable {
 
   private grow(): void {
     const oldCap = this.mask + 1;
-    if (oldCap * MAX_LOAD >= this.maxEntries + 1) {
+    if (this.growAt >= this.maxEntries + 1) {
       // Cannot happen when callers respect maxEntries; guard against an endless probe.
       throw new LimitReached('states', `fingerprint table full at ${this.size} entries`);
     }
@@ -133,5 +150,6 @@ export class FingerprintTable {
     }
     this.slots = next;
     this.mask = mask;
+    this.growAt = Math.floor(cap * MAX_LOAD);
   }
 }
