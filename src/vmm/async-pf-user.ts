@@ -12,7 +12,7 @@ import type { Step } from '../system/thread.ts';
 import { VCPU_ENTER } from '../system/vcpu-thread.ts';
 import { asyncQueueWords, recordAsyncFault } from './async-pf-queue.ts';
 import { asyncPfWorkerThread, type WorkerOptions } from './async-pf-worker.ts';
-import { installSafely } from './install-once.ts';
+import { install } from './page-book.ts';
 import { defineHandler, REG_FLAGS, REG_GFN, REG_TOKEN, type HandlerStrategy } from './strategy.ts';
 import { uffdReaderThread } from './uffd-reader.ts';
 
@@ -31,7 +31,7 @@ export const asyncPfUserExitSteps: readonly Step[] = [
   {
     label: 'populate',
     run(c) {
-      const err = installSafely(c, c.reg(REG_GFN));
+      const err = install(c, c.reg(REG_GFN), false);
       if (err === Errno.EAGAIN) return c.goto(c.pc);
       if (err !== 0 && err !== Errno.EEXIST) c.violate(VIOLATION.populateFailed, c.reg(REG_GFN), err, 0);
     },

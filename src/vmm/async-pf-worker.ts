@@ -10,7 +10,7 @@ import { VIOLATION } from '../system/state.ts';
 import type { StepContext } from '../system/step-context.ts';
 import type { Step } from '../system/thread.ts';
 import { asyncFaultAt, firstAsyncFault, releaseAsyncFault, type AsyncFault } from './async-pf-queue.ts';
-import { installSafely } from './install-once.ts';
+import { install } from './page-book.ts';
 import type { HandlerThread } from './strategy.ts';
 
 export interface WorkerOptions {
@@ -35,7 +35,7 @@ export function asyncPfWorkerThread(name = 'async-pf-worker', options: WorkerOpt
     label: 'populate',
     run(c) {
       const f = taken(c);
-      const err = installSafely(c, f.gfn);
+      const err = install(c, f.gfn, false);
       if (err === Errno.EAGAIN) return c.goto(c.pc); // an event is pending: retry once it is read
       if (err !== 0 && err !== Errno.EEXIST) c.violate(VIOLATION.populateFailed, f.gfn, err, 0);
     },

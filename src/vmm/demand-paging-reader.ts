@@ -4,7 +4,7 @@
  * install the page (once) → KVM_MARK_GFNS_PRESENT, which wakes the waiting task.
  */
 import { VIOLATION } from '../system/state.ts';
-import { installOnce } from './install-once.ts';
+import { installOnce } from './page-book.ts';
 import type { HandlerThread } from './strategy.ts';
 
 const READ = 0;

@@ -7,7 +7,7 @@
  */
 import { VIOLATION } from '../system/state.ts';
 import { demandPagingReaderThread } from './demand-paging-reader.ts';
-import { installOnce } from './install-once.ts';
+import { installOnce } from './page-book.ts';
 import { defineHandler, REG_GFN, type HandlerStrategy } from './strategy.ts';
 
 export const demandPagingHandler: HandlerStrategy = defineHandler({

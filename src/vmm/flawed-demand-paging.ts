@@ -1,7 +1,7 @@
 /** A plausible but wrong KVM Demand Paging handler, bundled so that kvmuf can convict it. */
 import { Errno } from '../kvm/uapi.ts';
 import { demandPagingReaderThread } from './demand-paging-reader.ts';
-import { installOnce } from './install-once.ts';
+import { installOnce } from './page-book.ts';
 import { defineHandler, REG_GFN, type HandlerStrategy } from './strategy.ts';
 
 /** Marks the page present before it is installed: a vCPU can map the empty page. */

@@ -2,7 +2,9 @@
  * The VMM's per-page bookkeeping in shared VMM words (one word per guest page):
  * bit 0 — a userfaultfd fault on the page is pending service by a reader thread;
  * bit 1 — the guest gave the page up (a REMOVE event): it must be refilled with zeros,
- *         never with the source content.
+ *         never with the source content;
+ * bit 2 — the VMM installed the page itself (kept only where nothing in the kernel says
+ *         "already present": a plain memcpy, with no userfaultfd and no guest_memfd).
  */
 import type { StepContext } from '../system/step-context.ts';
 import { Errno, UFFD_EVENT_REMOVE, PAGE_SIZE } from '../kvm/uapi.ts';
@@ -10,6 +12,7 @@ import type { UffdMsg } from '../mm/userfaultfd.ts';
 
 export const PENDING = 1;
 export const DISCARDED = 2;
+export const INSTALLED = 4;
 
 export function isDiscarded(c: StepContext, gfn: number): boolean {
   return (c.vmm(gfn) & DISCARDED) !== 0;
@@ -36,11 +39,35 @@ export function recordMessage(c: StepContext, msg: UffdMsg): number {
   return (msg.address - c.env.hva) / PAGE_SIZE;
 }
 
+export function isInstalled(c: StepContext, gfn: number): boolean {
+  return (c.vmm(c.hostPageOf(gfn)) & INSTALLED) !== 0;
+}
+
 /**
- * Install a page the right way: zeros if the guest gave it up, else the source content.
- * Returns 0 or the errno (EEXIST: already present; EAGAIN: an event must be read first).
+ * Copy the source content of the host page holding `gfn` unless the VMM already did:
+ * with no userfaultfd (and no guest_memfd) nothing answers EEXIST, and a second memcpy
+ * would overwrite what the guest wrote since. Test-and-copy under the VMM's per-page
+ * lock: one atomic step. 0 if the page is in (now or before), else the errno.
+ */
+export function installOnce(c: StepContext, gfn: number): number {
+  const first = c.hostPageOf(gfn);
+  if (isInstalled(c, gfn)) {
+    c.note(`gfn ${first} already installed`);
+    return 0;
+  }
+  const err = c.populate(gfn, { wake: false });
+  if (err !== 0 && err !== Errno.EEXIST) return err;
+  c.setVmm(first, c.vmm(first) | INSTALLED);
+  return 0;
+}
+
+/**
+ * Install a page the right way: zeros if the guest gave it up, else the source content,
+ * never twice where the kernel cannot tell (installOnce). Returns 0 or the errno
+ * (EEXIST: already present; EAGAIN: an event must be read first).
  */
 export function install(c: StepContext, gfn: number, wake: boolean): number {
+  if (c.env.uffd < 0 && c.env.gmemFd < 0 && !isDiscarded(c, gfn)) return installOnce(c, gfn);
   if (!isDiscarded(c, gfn)) return c.populate(gfn, { wake });
   if (c.env.hostPagePages > 1) return c.uffdCopy(gfn, { wake, content: 0 });
   return c.uffdZeropage(gfn, { wake });

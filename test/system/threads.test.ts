@@ -96,3 +96,14 @@ describe('restore ordering: the kvm-clock page that KVM writes itself (x86)', ()
     expect(r.status).toBe('pass');
   });
 });
+
+describe('KVM Userfault only (no userfaultfd): nothing answers EEXIST', () => {
+  it('vCPUs racing on a page install it once, so a late memcpy never overwrites a guest write', () => {
+    // Two vCPUs exit on page 1; one installs, clears, and the guest writes it; the other's
+    // install must not copy the source content over that write (the VMM's INSTALLED bit).
+    const programs = [[{ kind: 'write', gfn: 1, value: 150 }, { kind: 'read', gfn: 1 }], [{ kind: 'read', gfn: 1 }]] as const;
+    const r = check(systemModel(composeSystem({ design: 'kvm-userfault', arch: 'x86', backing: 'anon', vcpus: 2, pages: 2, uffdMode: 'none', programs }, kvmUserfaultHandler)));
+    expect(r.failures).toEqual([]);
+    expect(r.status).toBe('pass');
+  });
+});
