@@ -4,12 +4,12 @@
  * computed with XState's own `transition()` from the abstract state, so the machine
  * definitions in model/ are what is checked against.
  */
-import { transition, type AnyMachineSnapshot } from 'xstate';
+import { transition, type AnyMachineSnapshot, type AnyStateMachine, type EventObject } from 'xstate';
 import type { System } from '../src/system/model.ts';
 import type { SystemState } from '../src/system/state.ts';
 import { SPEC_BINDINGS, type AbstractState, type SpecBinding } from './spec-bindings.ts';
 
-function key(a: AbstractState): string {
+export function key(a: AbstractState): string {
   const ctx = Object.keys(a.context)
     .sort()
     .map((k) => `${k}=${String(a.context[k])}`)
@@ -67,6 +67,20 @@ function contextOf(b: SpecBinding, input: unknown): Record<string, unknown> {
   return typeof ctx === 'function' ? (ctx as (a: { input: unknown }) => Record<string, unknown>)({ input }) : ((ctx ?? {}) as Record<string, unknown>);
 }
 
+/**
+ * The event of `machine` that leads from abstract state `a` to `z`, or null if none does
+ * (a = z is a stutter and needs no event: the caller checks that first).
+ */
+export function specEventBetween(machine: AnyStateMachine, events: readonly EventObject[], a: AbstractState, z: AbstractState): string | null {
+  const snap = machine.resolveState({ value: a.value, context: a.context });
+  for (const e of events) {
+    const [n] = transition(machine, snap, e);
+    if (n === snap) continue;
+    if (key({ value: String(n.value), context: n.context as Record<string, unknown> }) === key(z)) return e.type;
+  }
+  return null;
+}
+
 export function specRefinement(sys: System, bindings: readonly SpecBinding[] = SPEC_BINDINGS): Refinement {
   const cache = new Map<string, string | null>();
   const taken = new Map<string, SpecTransition>();
@@ -77,16 +91,7 @@ export function specRefinement(sys: System, bindings: readonly SpecBinding[] = S
     const k = `${b.name}|${key(a)}|${key(z)}`;
     const hit = cache.get(k);
     if (hit !== undefined) return hit;
-    const snap = b.machine.resolveState({ value: a.value, context: a.context });
-    let found: string | null = null;
-    for (const e of b.events) {
-      const [n] = transition(b.machine, snap, e);
-      if (n === snap) continue;
-      if (key({ value: String(n.value), context: n.context as Record<string, unknown> }) === key(z)) {
-        found = e.type;
-        break;
-      }
-    }
+    const found = specEventBetween(b.machine, b.events, a, z);
     cache.set(k, found);
     return found;
   }

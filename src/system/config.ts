@@ -79,8 +79,10 @@ export function resolveConfig(cfg: SystemConfig): ResolvedConfig {
   if (!DESIGNS.includes(cfg.design)) fail('KVMUF101', `unknown design '${cfg.design}'`, `use one of: ${DESIGNS.join(', ')}`);
   if (!BACKINGS.includes(cfg.backing)) fail('KVMUF101', `unknown backing '${cfg.backing}'`, `use one of: ${BACKINGS.join(', ')}`);
   if (!ARCHES.includes(cfg.arch)) fail('KVMUF101', `unknown arch '${cfg.arch}'`, `use one of: ${ARCHES.join(', ')}`);
-  if (!Number.isInteger(cfg.vcpus) || cfg.vcpus < 1 || cfg.vcpus > 8) fail('KVMUF103', `--vcpus ${cfg.vcpus}: must be 1 to 8`, 'exhaustive checks stay small; use property tests for more vCPUs');
-  if (!Number.isInteger(cfg.pages) || cfg.pages < 1 || cfg.pages > 64) fail('KVMUF103', `--pages ${cfg.pages}: must be 1 to 64`, 'exhaustive checks stay small');
+  // Exhaustive checks stay small (the explorer's limits say when a run is incomplete);
+  // random simulation (properties/) goes up to these bounds.
+  if (!Number.isInteger(cfg.vcpus) || cfg.vcpus < 1 || cfg.vcpus > 256) fail('KVMUF103', `--vcpus ${cfg.vcpus}: must be 1 to 256`, 'exhaustive checks are practical up to about 4 vCPUs');
+  if (!Number.isInteger(cfg.pages) || cfg.pages < 1 || cfg.pages > 4096) fail('KVMUF103', `--pages ${cfg.pages}: must be 1 to 4096`, 'exhaustive checks are practical up to a few pages per vCPU');
   const hugePages = cfg.hugePages ?? 2;
   if (cfg.backing === 'hugetlb' && cfg.pages % hugePages !== 0) {
     fail('KVMUF104', `hugetlbfs backing needs a whole number of huge pages (${hugePages} base pages each), got ${cfg.pages} pages`, `use --pages ${Math.ceil(cfg.pages / hugePages) * hugePages}`);
