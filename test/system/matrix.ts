@@ -11,7 +11,15 @@ export const MATRIX_PROGRAMS = [
     { kind: 'read', gfn: 1 },
     { kind: 'read', gfn: 0 },
   ],
+  [
+    { kind: 'read', gfn: 0 },
+    { kind: 'write', gfn: 0, value: 11 },
+  ],
 ] as const;
+
+/** The vCPU counts of the scale matrix. */
+export const MATRIX_VCPUS = [1, 2, 3] as const;
+export type MatrixVcpus = (typeof MATRIX_VCPUS)[number];
 
 export interface MatrixEntry {
   readonly design: DesignName;
@@ -47,6 +55,9 @@ export function matrixEntries(): MatrixEntry[] {
   return out;
 }
 
-export function matrixConfig(e: MatrixEntry): SystemConfig {
-  return { ...e, vcpus: 2, pages: 2, programs: MATRIX_PROGRAMS };
+/** 2 pages; vCPU i runs MATRIX_PROGRAMS[i]. */
+export function matrixConfig(e: MatrixEntry, vcpus: MatrixVcpus = 2): SystemConfig {
+  return { ...e, vcpus, pages: 2, programs: MATRIX_PROGRAMS.slice(0, vcpus) };
 }
+
+export const matrixName = (e: MatrixEntry) => `${e.design}/${e.backing}/${e.arch}${e.series ? `/${e.series}` : ''}`;

@@ -1,0 +1,47 @@
+/**
+ * Pinned state counts of the scale matrix, per design/backing, for 1, 2 and 3 vCPUs
+ * (2 pages, MATRIX_PROGRAMS). The arch never changes them (both arches are checked).
+ *
+ * How they were derived and are cross-checked:
+ * - 1 vCPU: one thread moves at a time, so the graph is a single path and the count is
+ *   its length plus one. kvm-userfault: init, KVM_RUN, exit on gfn 0, populate,
+ *   clear-bit, KVM_RUN, fault, install+read, exit on gfn 1, populate, clear-bit,
+ *   KVM_RUN, fault, install+write, HLT = 15. uffd: the two exits become a sleep in the
+ *   uffd, a read and an install by the reader thread, and the woken lookup = 13.
+ *   hugetlbfs installs both pages with the first fault (9 and 10). The test also checks
+ *   these against the brute-force explorer.
+ * - 2 vCPUs: checked against the brute-force explorer (test/helpers/brute-force.ts).
+ * - 3 vCPUs: checked in exact mode (full encodings compared, so no fingerprint collision
+ *   can merge states); async-pf-user at 3 vCPUs (328,368 states) only in
+ *   `npm run bench:matrix`, which verifies the same pins.
+ */
+export const PINNED: Record<string, readonly [number, number, number]> = {
+  'kvm-userfault/anon': [15, 282, 4902],
+  'kvm-userfault/shmem': [15, 282, 4902],
+  'kvm-userfault/hugetlb': [15, 282, 4902],
+  'kvm-userfault/guest_memfd': [15, 282, 4902],
+  'uffd/anon': [13, 119, 909],
+  'uffd/shmem': [13, 119, 909],
+  'uffd/hugetlb': [9, 63, 463],
+  'exit-on-missing/anon': [13, 230, 3453],
+  'exit-on-missing/shmem': [13, 230, 3453],
+  'exit-on-missing/hugetlb': [9, 128, 1938],
+  // The same shape as kvm-userfault (exit → install → mark present → re-enter; the
+  // notification reader never runs: the guest alone makes no KVM access).
+  'demand-paging/anon': [15, 282, 4902],
+  'demand-paging/shmem': [15, 282, 4902],
+  'demand-paging/guest_memfd': [15, 282, 4902],
+  // One memcpy fills the huge page and one KVM_MARK_GFNS_PRESENT covers it.
+  'demand-paging/hugetlb': [10, 154, 2708],
+  // Parked ops, tokens and the worker's queue make it much larger; hugetlbfs does not
+  // shrink it (the bits, exits and tokens stay per base page).
+  'async-pf-user/anon': [92, 8659, 328368],
+  'async-pf-user/shmem': [92, 8659, 328368],
+  'async-pf-user/hugetlb': [92, 8659, 328368],
+  'async-pf-user/guest_memfd': [92, 8659, 328368],
+};
+
+/** Entries too large for the test suite at this vCPU count (the bench runs them). */
+export function benchOnly(design: string, vcpus: number): boolean {
+  return design === 'async-pf-user' && vcpus === 3;
+}
