@@ -6,7 +6,7 @@
  * mapping holds (zeros for never-touched anonymous memory). With KVM Demand Paging, a
  * non-present gfn puts the caller on KVM's wait queue instead (demand-paging-wait.ts).
  */
-import { hostAccess } from '../mm/host-fault.ts';
+import { hostAccess, type HostAccess } from '../mm/host-fault.ts';
 import { gfnNonPresent, sleepUntilPresent } from './demand-paging-wait.ts';
 import { slotHva, slotIndexForGfn } from './stage2.ts';
 import type { KernelState } from './state.ts';
@@ -25,7 +25,11 @@ function access(k: KernelState, task: number, gpa: number, write: boolean, value
   }
   // KVM Demand Paging: wait until userspace marks the gfn present (and post a notification).
   if (gfnNonPresent(k.vm, gfn)) return { kind: 'blocked', state: sleepUntilPresent(k, task, gfn) };
-  const r = hostAccess(k.mm, task, slotHva(slot, gfn), write, write ? value : undefined);
+  return accessOutcome(k, hostAccess(k.mm, task, slotHva(slot, gfn), write, write ? value : undefined));
+}
+
+/** A host access as a syscall-style outcome: done (value or -EFAULT), or asleep in userfaultfd. */
+export function accessOutcome(k: KernelState, r: HostAccess): KvmAccessOutcome {
   switch (r.kind) {
     case 'efault':
       return { kind: 'done', state: k, result: fail(Errno.EFAULT), value: 0 };

@@ -14,7 +14,7 @@ import { createKernel, type GuestOp, type KernelState, type Memslot, type RunRes
 import { asyncPfUserReady } from './async-pf-user.ts';
 import { createDemandPagingFd, demandPagingRead, demandPagingReadable, enableDemandPaging, markGfnsNonPresent, markGfnsPresent, type GfnRangePresence } from './demand-paging.ts';
 import { isTaskAsleep } from './sleep.ts';
-import { UFFD_FEATURE_EVENT_REMOVE, Errno, KVM_CAP_ASYNC_PF_USER, KVM_CAP_DEMAND_PAGING, KVM_CAP_GUEST_MEMFD, KVM_CAP_USERFAULT, KVM_CAP_USER_MEMORY2, fail, ok, type SysResult } from './uapi.ts';
+import { UFFD_FEATURE_EVENT_REMOVE, Errno, KVM_CAP_ASYNC_PF_USER, KVM_CAP_DEMAND_PAGING, KVM_CAP_GUEST_MEMFD, KVM_CAP_USERFAULT, KVM_CAP_USER_MEMORY2, fail, type SysResult } from './uapi.ts';
 import { userAccess } from './user-access.ts';
 import { kernelVariant, hasUserfaultCap, SimulationUsageError, type KernelVariant } from './variant.ts';
 import { kvmRun, vcpuAt, vcpuRunnable, vcpuStep } from './vcpu.ts';

@@ -12,9 +12,9 @@ import type { Step } from '../system/thread.ts';
 import { VCPU_ENTER } from '../system/vcpu-thread.ts';
 import { asyncQueueWords, recordAsyncFault } from './async-pf-queue.ts';
 import { asyncPfWorkerThread, type WorkerOptions } from './async-pf-worker.ts';
-import { install } from './page-book.ts';
 import { defineHandler, REG_FLAGS, REG_GFN, REG_TOKEN, type HandlerStrategy } from './strategy.ts';
-import { uffdReaderThread } from './uffd-reader.ts';
+import { readerIfRegistered } from './uffd-reader.ts';
+import { clearBitStep, populateStep } from './exit-steps.ts';
 
 /** The vCPU side: record an asynchronous fault and re-enter, or serve a synchronous one. */
 export const asyncPfUserExitSteps: readonly Step[] = [
@@ -28,15 +28,8 @@ export const asyncPfUserExitSteps: readonly Step[] = [
       c.goto(VCPU_ENTER);
     },
   },
-  {
-    label: 'populate',
-    run(c) {
-      const err = install(c, c.reg(REG_GFN), false);
-      if (err === Errno.EAGAIN) return c.goto(c.pc);
-      if (err !== 0 && err !== Errno.EEXIST) c.violate(VIOLATION.populateFailed, c.reg(REG_GFN), err, 0);
-    },
-  },
-  { label: 'clear-bit', run: (c) => c.setUserfaultBit(c.reg(REG_GFN), false) },
+  populateStep(),
+  clearBitStep(),
 ];
 
 /** A handler with the reference vCPU steps and a worker built with `worker` options. */
@@ -46,7 +39,7 @@ export function asyncPfUserStrategy(name: string, description: string, worker: W
     description,
     designs: ['async-pf-user'],
     vcpuExit: asyncPfUserExitSteps,
-    threads: (env) => [asyncPfWorkerThread('async-pf-worker', worker), ...(env.uffd >= 0 ? [uffdReaderThread()] : [])],
+    threads: (env) => [asyncPfWorkerThread('async-pf-worker', worker), ...readerIfRegistered(env)],
     vmmWords: asyncQueueWords,
   });
 }

@@ -5,12 +5,11 @@
  * userfault bit, then calls KVM_ASYNC_PF_USER_READY with the fault's token. The options
  * exist to build the flawed variants (flawed-async-pf-user.ts).
  */
-import { Errno } from '../kvm/uapi.ts';
 import { VIOLATION } from '../system/state.ts';
 import type { StepContext } from '../system/step-context.ts';
 import type { Step } from '../system/thread.ts';
 import { asyncFaultAt, firstAsyncFault, releaseAsyncFault, type AsyncFault } from './async-pf-queue.ts';
-import { install } from './page-book.ts';
+import { clearBitStep, populateStep } from './exit-steps.ts';
 import type { HandlerThread } from './strategy.ts';
 
 export interface WorkerOptions {
@@ -31,16 +30,8 @@ function taken(c: StepContext): AsyncFault {
 export function asyncPfWorkerThread(name = 'async-pf-worker', options: WorkerOptions = {}): HandlerThread {
   const tokenFor = options.tokenFor ?? ((f: AsyncFault) => f.token);
   const checkReady = options.checkReady ?? true;
-  const populate: Step = {
-    label: 'populate',
-    run(c) {
-      const f = taken(c);
-      const err = install(c, f.gfn, false);
-      if (err === Errno.EAGAIN) return c.goto(c.pc); // an event is pending: retry once it is read
-      if (err !== 0 && err !== Errno.EEXIST) c.violate(VIOLATION.populateFailed, f.gfn, err, 0);
-    },
-  };
-  const clearBit: Step = { label: 'clear-bit', run: (c) => c.setUserfaultBit(taken(c).gfn, false) };
+  const populate = populateStep((c) => taken(c).gfn);
+  const clearBit = clearBitStep((c) => taken(c).gfn);
   const ready: Step = {
     label: 'ready',
     run(c) {

@@ -3,26 +3,18 @@
  * (and so the tests can prove that the checker has teeth).
  */
 import { Errno } from '../kvm/uapi.ts';
+import { clearBitStep, populateStep } from './exit-steps.ts';
 import { install } from './page-book.ts';
 import { defineHandler, REG_GFN, type HandlerStrategy } from './strategy.ts';
-import { uffdReaderThread } from './uffd-reader.ts';
+import { readerIfRegistered, uffdReaderThread } from './uffd-reader.ts';
 
 /** Clears the userfault bit before the page is in place: another vCPU can slip through. */
 export const clearBeforePopulateHandler: HandlerStrategy = defineHandler({
   name: 'clear-before-populate',
   description: 'WRONG: clears the bit first, then installs the page',
   designs: ['kvm-userfault'],
-  vcpuExit: [
-    { label: 'clear-bit', run: (c) => c.setUserfaultBit(c.reg(REG_GFN), false) },
-    {
-      label: 'populate',
-      run(c) {
-        const err = install(c, c.reg(REG_GFN), false);
-        if (err === Errno.EAGAIN) c.goto(c.pc);
-      },
-    },
-  ],
-  threads: (env) => (env.uffd >= 0 ? [uffdReaderThread()] : []),
+  vcpuExit: [clearBitStep(), populateStep()],
+  threads: readerIfRegistered,
 });
 
 /** Never clears the bit: the vCPU exits on the same page forever. */
@@ -30,16 +22,8 @@ export const forgetsToClearHandler: HandlerStrategy = defineHandler({
   name: 'forgets-to-clear',
   description: 'WRONG: installs the page but never clears the userfault bit',
   designs: ['kvm-userfault'],
-  vcpuExit: [
-    {
-      label: 'populate',
-      run(c) {
-        const err = install(c, c.reg(REG_GFN), false);
-        if (err === Errno.EAGAIN) c.goto(c.pc);
-      },
-    },
-  ],
-  threads: (env) => (env.uffd >= 0 ? [uffdReaderThread()] : []),
+  vcpuExit: [populateStep()],
+  threads: readerIfRegistered,
 });
 
 /** Its reader treats EEXIST as "done" and never wakes: a waiter can sleep forever. */
@@ -48,13 +32,7 @@ export const noWakeOnEexistHandler: HandlerStrategy = defineHandler({
   description: 'WRONG: the uffd reader does not wake the range when its install returns EEXIST',
   designs: ['kvm-userfault', 'uffd', 'exit-on-missing'],
   vcpuExit: [
-    {
-      label: 'populate',
-      run(c) {
-        const err = install(c, c.reg(REG_GFN), false);
-        if (err === Errno.EAGAIN) c.goto(c.pc);
-      },
-    },
+    populateStep(),
     {
       label: 'clear-bit',
       run(c) {
@@ -70,16 +48,7 @@ export const noUffdReaderHandler: HandlerStrategy = defineHandler({
   name: 'no-uffd-reader',
   description: 'WRONG: registers a userfaultfd but runs no thread to read it',
   designs: ['kvm-userfault'],
-  vcpuExit: [
-    {
-      label: 'populate',
-      run(c) {
-        const err = install(c, c.reg(REG_GFN), false);
-        if (err === Errno.EAGAIN) c.goto(c.pc);
-      },
-    },
-    { label: 'clear-bit', run: (c) => c.setUserfaultBit(c.reg(REG_GFN), false) },
-  ],
+  vcpuExit: [populateStep(), clearBitStep()],
 });
 
 /** Treats EEXIST as a failure and stops the vCPU: the loser of a race never finishes. */
@@ -96,9 +65,9 @@ export const eexistIsFatalHandler: HandlerStrategy = defineHandler({
         if (err === Errno.EEXIST) c.goto(-2); // parks the thread: no step at index -2
       },
     },
-    { label: 'clear-bit', run: (c) => c.setUserfaultBit(c.reg(REG_GFN), false) },
+    clearBitStep(),
   ],
-  threads: (env) => (env.uffd >= 0 ? [uffdReaderThread()] : []),
+  threads: readerIfRegistered,
 });
 
 /** Its reader reads REMOVE events but ignores them: a ballooned page comes back with the old content. */

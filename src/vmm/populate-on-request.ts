@@ -11,7 +11,7 @@ import { VIOLATION } from '../system/state.ts';
 import type { StepContext } from '../system/step-context.ts';
 import { install } from './page-book.ts';
 import { defineHandler, REG_GFN, type HandlerStrategy } from './strategy.ts';
-import { uffdReaderThread } from './uffd-reader.ts';
+import { readerIfRegistered } from './uffd-reader.ts';
 
 const mailbox = (c: StepContext, v: number) => c.env.config.pages + v;
 
@@ -69,6 +69,6 @@ export const populateOnRequestHandler: HandlerStrategy = defineHandler({
         },
       ],
     },
-    ...(env.uffd >= 0 ? [uffdReaderThread()] : []),
+    ...readerIfRegistered(env),
   ],
 });

@@ -8,6 +8,7 @@ import { Errno, UFFD_EVENT_REMOVE } from '../kvm/uapi.ts';
 import { VIOLATION } from '../system/state.ts';
 import { firstPending, install, recordMessage, setPending } from './page-book.ts';
 import type { HandlerThread } from './strategy.ts';
+import type { Environment } from '../system/environment.ts';
 
 const READ = 0;
 const INSTALL = 1;
@@ -62,4 +63,9 @@ export function uffdReaderThread(name = 'uffd-reader', options: ReaderOptions = 
       },
     ],
   };
+}
+
+/** A reader thread when the configuration registered a userfaultfd (none otherwise). */
+export function readerIfRegistered(env: Environment): readonly HandlerThread[] {
+  return env.uffd >= 0 ? [uffdReaderThread()] : [];
 }

@@ -4,22 +4,8 @@
  * encoding, no typed-array table). Slow and memory-hungry: small systems only.
  */
 import type { Model } from '../../src/checker/index.ts';
+import { canonicalJson } from './canonical-json.ts';
 
-function canonicalJson(x: unknown): string {
-  const sort = (v: unknown): unknown => {
-    if (Array.isArray(v)) return v.map(sort);
-    if (v && typeof v === 'object') {
-      return Object.fromEntries(
-        Object.entries(v as Record<string, unknown>)
-          .filter(([key, val]) => val !== undefined && key !== 'config')
-          .sort(([a], [b]) => (a < b ? -1 : 1))
-          .map(([key, val]) => [key, sort(val)]),
-      );
-    }
-    return v;
-  };
-  return JSON.stringify(sort(x));
-}
 
 export interface BruteForceResult {
   readonly distinct: number;

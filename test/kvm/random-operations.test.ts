@@ -6,6 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { canonicalJson } from '../helpers/canonical-json.ts';
 import { consistencyProblems } from '../../src/kvm/consistency.ts';
 import { kernelWords } from '../../src/kvm/encode.ts';
 import { KvmSim } from '../../src/kvm/sim.ts';
@@ -189,22 +190,6 @@ function tally(r: Reached, before: KernelState, after: KernelState): void {
   if (after.vm.slots.some((s) => s.spte.some((l) => l > 1)) && !before.vm.slots.some((s) => s.spte.some((l) => l > 1))) r.hugeMappings++;
 }
 
-/** JSON with sorted keys, without the static configuration: the reference for state equality. */
-function canonical(k: KernelState): string {
-  const sort = (x: unknown): unknown => {
-    if (Array.isArray(x)) return x.map(sort);
-    if (x && typeof x === 'object') {
-      return Object.fromEntries(
-        Object.entries(x as Record<string, unknown>)
-          .filter(([, v]) => v !== undefined)
-          .sort(([a], [b]) => (a < b ? -1 : 1))
-          .map(([key, v]) => [key, sort(v)]),
-      );
-    }
-    return x;
-  };
-  return JSON.stringify(sort({ mm: k.mm, vm: k.vm }));
-}
 
 describe(`random operations (fast-check seed ${SEED})`, () => {
   it('keep every internal contract of the simulation after every step', () => {
@@ -235,7 +220,7 @@ describe(`random operations (fast-check seed ${SEED})`, () => {
         for (const c of commands) {
           apply(w, c);
           const words = kernelWords(w.sim.state).join(',');
-          const json = canonical(w.sim.state);
+          const json = canonicalJson(w.sim.state);
           expect(kernelWords(w.sim.state).join(',')).toBe(words); // deterministic
           const seenJson = byWords.get(words);
           if (seenJson !== undefined && seenJson !== json) throw new Error(`two different states encode alike:\n${seenJson}\n${json}`);

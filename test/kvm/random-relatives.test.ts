@@ -7,11 +7,12 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { canonicalJson } from '../helpers/canonical-json.ts';
 import { asyncPfUserToken } from '../../src/kvm/async-pf-user.ts';
 import { consistencyProblems } from '../../src/kvm/consistency.ts';
 import { kernelWords } from '../../src/kvm/encode.ts';
 import { KvmSim } from '../../src/kvm/sim.ts';
-import type { GuestOp, KernelState } from '../../src/kvm/state.ts';
+import type { GuestOp } from '../../src/kvm/state.ts';
 import { KVM_MEM_USERFAULT, PAGE_SIZE } from '../../src/kvm/uapi.ts';
 import { SMALL_GEOMETRY } from './fixtures.ts';
 
@@ -114,21 +115,6 @@ function apply(w: World, c: Command): void {
   }
 }
 
-function canonical(k: KernelState): string {
-  const sort = (x: unknown): unknown => {
-    if (Array.isArray(x)) return x.map(sort);
-    if (x && typeof x === 'object') {
-      return Object.fromEntries(
-        Object.entries(x as Record<string, unknown>)
-          .filter(([, v]) => v !== undefined)
-          .sort(([a], [b]) => (a < b ? -1 : 1))
-          .map(([key, v]) => [key, sort(v)]),
-      );
-    }
-    return x;
-  };
-  return JSON.stringify(sort({ mm: k.mm, vm: k.vm }));
-}
 
 describe(`random operations on the relatives (fast-check seed ${SEED})`, () => {
   it('keep every internal contract after every step, and reach parking, halting, waiting and huge mappings', () => {
@@ -162,7 +148,7 @@ describe(`random operations on the relatives (fast-check seed ${SEED})`, () => {
         for (const c of commands) {
           apply(w, c);
           const words = kernelWords(w.sim.state).join(',');
-          const json = canonical(w.sim.state);
+          const json = canonicalJson(w.sim.state);
           const seenJson = byWords.get(words);
           if (seenJson !== undefined && seenJson !== json) throw new Error(`two different states encode alike:\n${seenJson}\n${json}`);
           const seenWords = byState.get(json);
