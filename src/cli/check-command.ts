@@ -2,9 +2,9 @@
  * `kvmuf check`: build the configurations, explore each exhaustively, and return the
  * results as data. Printing and exit codes belong to output.ts.
  */
-import { check, replay, type CheckResult, type Progress } from '../checker/index.ts';
+import { check, type CheckResult, type Progress } from '../checker/index.ts';
+import { explainFailure, type Counterexample } from '../report/counterexample.ts';
 import { specRefinement } from '../../properties/refinement.ts';
-import { PROPERTY } from '../../properties/core.ts';
 import type { Arch, UserfaultSeries } from '../kvm/variant.ts';
 import { ARCHES, BACKINGS, DESIGNS, type Backing, type DesignName, type SystemConfig, type UffdMode } from '../system/config.ts';
 import { composeSystem, systemModel, type System } from '../system/model.ts';
@@ -28,6 +28,7 @@ export const CHECK_FLAGS: readonly FlagSpec[] = [
   { name: 'timeout', kind: 'int', help: 'stop (incomplete) after this many seconds' },
   { name: 'seed', kind: 'int', help: 'seed for randomised parts (exploration itself is exhaustive)' },
   { name: 'json', kind: 'boolean', help: 'print the results as JSON' },
+  { name: 'itf', kind: 'string', help: 'write the first counterexample to this file as ITF JSON (Apalache/Quint)' },
   { name: 'progress', kind: 'boolean', help: 'progress on stderr (default: when stderr is a terminal)' },
 ];
 
@@ -36,11 +37,13 @@ export interface CheckRun {
   readonly result: CheckResult;
   /** Spec transitions exploration took, and the ones it never took. */
   readonly spec: { readonly taken: number; readonly uncovered: readonly string[] };
-  /** For each failure, the final state's refinement message, if it is a refinement failure. */
-  readonly specMessages: readonly (string | undefined)[];
+  /** Each failure, replayed: numbered steps with what changed (undefined: nothing to show). */
+  readonly counterexamples: readonly (Counterexample | undefined)[];
   readonly elapsedMs: number;
   /** The command line that reproduces this one run. */
   readonly command: string;
+  /** The --handler value, when the handler came from a file or a bundled name. */
+  readonly handlerFile?: string;
 }
 
 export interface CheckOutcome {
@@ -53,7 +56,7 @@ function parsePages(text: string): number[] {
   return text.split(',').map(Number);
 }
 
-async function resolveHandler(flag: string | undefined, design: DesignName): Promise<HandlerStrategy> {
+export async function resolveHandler(flag: string | undefined, design: DesignName): Promise<HandlerStrategy> {
   if (flag === undefined) return bundledHandlerFor(design);
   const bundled = bundledHandler(flag);
   if (bundled) return bundled;
@@ -76,7 +79,7 @@ export function defaultMatrix(): SystemConfig[] {
   return out;
 }
 
-function commandFor(cfg: SystemConfig, handler: string | undefined): string {
+export function commandFor(cfg: SystemConfig, handler: string | undefined): string {
   const parts = ['kvmuf check', `--design ${cfg.design}`, `--arch ${cfg.arch}`, `--backing ${cfg.backing}`, `--vcpus ${cfg.vcpus}`, `--pages ${cfg.pages}`];
   if (cfg.uffdMode) parts.push(`--uffd ${cfg.uffdMode}`);
   if (cfg.series) parts.push(`--series ${cfg.series}`);
@@ -85,23 +88,27 @@ function commandFor(cfg: SystemConfig, handler: string | undefined): string {
   return parts.join(' ');
 }
 
+/** Flags that describe one configuration (shared by check and replay). */
+export const CONFIG_FLAG_NAMES = ['design', 'arch', 'backing', 'vcpus', 'pages', 'uffd', 'series', 'its', 'handler'] as const;
+
+/** The configuration the flags describe (defaults: kvm-userfault, x86, anon, 2 vCPUs, 2 pages). */
+export function configFromFlags(flags: ParsedFlags): SystemConfig {
+  return {
+    design: (flags.design as DesignName | undefined) ?? 'kvm-userfault',
+    arch: (flags.arch as Arch | undefined) ?? 'x86',
+    backing: (flags.backing as Backing | undefined) ?? 'anon',
+    vcpus: (flags.vcpus as number | undefined) ?? 2,
+    pages: (flags.pages as number | undefined) ?? 2,
+    ...(flags.uffd ? { uffdMode: flags.uffd as UffdMode } : {}),
+    ...(flags.series ? { series: flags.series as UserfaultSeries } : {}),
+    ...(flags.its ? { control: { itsTables: parsePages(flags.its as string) } } : {}),
+  };
+}
+
 export async function runCheck(flags: ParsedFlags, onProgress?: (label: string, p: Progress) => void): Promise<CheckOutcome> {
-  const single = ['design', 'arch', 'backing', 'vcpus', 'pages', 'uffd', 'series', 'its', 'handler'].some((f) => flags[f] !== undefined);
+  const single = CONFIG_FLAG_NAMES.some((f) => flags[f] !== undefined);
   const handlerFlag = flags.handler as string | undefined;
-  const configs: SystemConfig[] = single
-    ? [
-        {
-          design: (flags.design as DesignName | undefined) ?? 'kvm-userfault',
-          arch: (flags.arch as Arch | undefined) ?? 'x86',
-          backing: (flags.backing as Backing | undefined) ?? 'anon',
-          vcpus: (flags.vcpus as number | undefined) ?? 2,
-          pages: (flags.pages as number | undefined) ?? 2,
-          ...(flags.uffd ? { uffdMode: flags.uffd as UffdMode } : {}),
-          ...(flags.series ? { series: flags.series as UserfaultSeries } : {}),
-          ...(flags.its ? { control: { itsTables: parsePages(flags.its as string) } } : {}),
-        },
-      ]
-    : defaultMatrix();
+  const configs: SystemConfig[] = single ? [configFromFlags(flags)] : defaultMatrix();
   const runs: CheckRun[] = [];
   for (const cfg of configs) {
     const handler = await resolveHandler(handlerFlag, cfg.design);
@@ -117,9 +124,9 @@ export async function runCheck(flags: ParsedFlags, onProgress?: (label: string, 
       ...(flags.timeout !== undefined ? { maxTimeMs: (flags.timeout as number) * 1000 } : {}),
       ...(onProgress ? { progress: (p: Progress) => onProgress(label, p) } : {}),
     });
-    const specMessages = result.failures.map((f) => (f.kind === 'invariant' && f.property === PROPERTY.refinesSpec ? replay(model, f.trace).at(-1)?.specViolation : undefined));
+    const counterexamples = result.failures.map((f) => explainFailure(system, model, f));
     const spec = { taken: refinement.taken().length, uncovered: refinement.uncovered().map((t) => `${t.machine}: ${t.from} -${t.event}-> ${t.to}`) };
-    runs.push({ system, result, spec, specMessages, elapsedMs: performance.now() - started, command: commandFor(cfg, handlerFlag) });
+    runs.push({ system, result, spec, counterexamples, elapsedMs: performance.now() - started, command: commandFor(cfg, handlerFlag), ...(handlerFlag ? { handlerFile: handlerFlag } : {}) });
   }
   return { seed: (flags.seed as number | undefined) ?? 1, runs };
 }

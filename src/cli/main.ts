@@ -10,10 +10,13 @@ import { CHECK_FLAGS, runCheck } from './check-command.ts';
 import { EXIT, exitStatus, formatText, toJson } from './output.ts';
 import { listText } from './list-command.ts';
 import { diagramText } from './diagram-command.ts';
+import { replayText } from './replay-command.ts';
+import { writeItf } from './itf-output.ts';
 
 const USAGE = `usage: kvmuf <command> [options]
 commands:
   check   explore configurations exhaustively (no options: the default matrix)
+  replay  re-run a saved counterexample step by step
   diagram state diagrams of the spec machines (Mermaid or DOT)
   list    designs, arches, backings, properties, bundled handlers
 run 'kvmuf check --help' for the flags of check`;
@@ -28,6 +31,7 @@ async function check(argv: readonly string[]): Promise<number> {
   const showProgress = (flags.progress as boolean | undefined) ?? process.stderr.isTTY === true;
   const outcome = await runCheck(flags, showProgress ? (label, p) => process.stderr.write(`\r${label}: ${formatProgress(p)}   `) : undefined);
   if (showProgress) process.stderr.write('\n');
+  if (typeof flags.itf === 'string') writeItf(outcome, flags.itf);
   process.stdout.write(flags.json ? `${JSON.stringify(toJson(outcome), null, 2)}\n` : `${formatText(outcome)}\n`);
   return exitStatus(outcome.runs);
 }
@@ -38,6 +42,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     switch (command) {
       case 'check':
         return await check(rest);
+      case 'replay': {
+        const r = await replayText(rest);
+        process.stdout.write(r.text);
+        return r.status;
+      }
       case 'diagram': {
         const r = diagramText(rest);
         process.stdout.write(r.out ? `wrote ${r.out}\n` : r.text);
@@ -55,7 +64,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         process.stderr.write(`${USAGE}\n`);
         return EXIT.badInput;
       default:
-        throw new ConfigError('KVMUF000', `unknown command '${command}'`, 'commands: check, diagram, list (kvmuf --help)');
+        throw new ConfigError('KVMUF000', `unknown command '${command}'`, 'commands: check, replay, diagram, list (kvmuf --help)');
     }
   } catch (e) {
     if (e instanceof ConfigError) {

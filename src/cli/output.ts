@@ -3,7 +3,7 @@
  * 0 every property holds on a complete exploration, 1 a property fails, 2 bad input,
  * 3 incomplete (a limit was hit and nothing failed).
  */
-import { formatPath, type CheckResult, type Failure } from '../checker/index.ts';
+import { type CheckResult, type Failure } from '../checker/index.ts';
 import type { CheckOutcome, CheckRun } from './check-command.ts';
 
 export const EXIT = { pass: 0, fail: 1, badInput: 2, incomplete: 3 } as const;
@@ -38,32 +38,32 @@ function failureTitle(f: Failure): string {
   }
 }
 
-function numbered(labels: readonly string[], from: number): string[] {
-  return labels.map((l, i) => {
-    const dot = l.indexOf('.');
-    const thread = dot > 0 ? l.slice(0, dot) : '';
-    const rest = dot > 0 ? l.slice(dot + 1) : l;
-    return `  ${String(from + i).padStart(3)}. ${thread.padEnd(12)} ${rest}`;
-  });
+function stepLine(n: number, label: string): string {
+  const dot = label.indexOf('.');
+  const thread = dot > 0 ? label.slice(0, dot) : '';
+  const rest = dot > 0 ? label.slice(dot + 1) : label;
+  return `  ${String(n).padStart(3)}. ${thread.padEnd(12)} ${rest}`;
+}
+
+/** The command that replays one counterexample step by step (kvmuf replay). */
+export function replayCommand(run: CheckRun, path: string): string {
+  return `${run.command.replace(/^kvmuf check/, 'kvmuf replay')} --path ${path}`;
 }
 
 export function formatCounterexample(run: CheckRun, f: Failure): string {
   const lines = [`FAIL ${configName(run)} (handler ${run.system.strategy.name})`, `  ${failureTitle(f)}`];
-  const spec = run.specMessages[run.result.failures.indexOf(f)];
-  if (spec) lines.push(`  ${spec}`);
-  if (f.kind === 'invariant' || f.kind === 'deadlock') {
-    lines.push(...numbered(f.trace.labels, 1));
-    lines.push(`  path ${formatPath(f.trace)}`);
-  } else if (f.kind === 'liveness') {
-    lines.push(...numbered(f.lasso.prefix.labels, 1));
-    if (f.lasso.cycle.length === 0) lines.push('  --- stuck here forever (no thread can move) ---');
-    else {
-      lines.push('  --- the cycle starts here and repeats forever ---');
-      lines.push(...numbered(f.lasso.cycleLabels, f.lasso.prefix.labels.length + 1));
-    }
-    lines.push(`  path ${formatPath(f.lasso.prefix)} then cycle ${f.lasso.cycle.join('/')}`);
-  }
+  const cx = run.counterexamples[run.result.failures.indexOf(f)];
+  if (!cx) return lines.join('\n');
+  if (cx.specMessage) lines.push(`  ${cx.specMessage}`);
+  cx.steps.forEach((step, i) => {
+    if (i === cx.cycleStart) lines.push('  --- the cycle starts here and repeats forever ---');
+    lines.push(stepLine(i + 1, step.label));
+    if (step.changes.length > 0) lines.push(`${' '.repeat(20)}${step.changes.join('; ')}`);
+  });
+  if (cx.cycleStart !== undefined && cx.cycleStart === cx.steps.length) lines.push('  --- stuck here forever (no thread can move) ---');
+  lines.push(`  path ${cx.path}`);
   lines.push(`  reproduce: ${run.command}`);
+  lines.push(`  replay:    ${replayCommand(run, cx.path)}`);
   return lines.join('\n');
 }
 
@@ -104,17 +104,21 @@ export function toJson(outcome: CheckOutcome): unknown {
     runs: outcome.runs.map((r) => ({
       configuration: r.system.config,
       handler: r.system.strategy.name,
+      ...(r.handlerFile ? { handlerFile: r.handlerFile } : {}),
       verdict: r.result.status,
       stats: r.result.stats,
       coverage: r.result.coverage,
       liveness: r.result.liveness,
       incomplete: r.result.incomplete ?? null,
-      failures: r.result.failures.map((f) => ({
-        kind: f.kind,
-        ...(f.kind !== 'deadlock' ? { property: f.property } : {}),
-        ...(f.kind === 'invariant' || f.kind === 'deadlock' ? { path: formatPath(f.trace), steps: f.trace.labels } : {}),
-        ...(f.kind === 'liveness' ? { path: formatPath(f.lasso.prefix), steps: f.lasso.prefix.labels, cycle: f.lasso.cycle, cycleSteps: f.lasso.cycleLabels } : {}),
-      })),
+      failures: r.result.failures.map((f, i) => {
+        const cx = r.counterexamples[i];
+        return {
+          kind: f.kind,
+          ...(f.kind !== 'deadlock' ? { property: f.property } : {}),
+          ...(f.kind === 'invariant' || f.kind === 'deadlock' ? { fingerprints: f.trace.fingerprints } : {}),
+          ...(cx ? { path: cx.path, steps: cx.steps, ...(cx.cycleStart !== undefined ? { cycleStart: cx.cycleStart } : {}), ...(cx.specMessage ? { spec: cx.specMessage } : {}), replay: replayCommand(r, cx.path) } : {}),
+        };
+      }),
       spec: { transitionsTaken: r.spec.taken, uncovered: r.spec.uncovered },
       elapsedMs: Math.round(r.elapsedMs),
       command: r.command,

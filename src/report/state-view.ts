@@ -1,0 +1,56 @@
+/**
+ * A readable, flat view of a composed system's state, for counterexample steps ("what
+ * changed") and ITF traces: per vCPU, per thread, per page, the userfaultfd queues, the
+ * memslot and what the properties saw. Values are small ints, booleans or strings.
+ */
+import { ABSENT } from '../mm/host-memory.ts';
+import { readBitmapBit } from '../mm/data-memory.ts';
+import { backingContent } from '../system/backing.ts';
+import type { System } from '../system/model.ts';
+import { DONE, type SystemState } from '../system/state.ts';
+
+export type ViewValue = number | boolean | string;
+export type StateView = Readonly<Record<string, ViewValue>>;
+
+const LEVEL = ['unmapped', '4K', '2M', '1G'];
+
+export function stateView(sys: System, s: SystemState): StateView {
+  const v: Record<string, ViewValue> = {};
+  const k = s.kernel;
+  sys.threads.forEach((t, i) => {
+    const pc = s.threads[i]?.pc ?? DONE;
+    v[`${t.name}.step`] = pc === DONE ? 'done' : (t.steps[pc]?.label ?? `#${pc}`);
+  });
+  for (const vc of k.vm.vcpus) {
+    v[`vcpu${vc.id}.kvm`] = vc.mode;
+    v[`vcpu${vc.id}.pc`] = vc.pc;
+  }
+  const slot = k.vm.slots[0];
+  v['memslot.flags'] = slot ? `0x${slot.flags.toString(16)}` : 'none';
+  for (let g = 0; g < sys.config.pages; g++) {
+    const content = backingContent(s, sys.env, g);
+    v[`page${g}.content`] = content === ABSENT ? 'absent' : content;
+    v[`page${g}.expected`] = s.expected[g] ?? 0;
+    if (slot) v[`page${g}.stage2`] = LEVEL[slot.spte[g - slot.baseGfn] ?? 0] ?? '?';
+    if (sys.env.bitmap !== 0) v[`page${g}.bit`] = readBitmapBit(k.mm, sys.env.bitmap, g) === true;
+  }
+  k.mm.uffds.forEach((u, i) => {
+    const who = (task: number) => sys.threads.find((t) => t.task === task)?.name ?? `task${task}`;
+    const page = (a: number) => (a - sys.env.hva) / 4096;
+    v[`uffd${i}.pending`] = u.pending.map((f) => `${who(f.task)}@${page(f.address)}`).join(' ') || '-';
+    v[`uffd${i}.waiting`] = u.waiting.map((f) => `${who(f.task)}@${page(f.address)}`).join(' ') || '-';
+    v[`uffd${i}.events`] = u.events.length;
+  });
+  if (s.violation) v['violation'] = `code ${s.violation.code} at gfn ${s.violation.gfn}: got ${s.violation.got}, expected ${s.violation.expected}`;
+  if (s.specViolation) v['spec'] = s.specViolation;
+  return v;
+}
+
+/** `key: old → new` for every entry that differs. */
+export function viewDiff(before: StateView, after: StateView): string[] {
+  const out: string[] = [];
+  for (const key of Object.keys(after)) {
+    if (before[key] !== after[key]) out.push(`${key}: ${before[key] === undefined ? '-' : String(before[key])} → ${String(after[key])}`);
+  }
+  return out;
+}
