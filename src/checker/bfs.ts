@@ -335,6 +335,7 @@ class Bfs<S> {
         if (elapsed > o.maxTimeMs) {
           throw new LimitReached('time', `stopped at the time limit of ${o.maxTimeMs} ms`);
         }
+        if (o.signal?.aborted) throw new LimitReached('interrupted', 'interrupted (the search was stopped before it finished)');
         if (o.progress !== undefined && now - lastProgress >= o.progressIntervalMs) {
           lastProgress = now;
           o.progress({

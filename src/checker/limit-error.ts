@@ -1,5 +1,5 @@
 /** Thrown inside the search when a resource limit ends the run; turned into `incomplete`. */
-export type LimitKind = 'states' | 'depth' | 'time' | 'memory';
+export type LimitKind = 'states' | 'depth' | 'time' | 'memory' | 'interrupted';
 
 export class LimitReached extends Error {
   constructor(

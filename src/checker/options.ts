@@ -29,6 +29,8 @@ export interface CheckOptions {
   readonly maxLivenessStates?: number;
   /** Count fired actions per kind. Default on. */
   readonly coverage?: boolean;
+  /** Set `aborted` (e.g. on Ctrl-C) to end the search with an incomplete result; polled every 1024 states. */
+  readonly signal?: { readonly aborted: boolean };
   /** Called at most every `progressIntervalMs` (default 1000) during the search. */
   readonly progress?: (p: Progress) => void;
   readonly progressIntervalMs?: number;
@@ -52,6 +54,7 @@ export interface ResolvedOptions {
   readonly coverage: boolean;
   readonly progress: ((p: Progress) => void) | undefined;
   readonly progressIntervalMs: number;
+  readonly signal: { readonly aborted: boolean } | undefined;
   readonly fingerprintBits: number;
 }
 
@@ -75,6 +78,7 @@ export function resolveOptions(
     coverage: o.coverage ?? true,
     progress: o.progress,
     progressIntervalMs: o.progressIntervalMs ?? 1000,
+    signal: o.signal,
     fingerprintBits: o.fingerprintBits ?? 64,
   };
 }

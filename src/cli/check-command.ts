@@ -105,12 +105,17 @@ export function configFromFlags(flags: ParsedFlags): SystemConfig {
   };
 }
 
-export async function runCheck(flags: ParsedFlags, onProgress?: (label: string, p: Progress) => void): Promise<CheckOutcome> {
+export async function runCheck(
+  flags: ParsedFlags,
+  onProgress?: (label: string, p: Progress) => void,
+  signal?: { readonly aborted: boolean },
+): Promise<CheckOutcome> {
   const single = CONFIG_FLAG_NAMES.some((f) => flags[f] !== undefined);
   const handlerFlag = flags.handler as string | undefined;
   const configs: SystemConfig[] = single ? [configFromFlags(flags)] : defaultMatrix();
   const runs: CheckRun[] = [];
   for (const cfg of configs) {
+    if (signal?.aborted) break; // Ctrl-C: the configurations not started are left out
     const handler = await resolveHandler(handlerFlag, cfg.design);
     const system = composeSystem(cfg, handler);
     const label = `${cfg.design}/${cfg.arch}/${cfg.backing}`;
@@ -123,6 +128,7 @@ export async function runCheck(flags: ParsedFlags, onProgress?: (label: string, 
       ...(flags['max-states'] !== undefined ? { maxStates: flags['max-states'] as number } : {}),
       ...(flags.timeout !== undefined ? { maxTimeMs: (flags.timeout as number) * 1000 } : {}),
       ...(onProgress ? { progress: (p: Progress) => onProgress(label, p) } : {}),
+      ...(signal ? { signal } : {}),
     });
     const counterexamples = result.failures.map((f) => explainFailure(system, model, f));
     const spec = { taken: refinement.taken().length, uncovered: refinement.uncovered().map((t) => `${t.machine}: ${t.from} -${t.event}-> ${t.to}`) };

@@ -3,15 +3,15 @@
  * carry a stable code and a hint and exit with status 2; nothing prints a stack trace
  * for them.
  */
-import { formatProgress } from '../checker/index.ts';
 import { ConfigError } from '../system/config-error.ts';
 import { parseArgs, usageOf } from './args.ts';
-import { CHECK_FLAGS, runCheck } from './check-command.ts';
-import { EXIT, exitStatus, formatText, toJson } from './output.ts';
+import { Worker } from 'node:worker_threads';
+import { CHECK_FLAGS } from './check-command.ts';
+import type { WorkerMessage } from './check-worker.ts';
+import { EXIT } from './output.ts';
 import { listText } from './list-command.ts';
 import { diagramText } from './diagram-command.ts';
 import { replayText } from './replay-command.ts';
-import { writeItf } from './itf-output.ts';
 
 const USAGE = `usage: kvmuf <command> [options]
 commands:
@@ -28,12 +28,30 @@ async function check(argv: readonly string[]): Promise<number> {
   }
   const { flags, positionals } = parseArgs('check', argv, CHECK_FLAGS);
   if (positionals.length > 0) throw new ConfigError('KVMUF004', `kvmuf check: unexpected argument '${positionals[0]}'`, 'flags start with --; see kvmuf check --help');
-  const showProgress = (flags.progress as boolean | undefined) ?? process.stderr.isTTY === true;
-  const outcome = await runCheck(flags, showProgress ? (label, p) => process.stderr.write(`\r${label}: ${formatProgress(p)}   `) : undefined);
-  if (showProgress) process.stderr.write('\n');
-  if (typeof flags.itf === 'string') writeItf(outcome, flags.itf);
-  process.stdout.write(flags.json ? `${JSON.stringify(toJson(outcome), null, 2)}\n` : `${formatText(outcome)}\n`);
-  return exitStatus(outcome.runs);
+  const progress = (flags.progress as boolean | undefined) ?? process.stderr.isTTY === true;
+  // The search runs in a worker; Ctrl-C here raises a shared flag that it polls.
+  const shared = new Int32Array(new SharedArrayBuffer(4));
+  const worker = new Worker(new URL('../../bin/kvmuf-check-worker.js', import.meta.url), { workerData: { flags, shared, progress } });
+  const onSigint = () => Atomics.store(shared, 0, 1);
+  process.on('SIGINT', onSigint);
+  try {
+    return await new Promise<number>((resolve, reject) => {
+      worker.on('message', (m: WorkerMessage) => {
+        if (m.type === 'progress') process.stderr.write(`\r${m.text}   `);
+        else if (m.type === 'bad-input') reject(new ConfigError(m.code, m.message, m.hint));
+        else {
+          if (progress) process.stderr.write('\n');
+          if (m.interrupted) process.stderr.write('interrupted: the summary below is partial\n');
+          process.stdout.write(m.stdout);
+          resolve(m.interrupted ? EXIT.incomplete : m.status);
+        }
+      });
+      worker.on('error', reject);
+    });
+  } finally {
+    process.off('SIGINT', onSigint);
+    await worker.terminate();
+  }
 }
 
 export async function main(argv: readonly string[]): Promise<number> {

@@ -92,8 +92,9 @@ export function formatText(outcome: CheckOutcome): string {
     for (const r of uncovered) out.push(`  ${configName(r)}: ${r.result.coverage.neverFired.join(', ')}`);
   }
   const total = outcome.runs.reduce((n, r) => n + r.result.stats.distinct, 0);
-  const failed = outcome.runs.filter((r) => r.result.status === 'fail').length;
-  out.push('', `${outcome.runs.length - failed} passed, ${failed} failed: ${outcome.runs.length} configurations, ${total} distinct states`);
+  const count = (status: CheckResult['status']) => outcome.runs.filter((r) => r.result.status === status).length;
+  const incomplete = count('incomplete');
+  out.push('', `${count('pass')} passed, ${count('fail')} failed${incomplete > 0 ? `, ${incomplete} incomplete` : ''}: ${outcome.runs.length} configurations, ${total} distinct states`);
   return out.join('\n');
 }
 

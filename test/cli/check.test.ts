@@ -63,12 +63,12 @@ describe('kvmuf check', () => {
   it('--json prints the same results as data', () => {
     const r = kvmuf([...GMEM, '--handler', 'test/handlers/clear-first.ts', '--json']);
     expect(r.status).toBe(1);
-    const data = JSON.parse(r.stdout) as { exitStatus: number; runs: { verdict: string; handler: string; failures: { kind: string; steps: string[] }[] }[] };
+    const data = JSON.parse(r.stdout) as { exitStatus: number; runs: { verdict: string; handler: string; failures: { kind: string; steps: { label: string }[] }[] }[] };
     expect(data.exitStatus).toBe(1);
     expect(data.runs[0]?.verdict).toBe('fail');
     expect(data.runs[0]?.handler).toBe('clear-first');
     expect(data.runs[0]?.failures[0]?.kind).toBe('invariant');
-    expect(data.runs[0]?.failures[0]?.steps[0]).toBe('vcpu0.KVM_RUN');
+    expect(data.runs[0]?.failures[0]?.steps[0]).toMatchObject({ label: 'vcpu0.KVM_RUN' });
   });
 });
 
