@@ -2,15 +2,16 @@
 import { writeFileSync } from 'node:fs';
 import { SPEC_MACHINES } from '../../properties/spec-machines.ts';
 import { toDot, toMermaid } from '../report/diagram.ts';
+import { dotToSvg } from '../report/svg.ts';
 import { ConfigError } from '../system/config-error.ts';
 import { parseArgs, type FlagSpec } from './args.ts';
 
 export const DIAGRAM_FLAGS: readonly FlagSpec[] = [
-  { name: 'format', kind: 'string', choices: ['mermaid', 'dot'], help: 'output format (default mermaid)' },
+  { name: 'format', kind: 'string', choices: ['mermaid', 'dot', 'svg'], help: 'output format (default mermaid)' },
   { name: 'out', kind: 'string', help: 'write to this file instead of standard output' },
 ];
 
-export function diagramText(argv: readonly string[]): { text: string; out?: string } {
+export async function diagramText(argv: readonly string[]): Promise<{ text: string; out?: string }> {
   const { flags, positionals } = parseArgs('diagram', argv, DIAGRAM_FLAGS);
   const names = SPEC_MACHINES.map((m) => m.name);
   const [wanted, extra] = positionals;
@@ -20,8 +21,14 @@ export function diagramText(argv: readonly string[]): { text: string; out?: stri
   }
   const format = (flags.format as string | undefined) ?? 'mermaid';
   const chosen = SPEC_MACHINES.filter((m) => wanted === undefined || m.name === wanted);
-  const render = format === 'dot' ? toDot : toMermaid;
-  const text = chosen.map((m) => (chosen.length > 1 && format === 'mermaid' ? `%% ${m.name}: ${m.title}\n` : '') + render(m.machine)).join('\n');
+  let text: string;
+  if (format === 'svg') {
+    if (chosen.length > 1) throw new ConfigError('KVMUF006', 'kvmuf diagram --format svg: name one machine (an SVG file holds one diagram)', `e.g. kvmuf diagram ${names[0]} --format svg --out ${names[0]}.svg`);
+    text = (await Promise.all(chosen.map((m) => dotToSvg(toDot(m.machine))))).join('\n');
+  } else {
+    const render = format === 'dot' ? toDot : toMermaid;
+    text = chosen.map((m) => (chosen.length > 1 && format === 'mermaid' ? `%% ${m.name}: ${m.title}\n` : '') + render(m.machine)).join('\n');
+  }
   const out = flags.out as string | undefined;
   if (out) writeFileSync(out, text);
   return out ? { text, out } : { text };

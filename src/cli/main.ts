@@ -12,11 +12,13 @@ import { EXIT } from './output.ts';
 import { listText } from './list-command.ts';
 import { diagramText } from './diagram-command.ts';
 import { replayText } from './replay-command.ts';
+import { writeReport } from './report-command.ts';
 
 const USAGE = `usage: kvmuf <command> [options]
 commands:
   check   explore configurations exhaustively (no options: the default matrix)
   replay  re-run a saved counterexample step by step
+  report  a self-contained HTML report of a check run
   diagram state diagrams of the spec machines (Mermaid or DOT)
   list    designs, arches, backings, properties, bundled handlers
 run 'kvmuf check --help' for the flags of check`;
@@ -65,8 +67,13 @@ export async function main(argv: readonly string[]): Promise<number> {
         process.stdout.write(r.text);
         return r.status;
       }
+      case 'report': {
+        const r = await writeReport(rest);
+        process.stdout.write(`wrote ${r.file}\n`);
+        return r.status;
+      }
       case 'diagram': {
-        const r = diagramText(rest);
+        const r = await diagramText(rest);
         process.stdout.write(r.out ? `wrote ${r.out}\n` : r.text);
         return EXIT.pass;
       }
@@ -82,7 +89,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         process.stderr.write(`${USAGE}\n`);
         return EXIT.badInput;
       default:
-        throw new ConfigError('KVMUF000', `unknown command '${command}'`, 'commands: check, replay, diagram, list (kvmuf --help)');
+        throw new ConfigError('KVMUF000', `unknown command '${command}'`, 'commands: check, replay, report, diagram, list (kvmuf --help)');
     }
   } catch (e) {
     if (e instanceof ConfigError) {

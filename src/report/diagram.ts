@@ -72,7 +72,15 @@ export function toDot(machine: AnyStateMachine): string {
     `  __start -> ${quote(d.initial)};`,
   ];
   for (const s of d.states) lines.push(`  ${quote(s)}${d.finals.includes(s) ? ' [peripheries=2]' : ''};`);
-  for (const e of d.edges) lines.push(`  ${quote(e.from)} -> ${quote(e.to)} [label=${quote(e.label)}];`);
+  // Parallel transitions between the same two states share one edge (one label per line).
+  const grouped = new Map<string, { from: string; to: string; labels: string[] }>();
+  for (const e of d.edges) {
+    const k = `${e.from}\u0000${e.to}`;
+    const g = grouped.get(k) ?? { from: e.from, to: e.to, labels: [] };
+    g.labels.push(e.label);
+    grouped.set(k, g);
+  }
+  for (const g of grouped.values()) lines.push(`  ${quote(g.from)} -> ${quote(g.to)} [label=${quote(g.labels.join('\\n'))}];`);
   lines.push('}');
   return `${lines.join('\n')}\n`;
 }
