@@ -5,7 +5,10 @@
  * USERFAULT zaps. Disabling it (or dirty logging): x86 may zap a 4K mapping so that the
  * next fault maps huge (when the host mapping is huge: "collapsible"), or keep it;
  * arm64 keeps every mapping (v1: zaps). Enabling dirty logging splits huge mappings.
- * An MMU invalidation or a memslot deletion zaps at any time.
+ * An MMU invalidation or a memslot deletion zaps at any time. A fault on another gfn of
+ * the same range may map the whole range huge, replacing this gfn's 4K mapping (the page
+ * table is replaced by a block; inference from x86 handle_changed_spte and the arm64
+ * stage-2 walker: "stays 4K" means no proactive collapse, not that nearby faults map 4K).
  */
 import { assign, setup } from 'xstate';
 
@@ -19,6 +22,7 @@ export interface MappingContext {
 export type MappingEvent =
   | { type: 'FAULT_4K' }
   | { type: 'FAULT_HUGE' }
+  | { type: 'FAULT_HUGE_NEARBY' }
   | { type: 'ZAP' }
   | { type: 'ENABLE_USERFAULT' }
   | { type: 'DISABLE_USERFAULT' }
@@ -72,6 +76,7 @@ export const stage2MappingMachine = setup({
     mapped4k: {
       on: {
         ZAP: 'unmapped',
+        FAULT_HUGE_NEARBY: { target: 'mappedHuge', guard: 'hugeAllowed' },
         DISABLE_USERFAULT: { actions: 'userfaultOff', guard: 'keepsOnUserfaultOff' },
         DISABLE_USERFAULT_COLLAPSE: [
           { target: 'unmapped', actions: 'userfaultOff', guard: 'x86CanCollapseAfterUserfaultOff' },
@@ -94,6 +99,7 @@ export const stage2MappingMachine = setup({
 export const STAGE2_MAPPING_EVENTS: readonly MappingEvent[] = [
   { type: 'FAULT_4K' },
   { type: 'FAULT_HUGE' },
+  { type: 'FAULT_HUGE_NEARBY' },
   { type: 'ZAP' },
   { type: 'ENABLE_USERFAULT' },
   { type: 'DISABLE_USERFAULT' },

@@ -7,7 +7,7 @@ import { ConfigError } from '../system/config-error.ts';
 import { parseArgs, type FlagSpec } from './args.ts';
 
 export const DIAGRAM_FLAGS: readonly FlagSpec[] = [
-  { name: 'format', kind: 'string', choices: ['mermaid', 'dot', 'svg'], help: 'output format (default mermaid)' },
+  { name: 'format', kind: 'string', choices: ['mermaid', 'dot', 'svg', 'markdown'], help: 'output format (default mermaid; markdown: a heading and a Mermaid block per machine)' },
   { name: 'out', kind: 'string', help: 'write to this file instead of standard output' },
 ];
 
@@ -25,6 +25,8 @@ export async function diagramText(argv: readonly string[]): Promise<{ text: stri
   if (format === 'svg') {
     if (chosen.length > 1) throw new ConfigError('KVMUF006', 'kvmuf diagram --format svg: name one machine (an SVG file holds one diagram)', `e.g. kvmuf diagram ${names[0]} --format svg --out ${names[0]}.svg`);
     text = (await Promise.all(chosen.map((m) => dotToSvg(toDot(m.machine))))).join('\n');
+  } else if (format === 'markdown') {
+    text = chosen.map((m) => `### ${m.title} (\`${m.name}\`)\n\n\`\`\`mermaid\n${toMermaid(m.machine)}\`\`\`\n`).join('\n');
   } else {
     const render = format === 'dot' ? toDot : toMermaid;
     text = chosen.map((m) => (chosen.length > 1 && format === 'mermaid' ? `%% ${m.name}: ${m.title}\n` : '') + render(m.machine)).join('\n');

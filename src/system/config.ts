@@ -31,6 +31,8 @@ export interface ControlPlan {
   readonly vcpusWait?: boolean;
   /** KVM_MEM_USERFAULT starts off; the control thread enables it while the vCPUs run (arming late). */
   readonly enableUserfault?: boolean;
+  /** Dirty logging on, then off again, while the vCPUs run (a live-migration round). */
+  readonly toggleDirtyLog?: boolean;
 }
 
 export interface SystemConfig {
@@ -135,6 +137,7 @@ export function resolveConfig(cfg: SystemConfig): ResolvedConfig {
   if (control.kvmClockGfn !== undefined) checkPage(cfg, control.kvmClockGfn, 'the kvm-clock page');
   for (const p of control.balloon ?? []) checkPage(cfg, p, 'the balloon');
   if ((control.balloon ?? []).length > 0 && cfg.backing !== 'anon') fail('KVMUF105', 'the balloon (MADV_DONTNEED) frees pages only on anonymous memory', 'use --backing anon');
+  if (control.toggleDirtyLog && cfg.backing === 'guest_memfd') fail('KVMUF105', 'dirty logging is not supported on guest_memfd memslots (KVM_MEM_GUEST_MEMFD excludes LOG_DIRTY_PAGES)', 'use another backing');
   if (control.enableUserfault && cfg.design !== 'kvm-userfault') fail('KVMUF105', 'only the kvm-userfault design has a USERFAULT flag to enable', 'use --design kvm-userfault');
   return { mutation: cfg.mutation ?? 'none', design: cfg.design, arch: cfg.arch, series, backing: cfg.backing, vcpus: cfg.vcpus, pages: cfg.pages, remote, programs, uffdMode, control, hugePages };
 }

@@ -16,6 +16,10 @@ export const KVM_CLOCK_CONTENT = 50;
 function plannedSteps(plan: ControlPlan, env: Environment): Step[] {
   const steps: Step[] = [];
   if (plan.enableUserfault) steps.push({ label: 'enable-userfault', run: (c) => void c.setUserfaultFlag(true) });
+  if (plan.toggleDirtyLog) {
+    steps.push({ label: 'dirty-log-on', run: (c) => void c.setDirtyLogFlag(true) });
+    steps.push({ label: 'dirty-log-off', run: (c) => void c.setDirtyLogFlag(false) });
+  }
   const tables = plan.itsTables ?? [];
   if (tables.length > 0) {
     steps.push({ label: 'its-set-baser', run: (c) => c.itsSetBaser(tables) });

@@ -11,7 +11,7 @@ import { kvmReadGuest, kvmWriteGuest } from '../kvm/kvm-access.ts';
 import { setUserMemoryRegion2 } from '../kvm/memslot.ts';
 import { madvise } from '../kvm/mmu-notifier.ts';
 import type { KernelState } from '../kvm/state.ts';
-import { Errno, MADV_DONTNEED, PAGE_SIZE, UFFDIO_COPY_MODE_DONTWAKE, errnoName, KVM_MEM_USERFAULT } from '../kvm/uapi.ts';
+import { Errno, MADV_DONTNEED, PAGE_SIZE, UFFDIO_COPY_MODE_DONTWAKE, errnoName, KVM_MEM_LOG_DIRTY_PAGES, KVM_MEM_USERFAULT } from '../kvm/uapi.ts';
 import { userAccess } from '../kvm/user-access.ts';
 import { SimulationUsageError } from '../kvm/variant.ts';
 import { kvmRun, vcpuStep } from '../kvm/vcpu.ts';
@@ -302,9 +302,18 @@ export class StepContext {
    * a vCPU's fault sleeps in userfaultfd (the memslot update waits for SRCU readers).
    */
   setUserfaultFlag(on: boolean): number {
+    return this.setSlotFlag(KVM_MEM_USERFAULT, on, 'KVM_MEM_USERFAULT');
+  }
+
+  /** Toggle KVM_MEM_LOG_DIRTY_PAGES on slot 0 (flags-only change), like setUserfaultFlag. */
+  setDirtyLogFlag(on: boolean): number {
+    return this.setSlotFlag(KVM_MEM_LOG_DIRTY_PAGES, on, 'KVM_MEM_LOG_DIRTY_PAGES');
+  }
+
+  private setSlotFlag(flag: number, on: boolean, name: string): number {
     const slot = this.kernel.vm.slots[0];
     if (!slot) throw new SimulationUsageError('no memslot');
-    const flags = on ? slot.flags | KVM_MEM_USERFAULT : slot.flags & ~KVM_MEM_USERFAULT;
+    const flags = on ? slot.flags | flag : slot.flags & ~flag;
     const r = setUserMemoryRegion2(this.kernel, {
       slot: slot.id,
       flags,
@@ -317,7 +326,7 @@ export class StepContext {
     this.guard(!r.blocked);
     this.op('KVM_SET_USER_MEMORY_REGION2');
     this.setKernel(r.state);
-    this.note(`KVM_MEM_USERFAULT ${on ? 'on' : 'off'} → ${r.result.ret === 0 ? '0' : errnoName(r.result.errno)}`);
+    this.note(`${name} ${on ? 'on' : 'off'} → ${r.result.ret === 0 ? '0' : errnoName(r.result.errno)}`);
     return r.result.ret === 0 ? 0 : r.result.errno;
   }
 

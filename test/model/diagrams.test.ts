@@ -43,6 +43,12 @@ describe('state diagrams', () => {
     });
   }
 
+  it('the README\'s diagram section is exactly `kvmuf diagram --format markdown`', () => {
+    const md = kvmuf(['diagram', '--format', 'markdown']);
+    expect(md.status).toBe(0);
+    expect(README).toContain(md.stdout);
+  });
+
   it('kvmuf diagram prints them; an unknown machine is a coded error', () => {
     const ok = kvmuf(['diagram', 'uffd-waiter', '--format', 'dot']);
     expect(ok.status).toBe(0);

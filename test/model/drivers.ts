@@ -43,7 +43,9 @@ function stage2Driver(arch: 'x86' | 'arm64', series: 'v3' | 'v1'): SpecDriver {
     input: { arch, series },
     start() {
       // One "huge" range of 4 base pages, THP-backed: the host maps it huge once all 4 are populated.
-      const sim = new KvmSim({ variant: { arch, userfault: series, geometry: [1, 4, 16] }, programs: [new Array(64).fill({ kind: 'read', gfn: 0 })] });
+      // vCPU k reads gfn k, over and over.
+      const programs = [0, 1, 2, 3].map((g) => new Array(64).fill({ kind: 'read', gfn: g }));
+      const sim = new KvmSim({ variant: { arch, userfault: series, geometry: [1, 4, 16] }, programs });
       const hva = sim.mmapAnonymous(4, { thp: true });
       const bitmap = sim.mmapData(8);
       let flags = 0;
@@ -56,11 +58,19 @@ function stage2Driver(arch: 'x86' | 'arm64', series: 'v3' | 'v1'): SpecDriver {
         if (huge) for (let p = 0; p < 4; p++) sim.userAccess(VMM, hva + p * PAGE_SIZE, 7);
         else sim.madvise(VMM, hva + 3 * PAGE_SIZE, PAGE_SIZE, MADV_DONTNEED);
       };
-      const read = () => {
-        if (sim.vcpu(0).mode === 'user') sim.kvmRun(0);
-        const before = sim.vcpu(0).lastAccess;
-        for (let i = 0; i < 10 && sim.vcpu(0).lastAccess === before; i++) sim.step(0);
-        if (sim.vcpu(0).lastAccess === before) throw new Error('the guest read of gfn 0 did not complete');
+      const read = (v = 0) => {
+        if (sim.vcpu(v).mode === 'user') sim.kvmRun(v);
+        const before = sim.vcpu(v).lastAccess;
+        for (let i = 0; i < 10 && sim.vcpu(v).lastAccess === before; i++) sim.step(v);
+        if (sim.vcpu(v).lastAccess === before) throw new Error(`the guest read of gfn ${v} did not complete`);
+      };
+      /** A gfn of the range other than 0 with no stage-2 mapping (made so: zap and refill page 3). */
+      const unmappedNeighbour = (): number => {
+        const spte = sim.slot(0)?.spte ?? [];
+        const free = [1, 2, 3].find((g) => (spte[g] ?? 0) === 0);
+        if (free !== undefined) return free;
+        sim.madvise(VMM, hva + 3 * PAGE_SIZE, PAGE_SIZE, MADV_DONTNEED);
+        return 3;
       };
       return {
         state: () => mappingState(sim.state, 0) ?? { value: 'absent', context: {} },
@@ -72,6 +82,11 @@ function stage2Driver(arch: 'x86' | 'arm64', series: 'v3' | 'v1'): SpecDriver {
             case 'FAULT_HUGE':
               hostHuge(true);
               return read();
+            case 'FAULT_HUGE_NEARBY': {
+              const g = unmappedNeighbour();
+              hostHuge(true);
+              return read(g);
+            }
             case 'ZAP':
               sim.madvise(VMM, hva, PAGE_SIZE, MADV_DONTNEED);
               return;

@@ -15,6 +15,7 @@ import type { HandlerStrategy } from '../../src/vmm/strategy.ts';
 import { uffdHandler } from '../../src/vmm/uffd-only.ts';
 import { PROPERTY } from '../../properties/core.ts';
 import { bruteForceCount } from '../helpers/brute-force.ts';
+import { specRefinement } from '../../properties/refinement.ts';
 
 function handler(name: string): HandlerStrategy {
   const h = bundledHandler(name);
@@ -106,4 +107,22 @@ describe('KVM Userfault only (no userfaultfd): nothing answers EEXIST', () => {
     expect(r.failures).toEqual([]);
     expect(r.status).toBe('pass');
   });
+});
+
+describe('a dirty-logging round while the vCPUs run (hugetlbfs 2M pages)', () => {
+  for (const arch of ['x86', 'arm64'] as const) {
+    it(`${arch}: huge mappings split to 4K and ${arch === 'x86' ? 'are recovered' : 'stay 4K'}, as the stage-2 spec says`, () => {
+      const system = composeSystem(
+        { design: 'uffd', arch, backing: 'hugetlb', vcpus: 1, pages: 2, programs: [[{ kind: 'read', gfn: 0 }, { kind: 'read', gfn: 1 }]], control: { toggleDirtyLog: true } },
+        uffdHandler,
+      );
+      const refinement = specRefinement(system);
+      const r = check(systemModel(system, { refinement }));
+      expect(r.failures).toEqual([]);
+      const taken = refinement.taken().filter((t) => t.machine === 'stage2-mapping').map((t) => `${t.from} ${t.event} ${t.to}`);
+      expect(taken).toContain('mappedHuge ENABLE_DIRTY_LOG mapped4k');
+      expect(taken).toContain(arch === 'x86' ? 'mapped4k DISABLE_DIRTY_LOG_COLLAPSE unmapped' : 'mapped4k DISABLE_DIRTY_LOG mapped4k');
+      expect(taken).not.toContain(arch === 'x86' ? 'mapped4k DISABLE_DIRTY_LOG mapped4k' : 'mapped4k DISABLE_DIRTY_LOG_COLLAPSE unmapped');
+    });
+  }
 });
