@@ -4,7 +4,6 @@
  */
 import { always, eventually, sometimes, type Property } from '../src/checker/index.ts';
 import { consistencyProblems } from '../src/kvm/consistency.ts';
-import { KVM_MEMORY_EXIT_FLAG_USERFAULT } from '../src/kvm/uapi.ts';
 import { ABSENT } from '../src/mm/host-memory.ts';
 import type { Environment } from '../src/system/environment.ts';
 import { backingContent } from '../src/system/backing.ts';
@@ -34,8 +33,9 @@ export function coreProperties(env: Environment, threads: readonly ThreadSpec[],
       return true;
     }),
     eventually(PROPERTY.vcpusFinish, (s) => vcpuThreads.every((i) => s.threads[i]?.pc === DONE)),
+    // A vCPU got a memory-fault exit or slept in userfaultfd, or some thread's fault is queued on one.
     sometimes(PROPERTY.faultServed, (s) =>
-      s.kernel.vm.vcpus.some((v) => v.mode === 'uffd-wait' || ((v.run.memoryFault?.flags ?? 0) & KVM_MEMORY_EXIT_FLAG_USERFAULT) !== 0 || v.run.memoryFault !== undefined) ||
+      s.kernel.vm.vcpus.some((v) => v.mode === 'uffd-wait' || v.run.memoryFault !== undefined) ||
       s.kernel.mm.uffds.some((u) => u.pending.length + u.waiting.length > 0),
     ),
   ];
