@@ -100,10 +100,6 @@ export function emptyMm(): MmState {
   return { files: [], vmas: [], data: [], uffds: [], pendingZaps: [], gmems: [], nextHva: MMAP_BASE, nextFd: 3 };
 }
 
-export function pageOf(hva: number): number {
-  return Math.floor(hva / PAGE_SIZE);
-}
-
 export function findVma(mm: MmState, hva: number): number {
   for (let i = 0; i < mm.vmas.length; i++) {
     const v = mm.vmas[i] as Vma;
