@@ -21,7 +21,13 @@ commands:
   report  a self-contained HTML report of a check run
   diagram state diagrams of the spec machines (Mermaid or DOT)
   list    designs, arches, backings, properties, bundled handlers
-run 'kvmuf check --help' for the flags of check`;
+run 'kvmuf check --help' for the flags of check
+exit status:
+  0  every property holds on a complete exploration
+  1  a property fails (a handler panic or a step that never returns included)
+  2  bad input (flags, configuration, handler file, step API misuse, nondeterminism)
+  3  incomplete: a limit or Ctrl-C ended the run, nothing failed
+  4  internal error in kvmuf (--debug prints the stack trace)`;
 
 async function check(argv: readonly string[]): Promise<number> {
   if (argv.includes('--help')) {
