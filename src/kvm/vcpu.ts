@@ -122,7 +122,10 @@ function bareEfault(k: KernelState, v: Vcpu): KernelState {
 function userfaultChecked(k: KernelState, slot: Memslot): boolean {
   if ((slot.flags & KVM_MEM_USERFAULT) === 0 || !hasUserfaultCap(k.config.variant)) return false;
   const { arch, userfault } = k.config.variant;
-  // v3 does not hook arm64 gmem_abort: guest_memfd faults there skip the bitmap.
+  // v3 does not hook arm64 gmem_abort: guest_memfd faults there skip the bitmap. v3's base
+  // has no arm64 guest_memfd at all (review V5), so this is what a hypothetical v3 rebased
+  // onto gmem_abort without the hook would do (inference); composed systems refuse the
+  // combination (config.ts, KVMUF105).
   return !(arch === 'arm64' && slot.gmemFile >= 0 && userfault !== 'v2-firecracker');
 }
 

@@ -74,6 +74,10 @@ export function uffdRegister(mm: MmState, fd: number, start: number, len: number
     const f = fileAt(mm, v.file);
     if (v.start < start || v.start + v.npages * PAGE_SIZE > start + len) return { mm, result: fail(Errno.EINVAL) };
     if ((mode & UFFDIO_REGISTER_MODE_MINOR) !== 0 && f.kind === 'anon') return { mm, result: fail(Errno.EINVAL) };
+    // Mainline vma_can_userfault() (include/linux/userfaultfd_k.h) admits only anonymous,
+    // hugetlbfs and shmem VMAs, in any mode: a guest_memfd mapping is EINVAL. MINOR on
+    // guest_memfd is the unmerged vm_uffd_ops / guestmem series (seed 000 refs [5], [6]).
+    if (f.kind === 'guest_memfd') return { mm, result: fail(Errno.EINVAL) };
     if (v.uffd >= 0 && v.uffd !== ui) return { mm, result: fail(Errno.EBUSY) };
     vmas = replaceAt(vmas, i, { ...v, uffd: ui, uffdMode: mode });
   }

@@ -110,6 +110,13 @@ export function resolveConfig(cfg: SystemConfig): ResolvedConfig {
   if (cfg.design === 'kvm-userfault' && series === 'none') fail('KVMUF105', 'the kvm-userfault design needs a kernel with the KVM Userfault series', 'drop --series none');
   if (cfg.design === 'async-pf-user' && series === 'none') fail('KVMUF105', 'async PF user is built on KVM Userfault exits: it needs the KVM Userfault series', 'drop --series none');
   if (series === 'v1' && cfg.arch !== 'arm64') fail('KVMUF105', 'the v1 variant only differs on arm64 (zap on disable)', 'use --arch arm64 with --series v1');
+  // A kernel that never existed (review V5): v1 (Dec 2024) and v3 (Message-ID
+  // 20250618042424.330664-1-jthoughton, June 2025) sit on bases with no arm64 guest_memfd;
+  // gmem_abort() first appears in Fuad Tabba's series of 9 July 2025, and the v3 cover
+  // letter (seed 000) says it "would need to be enlightened". Only Firecracker's v2 copy hooks it.
+  if (cfg.design === 'kvm-userfault' && cfg.arch === 'arm64' && cfg.backing === 'guest_memfd' && (series === 'v3' || series === 'v1')) {
+    fail('KVMUF105', `KVM Userfault ${series} on arm64 with guest_memfd is a kernel that never existed: ${series} predates arm64 guest_memfd (gmem_abort) and does not hook it`, 'use --series v2-firecracker (Firecracker’s copy hooks gmem_abort), or --arch x86');
+  }
 
   const remote = [...(cfg.remote ?? Array.from({ length: cfg.pages }, (_, p) => p))].sort((a, b) => a - b);
   for (const p of remote) checkPage(cfg, p, 'remote');

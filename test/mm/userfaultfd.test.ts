@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { KvmSim } from '../../src/kvm/sim.ts';
+import { GUEST_MEMFD_FLAG_MMAP } from '../../src/mm/guest-memfd.ts';
 import {
   Errno,
   KVM_EXIT_HLT,
@@ -76,6 +77,19 @@ describe('UFFDIO_REGISTER', () => {
     const uffd = sim.userfaultfd();
     expectOk(sim.uffdRegister(uffd, shm, P, MINOR | MISSING));
     expectOk(sim.uffdRegister(uffd, huge, 4 * P, MINOR));
+  });
+
+  it('a guest_memfd mapping is EINVAL in every mode (mainline vma_can_userfault: anon, hugetlbfs, shmem only)', () => {
+    const sim = new KvmSim({ privateMem: true });
+    const fd = sim.createGuestMemfd(P, GUEST_MEMFD_FLAG_MMAP).ret;
+    const hva = sim.mmapGuestMemfd(fd, 1);
+    const uffd = sim.userfaultfd();
+    expectErrno(sim.uffdRegister(uffd, hva, P, MISSING), Errno.EINVAL);
+    expectErrno(sim.uffdRegister(uffd, hva, P, MINOR), Errno.EINVAL);
+    expectErrno(sim.uffdRegister(uffd, hva, P, MINOR | MISSING), Errno.EINVAL);
+    // Nothing was registered: a touch allocates the page instead of faulting into the uffd.
+    expect(access(sim, VMM, hva)).toBe(0);
+    expect(sim.uffdPoll(uffd)).toBe(false);
   });
 
   it('a VMA already registered with another uffd is EBUSY; the same uffd may re-register', () => {
