@@ -81,6 +81,8 @@ export function encodeMm(push: WordSink, mm: MmState): void {
   list(push, mm.uffds, (u) => encodeUffd(push, u));
   list(push, mm.pendingZaps, (z) => {
     push(z.task);
+    push(z.uffd);
+    push(z.mmapChanging ? 1 : 0);
     u64(push, z.start);
     u64(push, z.len);
   });

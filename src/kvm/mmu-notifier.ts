@@ -25,13 +25,15 @@ export function invalidateHvaRange(k: KernelState, start: number, len: number): 
 
 export type MadviseResult =
   | { readonly kind: 'blocked'; readonly state: KernelState }
+  /** Woken after its REMOVE event was read, the caller dropped mmap_changing; re-issue to zap. */
+  | { readonly kind: 'resumed'; readonly state: KernelState }
   | { readonly kind: 'done'; readonly state: KernelState; readonly result: SysResult };
 
 /** madvise(2); only MADV_DONTNEED is modelled. Re-issue after a 'blocked' once woken. */
 export function madvise(k: KernelState, task: number, start: number, len: number, advice: number): MadviseResult {
   if (advice !== MADV_DONTNEED) return { kind: 'done', state: k, result: fail(Errno.EINVAL) };
   const r = madviseDontneed(k.mm, task, start, len);
-  if (r.kind === 'blocked') return { kind: 'blocked', state: { ...k, mm: r.mm } };
+  if (r.kind === 'blocked' || r.kind === 'resumed') return { kind: r.kind, state: { ...k, mm: r.mm } };
   const state = { ...k, mm: r.mm };
   return { kind: 'done', state: r.zapped ? invalidateHvaRange(state, r.zapped.start, r.zapped.len) : state, result: r.result };
 }

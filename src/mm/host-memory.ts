@@ -74,11 +74,20 @@ export interface Uffd {
   readonly events: readonly UffdRemoveEvent[];
 }
 
-/** A madvise(MADV_DONTNEED) whose REMOVE event was read: the caller's zap is still to come. */
+/**
+ * A madvise(MADV_DONTNEED) whose REMOVE event was read (or whose uffd was closed): the
+ * caller is awake but has not zapped yet. Until it runs again it still holds its uffd's
+ * mmap_changing raised (userfaultfd_event_wait_completion drops it on the caller's own
+ * way out, not at read()), so fills on that uffd stay EAGAIN; then it zaps in a further step.
+ */
 export interface PendingZap {
   readonly task: number;
   readonly start: number;
   readonly len: number;
+  /** The uffd (index in MmState.uffds) whose event this was. */
+  readonly uffd: number;
+  /** The caller has not yet run to drop that uffd's mmap_changing. */
+  readonly mmapChanging: boolean;
 }
 
 export interface MmState {

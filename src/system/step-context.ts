@@ -258,12 +258,21 @@ export class StepContext {
     return 'ok';
   }
 
-  /** madvise(MADV_DONTNEED) of one page: the guest gave it up, so it must read as zeros from now on. */
-  balloon(gfn: number): Outcome {
+  /**
+   * madvise(MADV_DONTNEED) of one page: the guest gave it up, so it must read as zeros from
+   * now on. With a REMOVE event it takes three steps (the step repeats): queue the event
+   * and sleep; once woken, drop mmap_changing; then zap.
+   */
+  balloon(gfn: number): Outcome | 'resumed' {
     this.op('madvise');
     const r = madvise(this.kernel, this.spec.task, this.hvaOf(gfn), PAGE_SIZE, MADV_DONTNEED);
     this.setKernel(r.state);
     if (r.kind === 'blocked') return this.sleep(`madvise(DONTNEED) gfn ${gfn}: REMOVE event`);
+    if (r.kind === 'resumed') {
+      this.goto(this.pc);
+      this.note(`madvise(DONTNEED) gfn ${gfn}: woken, drops mmap_changing (the zap is next)`);
+      return 'resumed';
+    }
     this.sys = { ...this.sys, expected: replaceAt(this.sys.expected, gfn, 0) };
     this.note(`madvise(DONTNEED) gfn ${gfn}`);
     return 'ok';
