@@ -15,6 +15,20 @@ export type Arch = 'x86' | 'arm64';
 export type UserfaultSeries = 'none' | 'v1' | 'v3' | 'v2-firecracker';
 
 /**
+ * What write() into a guest_memfd does on a page that is already populated (the unmerged
+ * series "KVM: guest_memfd: add generic population via write"; review V2):
+ * - `enospc` (v1–v5; default): the folio is uptodate, so the call does not repopulate it
+ *   and fails with ENOSPC (v5: Message-ID 20250902111951.58315-2-kalyazin, the version
+ *   the KVM Userfault v3 cover letter links as [4]). A folio KVM zero-filled on a fault,
+ *   or that a user mapping faulted in, is uptodate too.
+ * - `overwrite` (v6, Message-ID 20251020161352.69257-2-kalyazin): the uptodate check is
+ *   gone (kvm_kmem_gmem_write_begin just gets the folio), so a second write() replaces
+ *   the content: the VMM must deduplicate installs itself.
+ * No posted version answers EEXIST.
+ */
+export type GmemWriteSemantics = 'enospc' | 'overwrite';
+
+/**
  * The mapping geometry: how many base pages one mapping covers at each stage-2 level
  * (index 0 = 4K PTE, 1 = 2M PMD, 2 = 1G PUD). The real geometry is [1, 512, 262144];
  * exploration uses a scaled one (e.g. [1, 4, 16]) so that a "huge page" fits a small
@@ -53,6 +67,8 @@ export interface KernelVariant {
    * run other work until KVM_ASYNC_PF_USER_READY (see async-pf-user.ts).
    */
   readonly asyncPfUser: boolean;
+  /** guest_memfd write() on a populated page (see GmemWriteSemantics). */
+  readonly gmemWrite: GmemWriteSemantics;
   readonly geometry: Geometry;
   /** Guest physical address bits (arm64 IPA size; x86 MAXPHYADDR). */
   readonly physAddrBits: number;
@@ -66,6 +82,9 @@ export function kernelVariant(partial: Partial<KernelVariant> = {}): KernelVaria
     mutation: partial.mutation ?? 'none',
     demandPaging: partial.demandPaging ?? false,
     asyncPfUser: partial.asyncPfUser ?? false,
+    // The default is the version the KVM Userfault v3 cover letter (seed 000) links, and
+    // the behaviour of five of the six posted versions.
+    gmemWrite: partial.gmemWrite ?? 'enospc',
     geometry: partial.geometry ?? REAL_GEOMETRY,
     physAddrBits: partial.physAddrBits ?? 40,
   };

@@ -3,7 +3,7 @@
  * pages, which pages start remote, what the guest does, what the control thread does.
  */
 import type { GuestOp } from '../kvm/state.ts';
-import type { Arch, KernelMutation, UserfaultSeries } from '../kvm/variant.ts';
+import type { Arch, GmemWriteSemantics, KernelMutation, UserfaultSeries } from '../kvm/variant.ts';
 import { ConfigError } from './config-error.ts';
 
 export const DESIGNS = ['kvm-userfault', 'uffd', 'exit-on-missing', 'demand-paging', 'async-pf-user'] as const;
@@ -53,11 +53,14 @@ export interface SystemConfig {
   readonly hugePages?: number;
   /** Test only: run against a deliberately broken kernel rule (see KernelMutation). */
   readonly mutation?: KernelMutation;
+  /** guest_memfd write() on a populated page: ENOSPC (v1–v5, default) or overwrite (v6). */
+  readonly gmemWrite?: GmemWriteSemantics;
 }
 
 /** A configuration with every default filled in and every combination checked. */
-export interface ResolvedConfig extends Required<Omit<SystemConfig, 'series' | 'control' | 'mutation'>> {
+export interface ResolvedConfig extends Required<Omit<SystemConfig, 'series' | 'control' | 'mutation' | 'gmemWrite'>> {
   readonly mutation: KernelMutation;
+  readonly gmemWrite: GmemWriteSemantics;
   readonly series: UserfaultSeries;
   readonly control: ControlPlan;
 }
@@ -146,5 +149,5 @@ export function resolveConfig(cfg: SystemConfig): ResolvedConfig {
   if ((control.balloon ?? []).length > 0 && cfg.backing !== 'anon') fail('KVMUF105', 'the balloon (MADV_DONTNEED) frees pages only on anonymous memory', 'use --backing anon');
   if (control.toggleDirtyLog && cfg.backing === 'guest_memfd') fail('KVMUF105', 'dirty logging is not supported on guest_memfd memslots (KVM_MEM_GUEST_MEMFD excludes LOG_DIRTY_PAGES)', 'use another backing');
   if (control.enableUserfault && cfg.design !== 'kvm-userfault') fail('KVMUF105', 'only the kvm-userfault design has a USERFAULT flag to enable', 'use --design kvm-userfault');
-  return { mutation: cfg.mutation ?? 'none', design: cfg.design, arch: cfg.arch, series, backing: cfg.backing, vcpus: cfg.vcpus, pages: cfg.pages, remote, programs, uffdMode, control, hugePages };
+  return { mutation: cfg.mutation ?? 'none', gmemWrite: cfg.gmemWrite ?? 'enospc', design: cfg.design, arch: cfg.arch, series, backing: cfg.backing, vcpus: cfg.vcpus, pages: cfg.pages, remote, programs, uffdMode, control, hugePages };
 }

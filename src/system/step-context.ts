@@ -19,6 +19,8 @@ import { itsRestoreTables, itsSetBaser, itsSetCtlr } from '../kvm/vgic.ts';
 import { gmemWrite } from '../mm/guest-memfd.ts';
 import { uffdFill, uffdRead, uffdReadable, uffdWake, type FillKind, type UffdMsg } from '../mm/userfaultfd.ts';
 import { replaceAt } from '../mm/immutable.ts';
+import { ABSENT } from '../mm/host-memory.ts';
+import { backingContent } from './backing.ts';
 import { sourceContent } from './config.ts';
 import type { Environment } from './environment.ts';
 import { VIOLATION, type SystemState, type ThreadState, type ViolationCode } from './state.ts';
@@ -209,12 +211,17 @@ export class StepContext {
     return 'ok';
   }
 
-  /** pwrite() of the page's content into the guest_memfd; 0 or errno (EEXIST if present). */
+  /**
+   * pwrite() of the page's content into the guest_memfd; 0 or errno. On a page already
+   * present: ENOSPC (v1–v5), or 0 having overwritten it (v6): see GmemWriteSemantics.
+   */
   gmemWrite(gfn: number, content = this.fetch(gfn)): number {
     this.op('write(guest_memfd)');
-    const r = gmemWrite(this.kernel.mm, this.env.gmemFd, gfn * PAGE_SIZE, content);
+    const before = backingContent(this.sys, this.env, gfn);
+    const r = gmemWrite(this.kernel.mm, this.env.gmemFd, gfn * PAGE_SIZE, content, this.kernel.config.variant.gmemWrite);
     this.setKernel({ ...this.kernel, mm: r.mm });
-    this.note(`write(guest_memfd) gfn ${gfn} → ${r.result.ret >= 0 ? 'ok' : errnoName(r.result.errno)}`);
+    const overwrote = r.result.ret >= 0 && before !== ABSENT ? ' (overwrote the page)' : '';
+    this.note(`write(guest_memfd) gfn ${gfn} → ${r.result.ret >= 0 ? 'ok' : errnoName(r.result.errno)}${overwrote}`);
     return r.result.ret >= 0 ? 0 : r.result.errno;
   }
 
@@ -222,10 +229,15 @@ export class StepContext {
    * Install the source content of `gfn` the way this configuration installs pages:
    * UFFDIO_COPY (MISSING), UFFDIO_CONTINUE (MINOR), write() (guest_memfd), or a memcpy
    * when no userfaultfd is registered. 0, or the errno (EEXIST: someone else did it).
+   * guest_memfd's "already populated" answer is ENOSPC (v1–v5): reported as EEXIST here;
+   * under v6 the write overwrites and nothing says so (deduplicate: page-book installOnce).
    */
   populate(gfn: number, options: { wake: boolean }): number {
     const { backing, uffdMode } = this.env.config;
-    if (backing === 'guest_memfd') return this.gmemWrite(gfn);
+    if (backing === 'guest_memfd') {
+      const err = this.gmemWrite(gfn);
+      return err === Errno.ENOSPC ? Errno.EEXIST : err;
+    }
     if (this.env.uffd < 0) return this.memcpy(gfn) === 'ok' ? 0 : Errno.EAGAIN;
     return uffdMode === 'minor' ? this.uffdContinue(gfn, options) : this.uffdCopy(gfn, options);
   }
