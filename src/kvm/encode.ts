@@ -46,6 +46,7 @@ function encodeVma(push: WordSink, v: Vma): void {
   push(v.file);
   push(v.fileOffset);
   packed(push, v.mapped, 1);
+  packed(push, v.zeroPage, 1);
   push(v.thp ? 1 : 0);
   push(v.uffd);
   push(v.uffdMode);

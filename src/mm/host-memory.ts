@@ -30,6 +30,13 @@ export interface Vma {
   readonly fileOffset: number;
   /** Host PTE present, per base page. For anonymous memory this equals page presence. */
   readonly mapped: readonly boolean[];
+  /**
+   * The PTE maps the shared zero page, per base page (anonymous memory only): present but
+   * read-only, so a write faults and copies it (COW), and fast GUP for writing fails. Set
+   * by a read fault (do_anonymous_page) and by UFFDIO_ZEROPAGE; implies `mapped`. Other
+   * read-only PTEs (MAP_PRIVATE page cache, KSM, COW after fork) are not modelled.
+   */
+  readonly zeroPage: readonly boolean[];
   /** Transparent huge pages allowed (anonymous/shmem): a fully populated aligned range maps huge. */
   readonly thp: boolean;
   /** The userfaultfd registered on this VMA (its index in MmState.uffds), or -1. */
@@ -166,6 +173,7 @@ export function mapVma(mm: MmState, opts: MapOptions): { mm: MmState; hva: numbe
     file,
     fileOffset,
     mapped: new Array<boolean>(opts.npages).fill(false),
+    zeroPage: new Array<boolean>(opts.npages).fill(false),
     thp: opts.thp ?? false,
     uffd: -1,
     uffdMode: 0,

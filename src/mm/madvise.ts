@@ -30,7 +30,7 @@ function zap(mm: MmState, start: number, len: number): MmState {
     if (!overlaps(v, start, len)) continue;
     const first = Math.max(0, (start - v.start) / PAGE_SIZE);
     const last = Math.min(v.npages, (start + len - v.start) / PAGE_SIZE);
-    vmas = replaceAt(vmas, i, { ...v, mapped: fillRange(v.mapped, first, last - first, false) });
+    vmas = replaceAt(vmas, i, { ...v, mapped: fillRange(v.mapped, first, last - first, false), zeroPage: fillRange(v.zeroPage, first, last - first, false) });
     const f = fileAt(mm, v.file);
     // Anonymous pages are freed; shmem, hugetlbfs and guest_memfd pages stay in the page cache.
     if (f.kind === 'anon') {

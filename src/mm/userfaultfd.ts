@@ -195,6 +195,7 @@ export function uffdFill(
 
   let pages = file.pages;
   let mapped = vma.mapped;
+  let zeroPage = vma.zeroPage;
   let filled = 0;
   let error: ErrnoValue | undefined;
   for (let at = 0; at < len; at += hostBytes) {
@@ -218,6 +219,9 @@ export function uffdFill(
       }
     }
     mapped = fillRange(mapped, index, count, true);
+    // mfill_atomic_pte_zeropage maps the shared zero page (read-only) on anonymous memory;
+    // shmem gets a zeroed page-cache page, mapped writable.
+    zeroPage = fillRange(zeroPage, index, count, kind === 'zeropage' && file.kind === 'anon');
     filled += hostBytes;
   }
   if (filled === 0) return failed(error ?? Errno.EINVAL);
@@ -225,7 +229,7 @@ export function uffdFill(
   let next: MmState = {
     ...mm,
     files: replaceAt(mm.files, vma.file, newFile),
-    vmas: replaceAt(mm.vmas, vi, { ...vma, mapped }),
+    vmas: replaceAt(mm.vmas, vi, { ...vma, mapped, zeroPage }),
   };
   if ((mode & dontwake) === 0) next = wakeRange(next, ui, dst, filled);
   return { mm: next, result: filled === len ? ok() : fail(Errno.EAGAIN), done: filled };

@@ -11,7 +11,7 @@ import { kvmReadGuest, kvmWriteGuest } from '../kvm/kvm-access.ts';
 import { setUserMemoryRegion2 } from '../kvm/memslot.ts';
 import { madvise } from '../kvm/mmu-notifier.ts';
 import type { KernelState } from '../kvm/state.ts';
-import { Errno, MADV_DONTNEED, PAGE_SIZE, UFFDIO_COPY_MODE_DONTWAKE, errnoName, KVM_MEM_LOG_DIRTY_PAGES, KVM_MEM_USERFAULT } from '../kvm/uapi.ts';
+import { Errno, MADV_DONTNEED, MADV_POPULATE_WRITE, PAGE_SIZE, UFFDIO_COPY_MODE_DONTWAKE, errnoName, KVM_MEM_LOG_DIRTY_PAGES, KVM_MEM_USERFAULT } from '../kvm/uapi.ts';
 import { userAccess } from '../kvm/user-access.ts';
 import { SimulationUsageError } from '../kvm/variant.ts';
 import { kvmRun, vcpuStep } from '../kvm/vcpu.ts';
@@ -287,6 +287,21 @@ export class StepContext {
     }
     this.sys = { ...this.sys, expected: replaceAt(this.sys.expected, gfn, 0) };
     this.note(`madvise(DONTNEED) gfn ${gfn}`);
+    return 'ok';
+  }
+
+  /**
+   * madvise(MADV_POPULATE_WRITE) of the host page holding `gfn`: make it present and
+   * writable (breaking COW of a zero page) without changing its content. May sleep in
+   * the uffd if the page is missing; the step then repeats once woken.
+   */
+  populateWrite(gfn: number): Outcome {
+    this.op('madvise(MADV_POPULATE_WRITE)');
+    const first = this.hostPageOf(gfn);
+    const r = madvise(this.kernel, this.spec.task, this.hvaOf(first), this.env.hostPagePages * PAGE_SIZE, MADV_POPULATE_WRITE);
+    this.setKernel(r.state);
+    if (r.kind === 'blocked') return this.sleep(`madvise(POPULATE_WRITE) gfn ${first}`);
+    this.note(`madvise(POPULATE_WRITE) gfn ${first} → ${r.kind === 'done' && r.result.ret === 0 ? '0' : errnoName(r.kind === 'done' ? r.result.errno : 0)}`);
     return 'ok';
   }
 

@@ -9,12 +9,15 @@ import {
   Errno,
   KVM_EXIT_HLT,
   MADV_DONTNEED,
+  MADV_POPULATE_WRITE,
   UFFDIO_REGISTER_MODE_MINOR,
   UFFDIO_REGISTER_MODE_MISSING,
   UFFD_EVENT_PAGEFAULT,
   UFFD_EVENT_REMOVE,
   UFFD_PAGEFAULT_FLAG_MINOR,
+  UFFD_PAGEFAULT_FLAG_WRITE,
 } from '../../src/kvm/uapi.ts';
+import { hostPteReadOnly } from '../../src/mm/host-fault.ts';
 import { access, accessBlocks, anonRegistered, backing, dontneed, expectErrno, expectOk, mapped, P, shmemMapped, VMM, VMM2 } from './fixtures.ts';
 
 const MISSING = UFFDIO_REGISTER_MODE_MISSING;
@@ -279,5 +282,60 @@ describe('MMU notifier: a host zap reaches stage 2', () => {
     expect(r.kind === 'exit' && r.run.exitReason).toBe(KVM_EXIT_HLT);
     expect(sim.vcpu(1).lastAccess?.value).toBe(0);
     expect(sim.slot(0)?.spte[0]).toBeGreaterThan(0);
+  });
+});
+
+describe('the zero page and MADV_POPULATE_WRITE', () => {
+  const readOnly = (sim: KvmSim, hva: number) => hostPteReadOnly(sim.state.mm, hva);
+  const populateWrite = (sim: KvmSim, task: number, hva: number) => sim.madvise(task, hva, P, MADV_POPULATE_WRITE);
+
+  it('a read fault on anonymous memory maps the zero page read-only; a write copies it (COW)', () => {
+    const sim = new KvmSim();
+    const hva = sim.mmapAnonymous(1);
+    expect(access(sim, VMM, hva)).toBe(0);
+    expect(readOnly(sim, hva)).toBe(true);
+    expect(access(sim, VMM, hva, 3)).toBe(3);
+    expect(readOnly(sim, hva)).toBe(false);
+  });
+
+  it('UFFDIO_ZEROPAGE maps the zero page on anonymous memory (COPY and shmem ZEROPAGE map writable)', () => {
+    const { sim, hva, uffd } = anonRegistered(2, MISSING);
+    expectOk(sim.uffdZeropage(uffd, hva, P).result);
+    expectOk(sim.uffdCopy(uffd, hva + P, P, 4).result);
+    expect(readOnly(sim, hva)).toBe(true);
+    expect(readOnly(sim, hva + P)).toBe(false);
+    const shm = shmemMapped(1);
+    const suffd = shm.sim.userfaultfd();
+    expectOk(shm.sim.uffdRegister(suffd, shm.hva, P, MISSING));
+    expectOk(shm.sim.uffdZeropage(suffd, shm.hva, P).result);
+    expect(readOnly(shm.sim, shm.hva)).toBe(false);
+  });
+
+  it('MADV_POPULATE_WRITE breaks the COW of a zero page, keeps the content, and is a no-op on a writable page', () => {
+    const { sim, hva, uffd } = anonRegistered(2, MISSING);
+    expectOk(sim.uffdZeropage(uffd, hva, P).result);
+    expectOk(sim.uffdCopy(uffd, hva + P, P, 4).result);
+    expectDone(populateWrite(sim, VMM, hva));
+    expect(readOnly(sim, hva)).toBe(false);
+    expect(mapped(sim, hva)).toBe(0);
+    expectDone(populateWrite(sim, VMM, hva + P));
+    expect(mapped(sim, hva + P)).toBe(4);
+  });
+
+  it('MADV_POPULATE_WRITE of a missing page in a MISSING range sleeps in the uffd like a write fault', () => {
+    const { sim, hva, uffd } = anonRegistered(1, MISSING);
+    expect(populateWrite(sim, VMM, hva).kind).toBe('blocked');
+    expect(sim.uffdRead(uffd).msg).toEqual({ event: UFFD_EVENT_PAGEFAULT, address: hva, flags: UFFD_PAGEFAULT_FLAG_WRITE });
+  });
+
+  it('the COW replaces the PTE, so the MMU notifier zaps the stage-2 mapping of that page', () => {
+    const sim = new KvmSim({ programs: [[{ kind: 'read', gfn: 0 }]] });
+    const hva = sim.mmapAnonymous(1);
+    expectOk(sim.setUserMemoryRegion2({ slot: 0, flags: 0, guest_phys_addr: 0, memory_size: P, userspace_addr: hva }));
+    sim.runUntilExit(0);
+    expect(readOnly(sim, hva)).toBe(true);
+    expect(sim.slot(0)?.spte[0]).toBeGreaterThan(0);
+    expectDone(populateWrite(sim, VMM, hva));
+    expect(sim.slot(0)?.spte[0]).toBe(0);
   });
 });

@@ -55,7 +55,7 @@ describe('handler threads (2 vCPUs × 2 pages, default guest programs)', () => {
     ['kvm-userfault', 'anon', 'kvm-userfault+prefetch', 1756],
     ['kvm-userfault', 'guest_memfd', 'kvm-userfault+prefetch', 1756],
     ['uffd', 'anon', 'uffd+prefetch', 765],
-    ['exit-on-missing', 'anon', 'exit-on-missing+prefetch', 884],
+    ['exit-on-missing', 'anon', 'exit-on-missing+prefetch', 1014],
     ['kvm-userfault', 'anon', 'populate-on-request', 636],
     ['kvm-userfault', 'guest_memfd', 'populate-on-request', 636],
   ] as const)('%s on %s with %s passes exhaustively (%i states, brute-force checked)', (design, backing, name, states) => {
