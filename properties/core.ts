@@ -17,6 +17,7 @@ export const PROPERTY = {
   simulationConsistent: 'the simulation is internally consistent',
   refinesSpec: 'every step is a transition of the spec machines',
   vcpusFinish: 'every vCPU finishes its guest program',
+  noKernelWarning: 'the kernel hits no WARN',
   faultServed: 'some fault is served on demand',
 } as const;
 
@@ -32,6 +33,7 @@ export function coreProperties(env: Environment, threads: readonly ThreadSpec[],
       }
       return true;
     }),
+    always(PROPERTY.noKernelWarning, (s) => s.kernel.vm.warnings.length === 0),
     eventually(PROPERTY.vcpusFinish, (s) => vcpuThreads.every((i) => s.threads[i]?.pc === DONE)),
     // A vCPU got a memory-fault exit or slept in userfaultfd, or some thread's fault is queued on one.
     sometimes(PROPERTY.faultServed, (s) =>

@@ -173,6 +173,7 @@ export function encodeVm(push: WordSink, vm: VmState): void {
     push(w.gfn);
     push(w.notified ? 1 : 0);
   });
+  list(push, vm.warnings, (w) => push(w));
 }
 
 export function encodeKernel(push: WordSink, k: KernelState): void {

@@ -15,6 +15,7 @@ import { Errno, MADV_DONTNEED, MADV_POPULATE_WRITE, PAGE_SIZE, UFFDIO_COPY_MODE_
 import { userAccess } from '../kvm/user-access.ts';
 import { SimulationUsageError } from '../kvm/variant.ts';
 import { kvmRun, vcpuStep } from '../kvm/vcpu.ts';
+import { describeWarning } from '../kvm/kernel-warning.ts';
 import { itsRestoreTables, itsSetBaser, itsSetCtlr } from '../kvm/vgic.ts';
 import { gmemWrite } from '../mm/guest-memfd.ts';
 import { uffdFill, uffdRead, uffdReadable, uffdWake, type FillKind, type UffdMsg } from '../mm/userfaultfd.ts';
@@ -363,6 +364,7 @@ export class StepContext {
     this.op('KVM_SET_USER_MEMORY_REGION2');
     this.setKernel(r.state);
     this.note(`${name} ${on ? 'on' : 'off'} → ${r.result.ret === 0 ? '0' : errnoName(r.result.errno)}`);
+    for (const w of r.state.vm.warnings.slice(this.initial.kernel.vm.warnings.length)) this.note(`kernel: ${describeWarning(w)}`);
     return r.result.ret === 0 ? 0 : r.result.errno;
   }
 
