@@ -1,3 +1,5 @@
+import type { GmemWriteSemantics } from '../mm/guest-memfd.ts';
+
 /**
  * Which kernel is simulated: the architecture, and which KVM Userfault series (if any)
  * it carries. Static configuration: never part of the explored state.
@@ -14,19 +16,8 @@ export type Arch = 'x86' | 'arm64';
  */
 export type UserfaultSeries = 'none' | 'v1' | 'v3' | 'v2-firecracker';
 
-/**
- * What write() into a guest_memfd does on a page that is already populated (the unmerged
- * series "KVM: guest_memfd: add generic population via write"; review V2):
- * - `enospc` (v1–v5; default): the folio is uptodate, so the call does not repopulate it
- *   and fails with ENOSPC (v5: Message-ID 20250902111951.58315-2-kalyazin, the version
- *   the KVM Userfault v3 cover letter links as [4]). A folio KVM zero-filled on a fault,
- *   or that a user mapping faulted in, is uptodate too.
- * - `overwrite` (v6, Message-ID 20251020161352.69257-2-kalyazin): the uptodate check is
- *   gone (kvm_kmem_gmem_write_begin just gets the folio), so a second write() replaces
- *   the content: the VMM must deduplicate installs itself.
- * No posted version answers EEXIST.
- */
-export type GmemWriteSemantics = 'enospc' | 'overwrite';
+/** guest_memfd write() on a populated page: see mm/guest-memfd.ts. */
+export type { GmemWriteSemantics } from '../mm/guest-memfd.ts';
 
 /**
  * The mapping geometry: how many base pages one mapping covers at each stage-2 level

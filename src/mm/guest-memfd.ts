@@ -4,9 +4,22 @@
  * ENOSPC, or an overwrite, per kernel variant) or, on a KVM fault, allocated zeroed.
  */
 import { Errno, PAGE_SIZE, fail, ok, type SysResult } from '../kvm/uapi.ts';
-import type { GmemWriteSemantics } from '../kvm/variant.ts';
 import { ABSENT, ZERO_CONTENT, fileAt, type MmState } from './host-memory.ts';
 import { replaceAt } from './immutable.ts';
+
+/**
+ * What write() into a guest_memfd does on a page that is already populated (the unmerged
+ * series "KVM: guest_memfd: add generic population via write"; review V2):
+ * - `enospc` (v1–v5; default): the folio is uptodate, so the call does not repopulate it
+ *   and fails with ENOSPC (v5: Message-ID 20250902111951.58315-2-kalyazin, the version
+ *   the KVM Userfault v3 cover letter links as [4]). A folio KVM zero-filled on a fault,
+ *   or that a user mapping faulted in, is uptodate too.
+ * - `overwrite` (v6, Message-ID 20251020161352.69257-2-kalyazin): the uptodate check is
+ *   gone (kvm_kmem_gmem_write_begin just gets the folio), so a second write() replaces
+ *   the content: the VMM must deduplicate installs itself.
+ * No posted version answers EEXIST.
+ */
+export type GmemWriteSemantics = 'enospc' | 'overwrite';
 
 /** KVM_CREATE_GUEST_MEMFD flag: the file may be mmap()ed (shared, host-accessible memory). */
 export const GUEST_MEMFD_FLAG_MMAP = 1 << 0;
