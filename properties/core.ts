@@ -17,6 +17,7 @@ export const PROPERTY = {
   simulationConsistent: 'the simulation is internally consistent',
   refinesSpec: 'every step is a transition of the spec machines',
   vcpusFinish: 'every vCPU finishes its guest program',
+  noKernelWarning: 'the kernel hits no WARN',
   faultServed: 'some fault is served on demand',
   handlerNeverPanics: 'the handler never panics',
 } as const;
@@ -35,6 +36,7 @@ export function coreProperties(env: Environment, threads: readonly ThreadSpec[],
     }),
     // A step that threw (or called c.panic) killed the VMM: the run ends there.
     always(PROPERTY.handlerNeverPanics, (s) => s.panic === undefined),
+    always(PROPERTY.noKernelWarning, (s) => s.kernel.vm.warnings.length === 0),
     // After a panic nothing moves; it is reported once, as the panic, not also as a liveness failure.
     eventually(PROPERTY.vcpusFinish, (s) => s.panic !== undefined || vcpuThreads.every((i) => s.threads[i]?.pc === DONE)),
     // A vCPU got a memory-fault exit or slept in userfaultfd, or some thread's fault is queued on one.

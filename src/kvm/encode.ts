@@ -46,6 +46,7 @@ function encodeVma(push: WordSink, v: Vma): void {
   push(v.file);
   push(v.fileOffset);
   packed(push, v.mapped, 1);
+  packed(push, v.zeroPage, 1);
   push(v.thp ? 1 : 0);
   push(v.uffd);
   push(v.uffdMode);
@@ -81,6 +82,8 @@ export function encodeMm(push: WordSink, mm: MmState): void {
   list(push, mm.uffds, (u) => encodeUffd(push, u));
   list(push, mm.pendingZaps, (z) => {
     push(z.task);
+    push(z.uffd);
+    push(z.mmapChanging ? 1 : 0);
     u64(push, z.start);
     u64(push, z.len);
   });
@@ -170,6 +173,7 @@ export function encodeVm(push: WordSink, vm: VmState): void {
     push(w.gfn);
     push(w.notified ? 1 : 0);
   });
+  list(push, vm.warnings, (w) => push(w));
 }
 
 export function encodeKernel(push: WordSink, k: KernelState): void {

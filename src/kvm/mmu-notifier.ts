@@ -4,9 +4,10 @@
  * changes that unmap the affected gfns.
  */
 import { madviseDontneed } from '../mm/madvise.ts';
+import { madvisePopulateWrite } from '../mm/populate-write.ts';
 import { invalidateInFlightFaults, zapGfns } from './stage2.ts';
 import type { KernelState, Memslot } from './state.ts';
-import { Errno, KVM_MEMORY_ATTRIBUTE_PRIVATE, MADV_DONTNEED, PAGE_SIZE, fail, ok, type SysResult } from './uapi.ts';
+import { Errno, KVM_MEMORY_ATTRIBUTE_PRIVATE, MADV_DONTNEED, MADV_POPULATE_WRITE, PAGE_SIZE, fail, ok, type SysResult } from './uapi.ts';
 
 /** kvm_mmu_notifier_invalidate_range_start for the host range [start, start+len). */
 export function invalidateHvaRange(k: KernelState, start: number, len: number): KernelState {
@@ -25,13 +26,26 @@ export function invalidateHvaRange(k: KernelState, start: number, len: number): 
 
 export type MadviseResult =
   | { readonly kind: 'blocked'; readonly state: KernelState }
+  /** Woken after its REMOVE event was read, the caller dropped mmap_changing; re-issue to zap. */
+  | { readonly kind: 'resumed'; readonly state: KernelState }
   | { readonly kind: 'done'; readonly state: KernelState; readonly result: SysResult };
 
-/** madvise(2); only MADV_DONTNEED is modelled. Re-issue after a 'blocked' once woken. */
+/**
+ * madvise(2); MADV_DONTNEED and MADV_POPULATE_WRITE are modelled. Re-issue after a
+ * 'blocked' once woken (and after 'resumed'). A COW that MADV_POPULATE_WRITE does replaces
+ * the PTE, so the MMU notifier zaps stage 2 there (wp_page_copy invalidates the range).
+ */
 export function madvise(k: KernelState, task: number, start: number, len: number, advice: number): MadviseResult {
+  if (advice === MADV_POPULATE_WRITE) {
+    const p = madvisePopulateWrite(k.mm, task, start, len);
+    if (p.kind === 'blocked') return { kind: 'blocked', state: { ...k, mm: p.mm } };
+    let state: KernelState = { ...k, mm: p.mm };
+    for (const hva of p.cowed) state = invalidateHvaRange(state, hva, PAGE_SIZE);
+    return { kind: 'done', state, result: p.result };
+  }
   if (advice !== MADV_DONTNEED) return { kind: 'done', state: k, result: fail(Errno.EINVAL) };
   const r = madviseDontneed(k.mm, task, start, len);
-  if (r.kind === 'blocked') return { kind: 'blocked', state: { ...k, mm: r.mm } };
+  if (r.kind === 'blocked' || r.kind === 'resumed') return { kind: r.kind, state: { ...k, mm: r.mm } };
   const state = { ...k, mm: r.mm };
   return { kind: 'done', state: r.zapped ? invalidateHvaRange(state, r.zapped.start, r.zapped.len) : state, result: r.result };
 }

@@ -141,7 +141,7 @@ export class KvmSim {
 
   /** write()/pwrite() into a guest_memfd. */
   gmemWrite(fd: number, offset: number, content: number): SysResult {
-    const r = gmemWrite(this.state.mm, fd, offset, content);
+    const r = gmemWrite(this.state.mm, fd, offset, content, this.state.config.variant.gmemWrite);
     this.state = { ...this.state, mm: r.mm };
     return r.result;
   }

@@ -3,6 +3,7 @@
  * `programs` are static configuration shared by every state of a run (never encoded);
  * everything else is what the explorer copies and fingerprints.
  */
+import type { KernelWarning } from './kernel-warning.ts';
 import { emptyMm, type MmState } from '../mm/host-memory.ts';
 import type { KernelVariant } from './variant.ts';
 
@@ -139,6 +140,8 @@ export interface VmState {
   readonly privateGfns: readonly number[];
   readonly vgic: VgicState;
   readonly demandPaging: DemandPagingState;
+  /** Kernel warnings hit so far, in order, each once (kernel-warning.ts). */
+  readonly warnings: readonly KernelWarning[];
 }
 
 export interface VmConfig {
@@ -170,5 +173,5 @@ export function createKernel(config: VmConfig): KernelState {
     pendingTableGfn: -1,
     pendingTableRead: -1,
   };
-  return { config, mm: emptyMm(), vm: { slots: [], vcpus, privateGfns: [], vgic, demandPaging: { notifyFd: -1, waiters: [] } } };
+  return { config, mm: emptyMm(), vm: { slots: [], vcpus, privateGfns: [], vgic, demandPaging: { notifyFd: -1, waiters: [] }, warnings: [] } };
 }

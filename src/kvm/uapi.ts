@@ -71,6 +71,8 @@ export const UFFD_PAGEFAULT_FLAG_MINOR = 1 << 2;
 
 // madvise.
 export const MADV_DONTNEED = 4;
+/** Populate (prefault) page tables writable, breaking COW (Linux 5.14+). */
+export const MADV_POPULATE_WRITE = 23;
 
 /** Errno values (asm-generic/errno-base.h). */
 export const Errno = {

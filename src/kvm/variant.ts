@@ -1,3 +1,5 @@
+import type { GmemWriteSemantics } from '../mm/guest-memfd.ts';
+
 /**
  * Which kernel is simulated: the architecture, and which KVM Userfault series (if any)
  * it carries. Static configuration: never part of the explored state.
@@ -13,6 +15,9 @@ export type Arch = 'x86' | 'arm64';
  * - `v2-firecracker`: Firecracker's carried v2 copy: like v3, but arm64 gmem_abort is hooked.
  */
 export type UserfaultSeries = 'none' | 'v1' | 'v3' | 'v2-firecracker';
+
+/** guest_memfd write() on a populated page: see mm/guest-memfd.ts. */
+export type { GmemWriteSemantics } from '../mm/guest-memfd.ts';
 
 /**
  * The mapping geometry: how many base pages one mapping covers at each stage-2 level
@@ -53,6 +58,8 @@ export interface KernelVariant {
    * run other work until KVM_ASYNC_PF_USER_READY (see async-pf-user.ts).
    */
   readonly asyncPfUser: boolean;
+  /** guest_memfd write() on a populated page (see GmemWriteSemantics). */
+  readonly gmemWrite: GmemWriteSemantics;
   readonly geometry: Geometry;
   /** Guest physical address bits (arm64 IPA size; x86 MAXPHYADDR). */
   readonly physAddrBits: number;
@@ -66,6 +73,9 @@ export function kernelVariant(partial: Partial<KernelVariant> = {}): KernelVaria
     mutation: partial.mutation ?? 'none',
     demandPaging: partial.demandPaging ?? false,
     asyncPfUser: partial.asyncPfUser ?? false,
+    // The default is the version the KVM Userfault v3 cover letter (seed 000) links, and
+    // the behaviour of five of the six posted versions.
+    gmemWrite: partial.gmemWrite ?? 'enospc',
     geometry: partial.geometry ?? REAL_GEOMETRY,
     physAddrBits: partial.physAddrBits ?? 40,
   };

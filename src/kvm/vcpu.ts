@@ -14,7 +14,7 @@
  * invalidation sequence); with async PF user, a userfault exit may park the op and let
  * the guest go on (async-pf-user.ts), and the vCPU may halt in KVM until "page ready".
  */
-import { hostAccess, peekHostPage } from '../mm/host-fault.ts';
+import { hostAccess, hostPteReadOnly, peekHostPage } from '../mm/host-fault.ts';
 import { ABSENT } from '../mm/host-memory.ts';
 import { gmemGetPage, gmemReleased } from '../mm/guest-memfd.ts';
 import { readBitmapBit } from '../mm/data-memory.ts';
@@ -122,7 +122,10 @@ function bareEfault(k: KernelState, v: Vcpu): KernelState {
 function userfaultChecked(k: KernelState, slot: Memslot): boolean {
   if ((slot.flags & KVM_MEM_USERFAULT) === 0 || !hasUserfaultCap(k.config.variant)) return false;
   const { arch, userfault } = k.config.variant;
-  // v3 does not hook arm64 gmem_abort: guest_memfd faults there skip the bitmap.
+  // v3 does not hook arm64 gmem_abort: guest_memfd faults there skip the bitmap. v3's base
+  // has no arm64 guest_memfd at all (review V5), so this is what a hypothetical v3 rebased
+  // onto gmem_abort without the hook would do (inference); composed systems refuse the
+  // combination (config.ts, KVMUF105).
   return !(arch === 'arm64' && slot.gmemFile >= 0 && userfault !== 'v2-firecracker');
 }
 
@@ -162,8 +165,14 @@ function lookupPfn(k: KernelState, v: Vcpu, slot: Memslot, fault: InFlightFault)
     return withVcpu({ ...k, mm: got.mm }, { ...v, mode: 'install', fault });
   }
   const hva = slotHva(slot, fault.gfn);
-  // Exit-on-missing: when fast GUP would fail (no host PTE), exit instead of faulting it in.
-  if (k.config.variant.exitOnMissing && (slot.flags & KVM_MEM_EXIT_ON_MISSING) !== 0 && peekHostPage(k.mm, hva) === ABSENT) {
+  // Exit-on-missing (Anish Moorthy's series, v7; review V4): the flag makes the pfn lookup
+  // atomic, fast GUP only (hva_to_pfn → hva_to_pfn_fast; `if (atomic) return
+  // KVM_PFN_ERR_FAULT`), and any fault that would need the host to fault in the page
+  // exits instead (v6 06/14 doc). Fast GUP fails when there is no PTE, and also for a
+  // write through a read-only PTE (the zero page after a read fault or UFFDIO_ZEROPAGE):
+  // that exit repeats until userspace makes the page writable (MADV_POPULATE_WRITE, seed 001).
+  const fastGupFails = peekHostPage(k.mm, hva) === ABSENT || (fault.write && hostPteReadOnly(k.mm, hva));
+  if (k.config.variant.exitOnMissing && (slot.flags & KVM_MEM_EXIT_ON_MISSING) !== 0 && fastGupFails) {
     return memoryFaultExit(k, v, fault.gfn, 0);
   }
   const r = hostAccess(k.mm, v.id, hva, fault.write);
@@ -206,7 +215,16 @@ function stepGuest(k: KernelState, v: Vcpu): KernelState {
     return exitTo(k, v, { ret: 0, errno: 0, exitReason: KVM_EXIT_MMIO, mmioGpa: op.gfn * PAGE_SIZE }, exec.opPc);
   }
   const isPrivate = isPrivateGfn(k.vm, op.gfn);
-  if ((slot.spte[op.gfn - slot.baseGfn] ?? 0) > 0) return accessBacking(k, v, slot, op.gfn, exec, isPrivate);
+  if ((slot.spte[op.gfn - slot.baseGfn] ?? 0) > 0) {
+    // A write to a gfn mapped from the host's zero page: KVM maps writable only a pfn GUP
+    // returned writable, so that stage-2 mapping is read-only and the write takes a
+    // permission fault down the fault path below (x86: fast_page_fault cannot fix a
+    // non-MMU-writable SPTE; arm64: user_mem_abort handles permission faults too). The sim
+    // keeps no SPTE permissions: a read-only host PTE under a present SPTE stands for them
+    // (inference; sound because COW of that PTE would zap the SPTE via the MMU notifier).
+    const permissionFault = write && !isPrivate && hostPteReadOnly(k.mm, slotHva(slot, op.gfn));
+    if (!permissionFault) return accessBacking(k, v, slot, op.gfn, exec, isPrivate);
+  }
 
   // A stage-2 fault.
   // A private fault with no guest_memfd (never bound, or released by its last close).

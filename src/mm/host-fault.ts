@@ -20,15 +20,21 @@ export function hostPageRange(file: MemFile, filePage: number): { first: number;
   return { first, count: file.hostPagePages };
 }
 
-/** Map the host page holding VMA page `index` (and populate it with zeros if absent). */
-function faultInHostPage(mm: MmState, vmaIndex: number, index: number): MmState {
+/**
+ * Map the host page holding VMA page `index` (and populate it with zeros if absent). A
+ * read fault on an absent anonymous page maps the shared zero page, read-only
+ * (do_anonymous_page without FAULT_FLAG_WRITE).
+ */
+function faultInHostPage(mm: MmState, vmaIndex: number, index: number, write: boolean): MmState {
   const vma = vmaAt(mm, vmaIndex);
   const file = fileAt(mm, vma.file);
   const { first, count } = hostPageRange(file, vma.fileOffset + index);
   let pages = file.pages;
+  const zero = file.kind === 'anon' && !write && pages[first] === ABSENT;
   if (pages[first] === ABSENT) pages = fillRange(pages, first, count, ZERO_CONTENT);
   const newFile: MemFile = pages === file.pages ? file : { ...file, pages };
-  const newVma: Vma = { ...vma, mapped: fillRange(vma.mapped, first - vma.fileOffset, count, true) };
+  const at = first - vma.fileOffset;
+  const newVma: Vma = { ...vma, mapped: fillRange(vma.mapped, at, count, true), zeroPage: fillRange(vma.zeroPage, at, count, zero) };
   return { ...mm, files: replaceAt(mm.files, vma.file, newFile), vmas: replaceAt(mm.vmas, vmaIndex, newVma) };
 }
 
@@ -62,7 +68,12 @@ export function hostAccess(mm: MmState, task: number, hva: number, write: boolea
       const flags = (write ? UFFD_PAGEFAULT_FLAG_WRITE : 0) | (mode === UFFDIO_REGISTER_MODE_MINOR ? UFFD_PAGEFAULT_FLAG_MINOR : 0);
       return { kind: 'userfault', mm: raiseUserfault(mm, vma.uffd, task, address, flags), uffd: vma.uffd, address };
     }
-    mm = faultInHostPage(mm, vi, index);
+    mm = faultInHostPage(mm, vi, index, write);
+    vma = vmaAt(mm, vi);
+  } else if (write && vma.zeroPage[index]) {
+    // A write through the zero page's read-only PTE: do_wp_page copies it (COW) into a
+    // private zeroed page, mapped writable.
+    mm = { ...mm, vmas: replaceAt(mm.vmas, vi, { ...vma, zeroPage: replaceAt(vma.zeroPage, index, false) }) };
     vma = vmaAt(mm, vi);
   }
   const current = fileAt(mm, vma.file);
@@ -79,6 +90,17 @@ export function peekHostPage(mm: MmState, hva: number): number {
   const index = Math.floor((hva - vma.start) / PAGE_SIZE);
   if (!vma.mapped[index]) return ABSENT;
   return fileAt(mm, vma.file).pages[vma.fileOffset + index] as number;
+}
+
+/**
+ * Whether the PTE at `hva` is present but read-only (the shared zero page): fast GUP for
+ * writing fails there (gup_fast: the PTE does not permit a write), a write faults (COW).
+ */
+export function hostPteReadOnly(mm: MmState, hva: number): boolean {
+  const vi = findVma(mm, hva);
+  if (vi < 0) return false;
+  const vma = vmaAt(mm, vi);
+  return vma.zeroPage[Math.floor((hva - vma.start) / PAGE_SIZE)] === true;
 }
 
 /**

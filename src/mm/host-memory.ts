@@ -30,6 +30,13 @@ export interface Vma {
   readonly fileOffset: number;
   /** Host PTE present, per base page. For anonymous memory this equals page presence. */
   readonly mapped: readonly boolean[];
+  /**
+   * The PTE maps the shared zero page, per base page (anonymous memory only): present but
+   * read-only, so a write faults and copies it (COW), and fast GUP for writing fails. Set
+   * by a read fault (do_anonymous_page) and by UFFDIO_ZEROPAGE; implies `mapped`. Other
+   * read-only PTEs (MAP_PRIVATE page cache, KSM, COW after fork) are not modelled.
+   */
+  readonly zeroPage: readonly boolean[];
   /** Transparent huge pages allowed (anonymous/shmem): a fully populated aligned range maps huge. */
   readonly thp: boolean;
   /** The userfaultfd registered on this VMA (its index in MmState.uffds), or -1. */
@@ -74,11 +81,20 @@ export interface Uffd {
   readonly events: readonly UffdRemoveEvent[];
 }
 
-/** A madvise(MADV_DONTNEED) whose REMOVE event was read: the caller's zap is still to come. */
+/**
+ * A madvise(MADV_DONTNEED) whose REMOVE event was read (or whose uffd was closed): the
+ * caller is awake but has not zapped yet. Until it runs again it still holds its uffd's
+ * mmap_changing raised (userfaultfd_event_wait_completion drops it on the caller's own
+ * way out, not at read()), so fills on that uffd stay EAGAIN; then it zaps in a further step.
+ */
 export interface PendingZap {
   readonly task: number;
   readonly start: number;
   readonly len: number;
+  /** The uffd (index in MmState.uffds) whose event this was. */
+  readonly uffd: number;
+  /** The caller has not yet run to drop that uffd's mmap_changing. */
+  readonly mmapChanging: boolean;
 }
 
 export interface MmState {
@@ -157,6 +173,7 @@ export function mapVma(mm: MmState, opts: MapOptions): { mm: MmState; hva: numbe
     file,
     fileOffset,
     mapped: new Array<boolean>(opts.npages).fill(false),
+    zeroPage: new Array<boolean>(opts.npages).fill(false),
     thp: opts.thp ?? false,
     uffd: -1,
     uffdMode: 0,

@@ -1,9 +1,11 @@
 /**
  * madvise(MADV_DONTNEED), as a balloon uses it. On a range registered with a userfaultfd
  * that asked for UFFD_FEATURE_EVENT_REMOVE, the caller first queues a REMOVE event and
- * sleeps until a reader takes it (userfaultfd_remove); COPY and friends answer EAGAIN
- * meanwhile. Only then does the zap happen, in the caller's next step: a page installed
- * between the read and the zap is zapped too.
+ * sleeps until a reader takes it (userfaultfd_remove). Woken, the caller takes two more
+ * steps: first it drops mmap_changing (userfaultfd_event_wait_completion, `out:`), then it
+ * retakes mmap_lock and zaps (madvise_dontneed_free). COPY and friends answer EAGAIN from
+ * the event's queueing until the first of those steps, so also after the read (review
+ * V1); a page installed between the two steps is zapped too.
  */
 import { Errno, PAGE_SIZE, fail, ok, type SysResult } from '../kvm/uapi.ts';
 import { ABSENT, fileAt, type MmState, type Uffd, type Vma } from './host-memory.ts';
@@ -12,6 +14,8 @@ import { wantsRemoveEvents } from './userfaultfd.ts';
 
 export type MadviseOutcome =
   | { readonly kind: 'blocked'; readonly mm: MmState }
+  /** The woken caller dropped mmap_changing; re-issue the call to zap. */
+  | { readonly kind: 'resumed'; readonly mm: MmState }
   /** `zapped`: the host range whose mappings went away (for the MMU notifier). */
   | { readonly kind: 'done'; readonly mm: MmState; readonly result: SysResult; readonly zapped?: { start: number; len: number } };
 
@@ -26,7 +30,7 @@ function zap(mm: MmState, start: number, len: number): MmState {
     if (!overlaps(v, start, len)) continue;
     const first = Math.max(0, (start - v.start) / PAGE_SIZE);
     const last = Math.min(v.npages, (start + len - v.start) / PAGE_SIZE);
-    vmas = replaceAt(vmas, i, { ...v, mapped: fillRange(v.mapped, first, last - first, false) });
+    vmas = replaceAt(vmas, i, { ...v, mapped: fillRange(v.mapped, first, last - first, false), zeroPage: fillRange(v.zeroPage, first, last - first, false) });
     const f = fileAt(mm, v.file);
     // Anonymous pages are freed; shmem, hugetlbfs and guest_memfd pages stay in the page cache.
     if (f.kind === 'anon') {
@@ -58,6 +62,10 @@ export function madviseDontneed(mm: MmState, task: number, start: number, len: n
       const uffds = replaceAt(mm.uffds, ui, { ...u, events: [...u.events, { task, start, len }] });
       return { kind: 'blocked', mm: { ...mm, uffds } };
     }
+  }
+  const woken = mm.pendingZaps[resumed];
+  if (woken?.mmapChanging) {
+    return { kind: 'resumed', mm: { ...mm, pendingZaps: replaceAt(mm.pendingZaps, resumed, { ...woken, mmapChanging: false }) } };
   }
   const base = resumed < 0 ? mm : { ...mm, pendingZaps: removeAt(mm.pendingZaps, resumed) };
   return { kind: 'done', mm: zap(base, start, len), result: ok(), zapped: { start, len } };

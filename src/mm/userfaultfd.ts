@@ -74,6 +74,10 @@ export function uffdRegister(mm: MmState, fd: number, start: number, len: number
     const f = fileAt(mm, v.file);
     if (v.start < start || v.start + v.npages * PAGE_SIZE > start + len) return { mm, result: fail(Errno.EINVAL) };
     if ((mode & UFFDIO_REGISTER_MODE_MINOR) !== 0 && f.kind === 'anon') return { mm, result: fail(Errno.EINVAL) };
+    // Mainline vma_can_userfault() (include/linux/userfaultfd_k.h) admits only anonymous,
+    // hugetlbfs and shmem VMAs, in any mode: a guest_memfd mapping is EINVAL. MINOR on
+    // guest_memfd is the unmerged vm_uffd_ops / guestmem series (seed 000 refs [5], [6]).
+    if (f.kind === 'guest_memfd') return { mm, result: fail(Errno.EINVAL) };
     if (v.uffd >= 0 && v.uffd !== ui) return { mm, result: fail(Errno.EBUSY) };
     vmas = replaceAt(vmas, i, { ...v, uffd: ui, uffdMode: mode });
   }
@@ -93,16 +97,24 @@ export function uffdRead(mm: MmState, fd: number): { mm: MmState; result: SysRes
   }
   const [event, ...later] = u.events;
   if (event) {
-    // Reading the event completes it: mmap_changing drops and the madvise() caller resumes to zap.
+    // Reading the event completes it (userfaultfd_event_complete: clears the message and
+    // wakes the madvise() caller). mmap_changing stays raised: the caller drops it itself
+    // when it runs again (userfaultfd_event_wait_completion, `out:` label).
     const uffd: Uffd = { ...u, events: later };
     const msg: UffdMsg = { event: UFFD_EVENT_REMOVE, start: event.start, end: event.start + event.len };
+    const zap = { ...event, uffd: ui, mmapChanging: true };
     return {
-      mm: { ...mm, uffds: replaceAt(mm.uffds, ui, uffd), pendingZaps: [...mm.pendingZaps, event] },
+      mm: { ...mm, uffds: replaceAt(mm.uffds, ui, uffd), pendingZaps: [...mm.pendingZaps, zap] },
       result: ok(32),
       msg,
     };
   }
   return { mm, result: fail(Errno.EAGAIN) };
+}
+
+/** ctx->mmap_changing of the uffd at index `ui`: an event unread, or read with its caller not yet resumed. */
+export function mmapChanging(mm: MmState, ui: number): boolean {
+  return (mm.uffds[ui] as Uffd).events.length > 0 || mm.pendingZaps.some((z) => z.uffd === ui && z.mmapChanging);
 }
 
 /** poll(2): whether read() would find a message now. */
@@ -175,11 +187,15 @@ export function uffdFill(
   if (kind === 'zeropage' && file.kind === 'hugetlb') return failed(Errno.EINVAL);
   if (kind === 'continue' && (vma.uffdMode & UFFDIO_REGISTER_MODE_MINOR) === 0) return failed(Errno.EINVAL);
   if (kind !== 'continue' && file.kind === 'guest_memfd') return failed(Errno.EINVAL);
-  // A non-cooperative event is pending and unread: nothing is done (mmap_changing).
-  if ((mm.uffds[ui] as Uffd).events.length > 0) return failed(Errno.EAGAIN);
+  // mmap_changing: nothing is done while a non-cooperative event is unread, nor after it
+  // was read until its madvise() caller has run again to drop the count (mfill_atomic
+  // returns -EAGAIN while ctx->mmap_changing is raised; userfaultfd_remove raises it,
+  // userfaultfd_event_wait_completion drops it on the caller's way out; review V1).
+  if (mmapChanging(mm, ui)) return failed(Errno.EAGAIN);
 
   let pages = file.pages;
   let mapped = vma.mapped;
+  let zeroPage = vma.zeroPage;
   let filled = 0;
   let error: ErrnoValue | undefined;
   for (let at = 0; at < len; at += hostBytes) {
@@ -203,6 +219,9 @@ export function uffdFill(
       }
     }
     mapped = fillRange(mapped, index, count, true);
+    // mfill_atomic_pte_zeropage maps the shared zero page (read-only) on anonymous memory;
+    // shmem gets a zeroed page-cache page, mapped writable.
+    zeroPage = fillRange(zeroPage, index, count, kind === 'zeropage' && file.kind === 'anon');
     filled += hostBytes;
   }
   if (filled === 0) return failed(error ?? Errno.EINVAL);
@@ -210,7 +229,7 @@ export function uffdFill(
   let next: MmState = {
     ...mm,
     files: replaceAt(mm.files, vma.file, newFile),
-    vmas: replaceAt(mm.vmas, vi, { ...vma, mapped }),
+    vmas: replaceAt(mm.vmas, vi, { ...vma, mapped, zeroPage }),
   };
   if ((mode & dontwake) === 0) next = wakeRange(next, ui, dst, filled);
   return { mm: next, result: filled === len ? ok() : fail(Errno.EAGAIN), done: filled };
@@ -228,7 +247,7 @@ export function uffdClose(mm: MmState, fd: number): { mm: MmState; result: SysRe
   const vmas = mm.vmas.map((v) => (v.uffd === ui ? { ...v, uffd: -1, uffdMode: 0 } : v));
   const closed: Uffd = { ...u, open: false, pending: [], waiting: [], events: [] };
   return {
-    mm: { ...mm, vmas, uffds: replaceAt(mm.uffds, ui, closed), pendingZaps: [...mm.pendingZaps, ...u.events] },
+    mm: { ...mm, vmas, uffds: replaceAt(mm.uffds, ui, closed), pendingZaps: [...mm.pendingZaps, ...u.events.map((e) => ({ ...e, uffd: ui, mmapChanging: true }))] },
     result: ok(),
   };
 }

@@ -3,7 +3,7 @@
  * pages, which pages start remote, what the guest does, what the control thread does.
  */
 import type { GuestOp } from '../kvm/state.ts';
-import type { Arch, KernelMutation, UserfaultSeries } from '../kvm/variant.ts';
+import type { Arch, GmemWriteSemantics, KernelMutation, UserfaultSeries } from '../kvm/variant.ts';
 import { ConfigError } from './config-error.ts';
 
 export const DESIGNS = ['kvm-userfault', 'uffd', 'exit-on-missing', 'demand-paging', 'async-pf-user'] as const;
@@ -53,11 +53,14 @@ export interface SystemConfig {
   readonly hugePages?: number;
   /** Test only: run against a deliberately broken kernel rule (see KernelMutation). */
   readonly mutation?: KernelMutation;
+  /** guest_memfd write() on a populated page: ENOSPC (v1–v5, default) or overwrite (v6). */
+  readonly gmemWrite?: GmemWriteSemantics;
 }
 
 /** A configuration with every default filled in and every combination checked. */
-export interface ResolvedConfig extends Required<Omit<SystemConfig, 'series' | 'control' | 'mutation'>> {
+export interface ResolvedConfig extends Required<Omit<SystemConfig, 'series' | 'control' | 'mutation' | 'gmemWrite'>> {
   readonly mutation: KernelMutation;
+  readonly gmemWrite: GmemWriteSemantics;
   readonly series: UserfaultSeries;
   readonly control: ControlPlan;
 }
@@ -110,6 +113,13 @@ export function resolveConfig(cfg: SystemConfig): ResolvedConfig {
   if (cfg.design === 'kvm-userfault' && series === 'none') fail('KVMUF105', 'the kvm-userfault design needs a kernel with the KVM Userfault series', 'drop --series none');
   if (cfg.design === 'async-pf-user' && series === 'none') fail('KVMUF105', 'async PF user is built on KVM Userfault exits: it needs the KVM Userfault series', 'drop --series none');
   if (series === 'v1' && cfg.arch !== 'arm64') fail('KVMUF105', 'the v1 variant only differs on arm64 (zap on disable)', 'use --arch arm64 with --series v1');
+  // A kernel that never existed (review V5): v1 (Dec 2024) and v3 (Message-ID
+  // 20250618042424.330664-1-jthoughton, June 2025) sit on bases with no arm64 guest_memfd;
+  // gmem_abort() first appears in Fuad Tabba's series of 9 July 2025, and the v3 cover
+  // letter (seed 000) says it "would need to be enlightened". Only Firecracker's v2 copy hooks it.
+  if (cfg.design === 'kvm-userfault' && cfg.arch === 'arm64' && cfg.backing === 'guest_memfd' && (series === 'v3' || series === 'v1')) {
+    fail('KVMUF105', `KVM Userfault ${series} on arm64 with guest_memfd is a kernel that never existed: ${series} predates arm64 guest_memfd (gmem_abort) and does not hook it`, 'use --series v2-firecracker (Firecracker’s copy hooks gmem_abort), or --arch x86');
+  }
 
   const remote = [...(cfg.remote ?? Array.from({ length: cfg.pages }, (_, p) => p))].sort((a, b) => a - b);
   for (const p of remote) checkPage(cfg, p, 'remote');
@@ -139,5 +149,5 @@ export function resolveConfig(cfg: SystemConfig): ResolvedConfig {
   if ((control.balloon ?? []).length > 0 && cfg.backing !== 'anon') fail('KVMUF105', 'the balloon (MADV_DONTNEED) frees pages only on anonymous memory', 'use --backing anon');
   if (control.toggleDirtyLog && cfg.backing === 'guest_memfd') fail('KVMUF105', 'dirty logging is not supported on guest_memfd memslots (KVM_MEM_GUEST_MEMFD excludes LOG_DIRTY_PAGES)', 'use another backing');
   if (control.enableUserfault && cfg.design !== 'kvm-userfault') fail('KVMUF105', 'only the kvm-userfault design has a USERFAULT flag to enable', 'use --design kvm-userfault');
-  return { mutation: cfg.mutation ?? 'none', design: cfg.design, arch: cfg.arch, series, backing: cfg.backing, vcpus: cfg.vcpus, pages: cfg.pages, remote, programs, uffdMode, control, hugePages };
+  return { mutation: cfg.mutation ?? 'none', gmemWrite: cfg.gmemWrite ?? 'enospc', design: cfg.design, arch: cfg.arch, series, backing: cfg.backing, vcpus: cfg.vcpus, pages: cfg.pages, remote, programs, uffdMode, control, hugePages };
 }

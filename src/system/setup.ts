@@ -46,6 +46,7 @@ export function buildSystem(cfg: ResolvedConfig): Setup {
       demandPaging: cfg.design === 'demand-paging',
       asyncPfUser: cfg.design === 'async-pf-user',
       mutation: cfg.mutation,
+      gmemWrite: cfg.gmemWrite,
       geometry,
     },
     programs: cfg.programs,

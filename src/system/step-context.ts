@@ -11,15 +11,18 @@ import { kvmReadGuest, kvmWriteGuest } from '../kvm/kvm-access.ts';
 import { setUserMemoryRegion2 } from '../kvm/memslot.ts';
 import { madvise } from '../kvm/mmu-notifier.ts';
 import type { KernelState } from '../kvm/state.ts';
-import { Errno, MADV_DONTNEED, PAGE_SIZE, UFFDIO_COPY_MODE_DONTWAKE, errnoName, KVM_MEM_LOG_DIRTY_PAGES, KVM_MEM_USERFAULT } from '../kvm/uapi.ts';
+import { Errno, MADV_DONTNEED, MADV_POPULATE_WRITE, PAGE_SIZE, UFFDIO_COPY_MODE_DONTWAKE, errnoName, KVM_MEM_LOG_DIRTY_PAGES, KVM_MEM_USERFAULT } from '../kvm/uapi.ts';
 import { userAccess } from '../kvm/user-access.ts';
 import { SimulationUsageError } from '../kvm/variant.ts';
 import { HandlerPanic, StepApiMisuse } from './step-errors.ts';
 import { kvmRun, vcpuStep } from '../kvm/vcpu.ts';
+import { describeWarning } from '../kvm/kernel-warning.ts';
 import { itsRestoreTables, itsSetBaser, itsSetCtlr } from '../kvm/vgic.ts';
 import { gmemWrite } from '../mm/guest-memfd.ts';
 import { uffdFill, uffdRead, uffdReadable, uffdWake, type FillKind, type UffdMsg } from '../mm/userfaultfd.ts';
 import { replaceAt } from '../mm/immutable.ts';
+import { ABSENT } from '../mm/host-memory.ts';
+import { backingContent } from './backing.ts';
 import { sourceContent } from './config.ts';
 import type { Environment } from './environment.ts';
 import { DONE, VIOLATION, type SystemState, type ThreadState, type ViolationCode } from './state.ts';
@@ -275,14 +278,19 @@ export class StepContext {
     return 'ok';
   }
 
-  /** pwrite() of the page's content into the guest_memfd; 0 or errno (EEXIST if present). */
+  /**
+   * pwrite() of the page's content into the guest_memfd; 0 or errno. On a page already
+   * present: ENOSPC (v1–v5), or 0 having overwritten it (v6): see GmemWriteSemantics.
+   */
   gmemWrite(gfn: number, content = this.fetch(gfn)): number {
     this.page(gfn, 'write(guest_memfd)');
     this.checkWord('content', content);
     this.op('write(guest_memfd)');
-    const r = gmemWrite(this.kernel.mm, this.env.gmemFd, gfn * PAGE_SIZE, content);
+    const before = backingContent(this.sys, this.env, gfn);
+    const r = gmemWrite(this.kernel.mm, this.env.gmemFd, gfn * PAGE_SIZE, content, this.kernel.config.variant.gmemWrite);
     this.setKernel({ ...this.kernel, mm: r.mm });
-    this.note(`write(guest_memfd) gfn ${gfn} → ${r.result.ret >= 0 ? 'ok' : errnoName(r.result.errno)}`);
+    const overwrote = r.result.ret >= 0 && before !== ABSENT ? ' (overwrote the page)' : '';
+    this.note(`write(guest_memfd) gfn ${gfn} → ${r.result.ret >= 0 ? 'ok' : errnoName(r.result.errno)}${overwrote}`);
     return r.result.ret >= 0 ? 0 : r.result.errno;
   }
 
@@ -290,11 +298,16 @@ export class StepContext {
    * Install the source content of `gfn` the way this configuration installs pages:
    * UFFDIO_COPY (MISSING), UFFDIO_CONTINUE (MINOR), write() (guest_memfd), or a memcpy
    * when no userfaultfd is registered. 0, or the errno (EEXIST: someone else did it).
+   * guest_memfd's "already populated" answer is ENOSPC (v1–v5): reported as EEXIST here;
+   * under v6 the write overwrites and nothing says so (deduplicate: page-book installOnce).
    */
   populate(gfn: number, options: { wake: boolean }): number {
     this.page(gfn, 'populate');
     const { backing, uffdMode } = this.env.config;
-    if (backing === 'guest_memfd') return this.gmemWrite(gfn);
+    if (backing === 'guest_memfd') {
+      const err = this.gmemWrite(gfn);
+      return err === Errno.ENOSPC ? Errno.EEXIST : err;
+    }
     if (this.env.uffd < 0) return this.memcpy(gfn) === 'ok' ? 0 : Errno.EAGAIN;
     return uffdMode === 'minor' ? this.uffdContinue(gfn, options) : this.uffdCopy(gfn, options);
   }
@@ -331,15 +344,39 @@ export class StepContext {
     return 'ok';
   }
 
-  /** madvise(MADV_DONTNEED) of one page: the guest gave it up, so it must read as zeros from now on. */
-  balloon(gfn: number): Outcome {
+  /**
+   * madvise(MADV_DONTNEED) of one page: the guest gave it up, so it must read as zeros from
+   * now on. With a REMOVE event it takes three steps (the step repeats): queue the event
+   * and sleep; once woken, drop mmap_changing; then zap.
+   */
+  balloon(gfn: number): Outcome | 'resumed' {
     this.page(gfn, 'madvise');
     this.op('madvise');
     const r = madvise(this.kernel, this.spec.task, this.hvaOf(gfn), PAGE_SIZE, MADV_DONTNEED);
     this.setKernel(r.state);
     if (r.kind === 'blocked') return this.sleep(`madvise(DONTNEED) gfn ${gfn}: REMOVE event`);
+    if (r.kind === 'resumed') {
+      this.goto(this.pc);
+      this.note(`madvise(DONTNEED) gfn ${gfn}: woken, drops mmap_changing (the zap is next)`);
+      return 'resumed';
+    }
     this.sys = { ...this.sys, expected: replaceAt(this.sys.expected, gfn, 0) };
     this.note(`madvise(DONTNEED) gfn ${gfn}`);
+    return 'ok';
+  }
+
+  /**
+   * madvise(MADV_POPULATE_WRITE) of the host page holding `gfn`: make it present and
+   * writable (breaking COW of a zero page) without changing its content. May sleep in
+   * the uffd if the page is missing; the step then repeats once woken.
+   */
+  populateWrite(gfn: number): Outcome {
+    this.op('madvise(MADV_POPULATE_WRITE)');
+    const first = this.hostPageOf(gfn);
+    const r = madvise(this.kernel, this.spec.task, this.hvaOf(first), this.env.hostPagePages * PAGE_SIZE, MADV_POPULATE_WRITE);
+    this.setKernel(r.state);
+    if (r.kind === 'blocked') return this.sleep(`madvise(POPULATE_WRITE) gfn ${first}`);
+    this.note(`madvise(POPULATE_WRITE) gfn ${first} → ${r.kind === 'done' && r.result.ret === 0 ? '0' : errnoName(r.kind === 'done' ? r.result.errno : 0)}`);
     return 'ok';
   }
 
@@ -401,6 +438,7 @@ export class StepContext {
     this.op('KVM_SET_USER_MEMORY_REGION2');
     this.setKernel(r.state);
     this.note(`${name} ${on ? 'on' : 'off'} → ${r.result.ret === 0 ? '0' : errnoName(r.result.errno)}`);
+    for (const w of r.state.vm.warnings.slice(this.initial.kernel.vm.warnings.length)) this.note(`kernel: ${describeWarning(w)}`);
     return r.result.ret === 0 ? 0 : r.result.errno;
   }
 

@@ -72,6 +72,19 @@ export const eexistIsFatalHandler: HandlerStrategy = defineHandler({
   threads: readerIfRegistered,
 });
 
+/**
+ * Exit-on-missing without MADV_POPULATE_WRITE: treats EEXIST as "done" and re-enters. A
+ * write to a page mapped from the zero page exits, COPY answers EEXIST, and the same
+ * exit repeats forever (review V4).
+ */
+export const noPopulateWriteHandler: HandlerStrategy = defineHandler({
+  name: 'no-populate-write',
+  description: 'WRONG: exit-on-missing handler that re-enters on EEXIST without making the page writable',
+  designs: ['exit-on-missing'],
+  vcpuExit: [populateStep()],
+  threads: () => [uffdReaderThread()],
+});
+
 /** Its reader reads REMOVE events but ignores them: a ballooned page comes back with the old content. */
 export const ignoresRemoveHandler: HandlerStrategy = defineHandler({
   name: 'ignores-remove',

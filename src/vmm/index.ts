@@ -6,7 +6,7 @@ import { demandPagingHandler } from './demand-paging.ts';
 import { exitOnMissingHandler } from './exit-on-missing.ts';
 import { asyncPfReadyFirstHandler, asyncPfWrongTokenHandler } from './flawed-async-pf-user.ts';
 import { presentBeforeInstallHandler } from './flawed-demand-paging.ts';
-import { clearBeforePopulateHandler, eexistIsFatalHandler, forgetsToClearHandler, ignoresRemoveHandler, noUffdReaderHandler, noWakeOnEexistHandler } from './flawed.ts';
+import { clearBeforePopulateHandler, eexistIsFatalHandler, forgetsToClearHandler, ignoresRemoveHandler, noPopulateWriteHandler, noUffdReaderHandler, noWakeOnEexistHandler } from './flawed.ts';
 import { populateOnRequestHandler } from './populate-on-request.ts';
 import { exitOnMissingPrefetchHandler, kvmUserfaultPrefetchHandler, uffdPrefetchHandler } from './with-prefetcher.ts';
 import { kvmUserfaultHandler } from './kvm-userfault.ts';
@@ -36,6 +36,7 @@ export const BUNDLED_HANDLERS: readonly HandlerStrategy[] = [
   noUffdReaderHandler,
   eexistIsFatalHandler,
   ignoresRemoveHandler,
+  noPopulateWriteHandler,
   demandPagingHandler,
   asyncPfUserHandler,
   presentBeforeInstallHandler,

@@ -3,8 +3,9 @@
  * bit 0 — a userfaultfd fault on the page is pending service by a reader thread;
  * bit 1 — the guest gave the page up (a REMOVE event): it must be refilled with zeros,
  *         never with the source content;
- * bit 2 — the VMM installed the page itself (kept only where nothing in the kernel says
- *         "already present": a plain memcpy, with no userfaultfd and no guest_memfd).
+ * bit 2 — the VMM installed the page itself (kept where the kernel may not say "already
+ *         present": a plain memcpy with no userfaultfd, and guest_memfd write(), which
+ *         overwrites in the v6 write() series; review V2).
  */
 import type { StepContext } from '../system/step-context.ts';
 import { Errno, UFFD_EVENT_REMOVE, PAGE_SIZE } from '../kvm/uapi.ts';
@@ -45,8 +46,8 @@ export function isInstalled(c: StepContext, gfn: number): boolean {
 
 /**
  * Copy the source content of the host page holding `gfn` unless the VMM already did:
- * with no userfaultfd (and no guest_memfd) nothing answers EEXIST, and a second memcpy
- * would overwrite what the guest wrote since. Test-and-copy under the VMM's per-page
+ * with no userfaultfd nothing answers EEXIST (a memcpy, or a guest_memfd write() under
+ * the v6 series), and a second copy would overwrite what the guest wrote since. Test-and-copy under the VMM's per-page
  * lock: one atomic step. 0 if the page is in (now or before), else the errno.
  */
 export function installOnce(c: StepContext, gfn: number): number {
@@ -67,7 +68,7 @@ export function installOnce(c: StepContext, gfn: number): number {
  * (EEXIST: already present; EAGAIN: an event must be read first).
  */
 export function install(c: StepContext, gfn: number, wake: boolean): number {
-  if (c.env.uffd < 0 && c.env.gmemFd < 0 && !isDiscarded(c, gfn)) return installOnce(c, gfn);
+  if (c.env.uffd < 0 && !isDiscarded(c, gfn)) return installOnce(c, gfn);
   if (!isDiscarded(c, gfn)) return c.populate(gfn, { wake });
   if (c.env.hostPagePages > 1) return c.uffdCopy(gfn, { wake, content: 0 });
   return c.uffdZeropage(gfn, { wake });

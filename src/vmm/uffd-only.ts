@@ -7,7 +7,7 @@ import { uffdReaderThread } from './uffd-reader.ts';
 
 export const uffdHandler: HandlerStrategy = defineHandler({
   name: 'uffd',
-  description: 'a userfaultfd reader thread: read, install (waking), wake on EEXIST, read events before retrying EAGAIN',
+  description: 'a userfaultfd reader thread: read, install (waking), wake on EEXIST, on EAGAIN defer and retry (reading first if a message is there)',
   designs: ['uffd'],
   vcpuExit: [],
   threads: () => [uffdReaderThread()],

@@ -1,8 +1,16 @@
 /**
  * A userfaultfd reader thread, as QEMU's fault thread or Firecracker's handler:
  * poll → read → install (waking) → on EEXIST wake the range itself (EEXIST proves the
- * page is there, not that anyone woke the waiter) → on EAGAIN go read the pending event
- * first and come back (the fault stays pending).
+ * page is there, not that anyone woke the waiter) → on EAGAIN keep the fault deferred
+ * and retry the install later, without waiting for poll(): read first if a message is
+ * there, else retry.
+ *
+ * Why not wait for poll() on EAGAIN: mmap_changing stays raised after the REMOVE event
+ * has been read, until the madvise() caller runs again (userfaultfd_event_wait_completion;
+ * review V1). In that window read() has nothing to return and poll() never fires, so a
+ * reader that only retries after poll() sleeps forever while the faulting vCPU waits on
+ * it. Firecracker keeps faults whose UFFDIO_COPY returned EAGAIN and retries them on its
+ * next loop iteration; QEMU retries the request.
  */
 import { Errno, UFFD_EVENT_REMOVE } from '../kvm/uapi.ts';
 import { VIOLATION } from '../system/state.ts';
@@ -19,11 +27,17 @@ export interface ReaderOptions {
   readonly wakeOnEexist?: boolean;
   /** Record REMOVE events so ballooned pages are refilled with zeros (default true; false is a bug). */
   readonly honourRemove?: boolean;
+  /**
+   * On EAGAIN with nothing to read, retry the install (default true). False waits for
+   * poll() before retrying: a bug, since poll() may never fire again (review V1).
+   */
+  readonly retryEagain?: boolean;
 }
 
 export function uffdReaderThread(name = 'uffd-reader', options: ReaderOptions = {}): HandlerThread {
   const wakeOnEexist = options.wakeOnEexist ?? true;
   const honourRemove = options.honourRemove ?? true;
+  const retryEagain = options.retryEagain ?? true;
   return {
     name,
     regs: 1,
@@ -44,7 +58,12 @@ export function uffdReaderThread(name = 'uffd-reader', options: ReaderOptions = 
           const gfn = firstPending(c);
           if (gfn < 0) return c.goto(READ);
           const err = install(c, gfn, true);
-          if (err === Errno.EAGAIN) return c.goto(READ);
+          if (err === Errno.EAGAIN) {
+            // Deferred: read what is there first, else retry (the fault stays pending).
+            if (!retryEagain || c.uffdReadable()) return c.goto(READ);
+            c.note(`gfn ${gfn} deferred: retry`);
+            return c.goto(INSTALL);
+          }
           setPending(c, gfn, false);
           if (err === Errno.EEXIST && wakeOnEexist) {
             c.setReg(0, gfn);

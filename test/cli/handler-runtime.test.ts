@@ -20,8 +20,9 @@ describe('a handler step that throws is a panic: a finding with its shortest tra
     const r = u.run([...GMEM, '--handler', 'throws.ts']);
     expect(r.status).toBe(1);
     expect(r.stdout).toContain('invariant violated: the handler never panics');
-    // The loser of the race to install page 1 gets EEXIST (17) and throws.
-    expect(r.stdout).toMatch(/^ +\d+\. vcpu\d +populate: write\(guest_memfd\) gfn \d → EEXIST; PANIC: Error: populate failed: errno 17$/m);
+    // The loser of the race to install page 1: write() says ENOSPC (the page is there),
+    // which c.populate reports as EEXIST (17), and the step throws.
+    expect(r.stdout).toMatch(/^ +\d+\. vcpu\d +populate: write\(guest_memfd\) gfn \d → ENOSPC; PANIC: Error: populate failed: errno 17$/m);
     expect(hasStackTrace(r.stdout + r.stderr)).toBe(false);
     const replay = /replay: +kvmuf (.*)$/m.exec(r.stdout)?.[1] ?? '';
     const again = u.run(replay.split(' '));
@@ -44,7 +45,7 @@ describe('a handler step that throws is a panic: a finding with its shortest tra
     v.write('panics.ts', exitStepsHandler('panics', `    { label: 'populate', run(c) { const err = c.populate(c.reg(REG_GFN), { wake: false }); if (err === Errno.EEXIST) c.panic('lost the race'); } },\n${CLEAR}`));
     const r = v.run([...GMEM, '--handler', 'panics.ts']);
     expect(r.status).toBe(1);
-    expect(r.stdout).toMatch(/EEXIST; PANIC: lost the race$/m);
+    expect(r.stdout).toMatch(/→ ENOSPC; PANIC: lost the race$/m);
     // A panic is reported once: not also as a deadlock or a liveness failure.
     expect(r.stdout).not.toMatch(/deadlock|liveness violated/);
   });

@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { KvmSim } from '../../src/kvm/sim.ts';
-import { Errno, KVM_EXIT_HLT, KVM_EXIT_MEMORY_FAULT, KVM_MEM_EXIT_ON_MISSING, PAGE_SIZE, UFFDIO_COPY_MODE_DONTWAKE, UFFDIO_REGISTER_MODE_MISSING } from '../../src/kvm/uapi.ts';
-import { SMALL_GEOMETRY, exitOf, hugetlbVm, levels, read } from './fixtures.ts';
+import { Errno, KVM_EXIT_HLT, KVM_EXIT_MEMORY_FAULT, KVM_MEM_EXIT_ON_MISSING, MADV_POPULATE_WRITE, PAGE_SIZE, UFFDIO_COPY_MODE_DONTWAKE, UFFDIO_REGISTER_MODE_MISSING } from '../../src/kvm/uapi.ts';
+import { SMALL_GEOMETRY, exitOf, hugetlbVm, levels, read, write } from './fixtures.ts';
 
 function eomVm(programs = [[read(1)]]) {
   const sim = new KvmSim({ variant: { exitOnMissing: true, geometry: SMALL_GEOMETRY }, programs });
@@ -34,6 +34,31 @@ describe('exit-on-missing', () => {
     expect(sim.uffdCopy(uffd, hva + PAGE_SIZE, PAGE_SIZE, 5, UFFDIO_COPY_MODE_DONTWAKE).result.ret).toBe(0);
     expect(exitOf(sim).exitReason).toBe(KVM_EXIT_HLT);
     expect(sim.vcpu(0).lastAccess?.value).toBe(5);
+  });
+
+  it('a write through a read-only PTE (the zero page after UFFDIO_ZEROPAGE) exits too: fast GUP fails, and COPY cannot help (review V4)', () => {
+    const { sim, hva, uffd } = eomVm([[read(1), write(1, 7)]]);
+    expect(exitOf(sim).memoryFault?.gpa).toBe(PAGE_SIZE);
+    expect(sim.uffdZeropage(uffd, hva + PAGE_SIZE, PAGE_SIZE, UFFDIO_COPY_MODE_DONTWAKE).result.ret).toBe(0);
+    // The read maps the zero page (fast GUP for reading succeeds)...
+    const again = exitOf(sim);
+    expect(again.exitReason).toBe(KVM_EXIT_MEMORY_FAULT);
+    expect(sim.vcpu(0).lastAccess).toEqual({ gfn: 1, write: false, value: 0 });
+    // ...the write exits on the same page, and does so again after an EEXIST install.
+    expect(again.memoryFault?.gpa).toBe(PAGE_SIZE);
+    expect(sim.uffdCopy(uffd, hva + PAGE_SIZE, PAGE_SIZE, 5, UFFDIO_COPY_MODE_DONTWAKE).result.errno).toBe(Errno.EEXIST);
+    expect(exitOf(sim).memoryFault?.gpa).toBe(PAGE_SIZE);
+    // MADV_POPULATE_WRITE breaks the COW; the write then goes through, over zeros.
+    const p = sim.madvise(1000, hva + PAGE_SIZE, PAGE_SIZE, MADV_POPULATE_WRITE);
+    expect(p.kind === 'done' && p.result.ret).toBe(0);
+    expect(exitOf(sim).exitReason).toBe(KVM_EXIT_HLT);
+    expect(sim.vcpu(0).lastAccess).toEqual({ gfn: 1, write: true, value: 7 });
+  });
+
+  it('a read of a zero-page PTE does not exit (fast GUP for reading succeeds)', () => {
+    const { sim, hva, uffd } = eomVm([[read(1)]]);
+    expect(sim.uffdZeropage(uffd, hva + PAGE_SIZE, PAGE_SIZE).result.ret).toBe(0);
+    expect(exitOf(sim).exitReason).toBe(KVM_EXIT_HLT);
   });
 
   it("KVM's own accesses still sleep in the userfaultfd", () => {

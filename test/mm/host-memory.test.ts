@@ -197,8 +197,8 @@ describe('hugetlbfs', () => {
 });
 
 describe('guest_memfd write()', () => {
-  function gmemSim(pages: number, flags = 0): { sim: KvmSim; fd: number } {
-    const sim = new KvmSim({ privateMem: true });
+  function gmemSim(pages: number, flags = 0, gmemWrite: 'enospc' | 'overwrite' = 'enospc'): { sim: KvmSim; fd: number } {
+    const sim = new KvmSim({ privateMem: true, variant: { gmemWrite } });
     const r = sim.createGuestMemfd(pages * P, flags);
     expect(r.ret).toBeGreaterThanOrEqual(0);
     return { sim, fd: r.ret };
@@ -213,20 +213,30 @@ describe('guest_memfd write()', () => {
     expect(backing(sim, hva)).toBe('absent');
   });
 
-  it('write() of a page already present returns EEXIST and keeps the existing content', () => {
+  it('v1–v5 (default): write() of a page already present is ENOSPC and keeps the existing content (kvm_gmem_write: folio uptodate)', () => {
     const { sim, fd } = gmemSim(1, GUEST_MEMFD_FLAG_MMAP);
     expectOk(sim.gmemWrite(fd, 0, 4), P);
-    expectErrno(sim.gmemWrite(fd, 0, 5), Errno.EEXIST);
+    expectErrno(sim.gmemWrite(fd, 0, 5), Errno.ENOSPC);
     const hva = sim.mmapGuestMemfd(fd, 1);
     expect(access(sim, VMM, hva)).toBe(4);
   });
 
-  it('write() of a page that an access already allocated (zeroed) is EEXIST', () => {
+  it('v1–v5: write() of a page that an access already allocated (zeroed, uptodate) is ENOSPC', () => {
     const { sim, fd } = gmemSim(1, GUEST_MEMFD_FLAG_MMAP);
     const hva = sim.mmapGuestMemfd(fd, 1);
     expect(access(sim, VMM, hva)).toBe(0);
-    expectErrno(sim.gmemWrite(fd, 0, 5), Errno.EEXIST);
+    expectErrno(sim.gmemWrite(fd, 0, 5), Errno.ENOSPC);
     expect(access(sim, VMM, hva)).toBe(0);
+  });
+
+  it('v6: write() of a page already present overwrites it (no uptodate check in write_begin)', () => {
+    const { sim, fd } = gmemSim(1, GUEST_MEMFD_FLAG_MMAP, 'overwrite');
+    expectOk(sim.gmemWrite(fd, 0, 4), P);
+    expectOk(sim.gmemWrite(fd, 0, 5), P);
+    const hva = sim.mmapGuestMemfd(fd, 1);
+    expect(access(sim, VMM, hva)).toBe(5);
+    expectOk(sim.gmemWrite(fd, 0, 6), P);
+    expect(access(sim, VMM, hva)).toBe(6);
   });
 
   it('write() on a descriptor that is not a guest_memfd is EBADF (a userfaultfd, an unused fd)', () => {

@@ -9,16 +9,25 @@ import {
   Errno,
   KVM_EXIT_HLT,
   MADV_DONTNEED,
+  MADV_POPULATE_WRITE,
   UFFDIO_REGISTER_MODE_MINOR,
   UFFDIO_REGISTER_MODE_MISSING,
   UFFD_EVENT_PAGEFAULT,
   UFFD_EVENT_REMOVE,
   UFFD_PAGEFAULT_FLAG_MINOR,
+  UFFD_PAGEFAULT_FLAG_WRITE,
 } from '../../src/kvm/uapi.ts';
+import { hostPteReadOnly } from '../../src/mm/host-fault.ts';
 import { access, accessBlocks, anonRegistered, backing, dontneed, expectErrno, expectOk, mapped, P, shmemMapped, VMM, VMM2 } from './fixtures.ts';
 
 const MISSING = UFFDIO_REGISTER_MODE_MISSING;
 const MINOR = UFFDIO_REGISTER_MODE_MINOR;
+
+/** The woken caller's next two calls: it drops mmap_changing, then it zaps. */
+function resumeThenZap(sim: KvmSim, task: number, start: number, len: number): void {
+  expect(dontneed(sim, task, start, len).kind).toBe('resumed');
+  expectDone(dontneed(sim, task, start, len));
+}
 
 function expectDone(r: ReturnType<typeof dontneed>, errno = 0): void {
   expect(r.kind).toBe('done');
@@ -78,7 +87,10 @@ describe('DONTNEED on a userfaultfd-registered range (UFFD_FEATURE_EVENT_REMOVE,
     expect(r.msg).toEqual({ event: UFFD_EVENT_REMOVE, start: hva, end: hva + 2 * P });
     expect(sim.isTaskBlocked(VMM)).toBe(false);
     expect(sim.uffdPoll(uffd)).toBe(false);
-    // Reading the event does not zap: the caller's re-issued madvise does.
+    // Reading the event does not zap: the caller's re-issued madvise does, after it has
+    // dropped mmap_changing.
+    expect(mapped(sim, hva)).toBe(4);
+    expect(dontneed(sim, VMM, hva, 2 * P).kind).toBe('resumed');
     expect(mapped(sim, hva)).toBe(4);
     expectDone(dontneed(sim, VMM, hva, 2 * P));
     expect(mapped(sim, hva)).toBe('unmapped');
@@ -92,7 +104,7 @@ describe('DONTNEED on a userfaultfd-registered range (UFFD_FEATURE_EVENT_REMOVE,
     expectOk(sim.uffdCopy(uffd, hva, P, 4).result);
     expect(dontneed(sim, VMM, hva, P).kind).toBe('blocked');
     expect(sim.uffdRead(uffd).msg?.event).toBe(UFFD_EVENT_REMOVE);
-    expectDone(dontneed(sim, VMM, hva, P));
+    resumeThenZap(sim, VMM, hva, P);
 
     accessBlocks(sim, VMM2, hva);
     expect(sim.uffdRead(uffd).msg).toEqual({ event: UFFD_EVENT_PAGEFAULT, address: hva, flags: 0 });
@@ -101,10 +113,27 @@ describe('DONTNEED on a userfaultfd-registered range (UFFD_FEATURE_EVENT_REMOVE,
     expect(access(sim, VMM2, hva)).toBe(0); // zeros, not the old content 4
   });
 
-  it('race: a COPY between the event read and the zap succeeds, and is then zapped', () => {
+  it('mmap_changing outlives the read: fills stay EAGAIN until the woken caller has run, with nothing left to read', () => {
+    // userfaultfd_event_complete only wakes the caller; userfaultfd_event_wait_completion
+    // drops mmap_changing when the caller runs (review V1).
+    const { sim, hva, uffd } = anonRegistered(2, MISSING);
+    expect(dontneed(sim, VMM, hva + P, P).kind).toBe('blocked');
+    expect(sim.uffdRead(uffd).msg?.event).toBe(UFFD_EVENT_REMOVE);
+    expect(sim.isTaskBlocked(VMM)).toBe(false);
+    expect(sim.uffdPoll(uffd)).toBe(false);
+    expectErrno(sim.uffdRead(uffd).result, Errno.EAGAIN);
+    expectErrno(sim.uffdCopy(uffd, hva, P, 1).result, Errno.EAGAIN);
+    expectErrno(sim.uffdZeropage(uffd, hva, P).result, Errno.EAGAIN);
+    expect(dontneed(sim, VMM, hva + P, P).kind).toBe('resumed');
+    expectOk(sim.uffdCopy(uffd, hva, P, 1).result);
+  });
+
+  it('race: a COPY between the caller dropping mmap_changing and its zap succeeds, and is then zapped', () => {
     const { sim, hva, uffd } = anonRegistered(1, MISSING);
     expect(dontneed(sim, VMM, hva, P).kind).toBe('blocked');
     expect(sim.uffdRead(uffd).msg?.event).toBe(UFFD_EVENT_REMOVE);
+    expectErrno(sim.uffdCopy(uffd, hva, P, 7).result, Errno.EAGAIN);
+    expect(dontneed(sim, VMM, hva, P).kind).toBe('resumed');
     // mmap_changing is over: the install is allowed again...
     expectOk(sim.uffdCopy(uffd, hva, P, 7).result);
     expect(mapped(sim, hva)).toBe(7);
@@ -123,6 +152,8 @@ describe('DONTNEED on a userfaultfd-registered range (UFFD_FEATURE_EVENT_REMOVE,
     expectErrno(sim.uffdCopy(uffd, hva, P, 1).result, Errno.EAGAIN);
     expect(sim.isTaskBlocked(VMM2)).toBe(true);
     expect(sim.uffdRead(uffd).msg).toEqual({ event: UFFD_EVENT_REMOVE, start: hva + P, end: hva + 2 * P });
+    expectErrno(sim.uffdCopy(uffd, hva, P, 1).result, Errno.EAGAIN);
+    expect(dontneed(sim, VMM, hva + P, P).kind).toBe('resumed');
     expectOk(sim.uffdCopy(uffd, hva, P, 1).result);
     expect(sim.isTaskBlocked(VMM2)).toBe(false);
   });
@@ -133,7 +164,7 @@ describe('DONTNEED on a userfaultfd-registered range (UFFD_FEATURE_EVENT_REMOVE,
     expectOk(sim.uffdRegister(uffd, hva, P, MINOR));
     expect(dontneed(sim, VMM, hva, P).kind).toBe('blocked');
     expect(sim.uffdRead(uffd).msg).toEqual({ event: UFFD_EVENT_REMOVE, start: hva, end: hva + P });
-    expectDone(dontneed(sim, VMM, hva, P));
+    resumeThenZap(sim, VMM, hva, P);
     expect(mapped(sim, hva)).toBe('unmapped');
     expect(backing(sim, hva)).toBe(5);
     accessBlocks(sim, VMM2, hva);
@@ -173,7 +204,7 @@ describe('close(uffd) with a madvise waiting for its event', () => {
     expect(dontneed(sim, VMM, hva, P).kind).toBe('blocked');
     expectOk(sim.close(uffd));
     expect(sim.isTaskBlocked(VMM)).toBe(false);
-    expectDone(dontneed(sim, VMM, hva, P));
+    resumeThenZap(sim, VMM, hva, P);
     expect(mapped(sim, hva)).toBe('unmapped');
     expect(access(sim, VMM2, hva)).toBe(0);
   });
@@ -185,7 +216,7 @@ describe('close(uffd) with a madvise waiting for its event', () => {
     expectOk(sim.close(uffd));
     const next = sim.userfaultfd();
     expectOk(sim.uffdRegister(next, hva, P, MISSING));
-    expectDone(dontneed(sim, VMM, hva, P));
+    resumeThenZap(sim, VMM, hva, P);
     expect(sim.uffdPoll(next)).toBe(false);
     expect(mapped(sim, hva)).toBe('unmapped');
     // The new uffd now serves the range: the next access faults on it.
@@ -232,6 +263,8 @@ describe('MMU notifier: a host zap reaches stage 2', () => {
     expect(sim.slot(0)?.spte[0]).toBeGreaterThan(0);
     expect(sim.uffdRead(uffd).msg?.event).toBe(UFFD_EVENT_REMOVE);
     expect(sim.slot(0)?.spte[0]).toBeGreaterThan(0);
+    expect(dontneed(sim, VMM, hva, P).kind).toBe('resumed');
+    expect(sim.slot(0)?.spte[0]).toBeGreaterThan(0);
     expectDone(dontneed(sim, VMM, hva, P));
     expect(sim.slot(0)?.spte[0]).toBe(0);
   });
@@ -249,5 +282,60 @@ describe('MMU notifier: a host zap reaches stage 2', () => {
     expect(r.kind === 'exit' && r.run.exitReason).toBe(KVM_EXIT_HLT);
     expect(sim.vcpu(1).lastAccess?.value).toBe(0);
     expect(sim.slot(0)?.spte[0]).toBeGreaterThan(0);
+  });
+});
+
+describe('the zero page and MADV_POPULATE_WRITE', () => {
+  const readOnly = (sim: KvmSim, hva: number) => hostPteReadOnly(sim.state.mm, hva);
+  const populateWrite = (sim: KvmSim, task: number, hva: number) => sim.madvise(task, hva, P, MADV_POPULATE_WRITE);
+
+  it('a read fault on anonymous memory maps the zero page read-only; a write copies it (COW)', () => {
+    const sim = new KvmSim();
+    const hva = sim.mmapAnonymous(1);
+    expect(access(sim, VMM, hva)).toBe(0);
+    expect(readOnly(sim, hva)).toBe(true);
+    expect(access(sim, VMM, hva, 3)).toBe(3);
+    expect(readOnly(sim, hva)).toBe(false);
+  });
+
+  it('UFFDIO_ZEROPAGE maps the zero page on anonymous memory (COPY and shmem ZEROPAGE map writable)', () => {
+    const { sim, hva, uffd } = anonRegistered(2, MISSING);
+    expectOk(sim.uffdZeropage(uffd, hva, P).result);
+    expectOk(sim.uffdCopy(uffd, hva + P, P, 4).result);
+    expect(readOnly(sim, hva)).toBe(true);
+    expect(readOnly(sim, hva + P)).toBe(false);
+    const shm = shmemMapped(1);
+    const suffd = shm.sim.userfaultfd();
+    expectOk(shm.sim.uffdRegister(suffd, shm.hva, P, MISSING));
+    expectOk(shm.sim.uffdZeropage(suffd, shm.hva, P).result);
+    expect(readOnly(shm.sim, shm.hva)).toBe(false);
+  });
+
+  it('MADV_POPULATE_WRITE breaks the COW of a zero page, keeps the content, and is a no-op on a writable page', () => {
+    const { sim, hva, uffd } = anonRegistered(2, MISSING);
+    expectOk(sim.uffdZeropage(uffd, hva, P).result);
+    expectOk(sim.uffdCopy(uffd, hva + P, P, 4).result);
+    expectDone(populateWrite(sim, VMM, hva));
+    expect(readOnly(sim, hva)).toBe(false);
+    expect(mapped(sim, hva)).toBe(0);
+    expectDone(populateWrite(sim, VMM, hva + P));
+    expect(mapped(sim, hva + P)).toBe(4);
+  });
+
+  it('MADV_POPULATE_WRITE of a missing page in a MISSING range sleeps in the uffd like a write fault', () => {
+    const { sim, hva, uffd } = anonRegistered(1, MISSING);
+    expect(populateWrite(sim, VMM, hva).kind).toBe('blocked');
+    expect(sim.uffdRead(uffd).msg).toEqual({ event: UFFD_EVENT_PAGEFAULT, address: hva, flags: UFFD_PAGEFAULT_FLAG_WRITE });
+  });
+
+  it('the COW replaces the PTE, so the MMU notifier zaps the stage-2 mapping of that page', () => {
+    const sim = new KvmSim({ programs: [[{ kind: 'read', gfn: 0 }]] });
+    const hva = sim.mmapAnonymous(1);
+    expectOk(sim.setUserMemoryRegion2({ slot: 0, flags: 0, guest_phys_addr: 0, memory_size: P, userspace_addr: hva }));
+    sim.runUntilExit(0);
+    expect(readOnly(sim, hva)).toBe(true);
+    expect(sim.slot(0)?.spte[0]).toBeGreaterThan(0);
+    expectDone(populateWrite(sim, VMM, hva));
+    expect(sim.slot(0)?.spte[0]).toBe(0);
   });
 });

@@ -15,7 +15,34 @@ import type { HandlerStrategy } from '../../src/vmm/strategy.ts';
 import { uffdHandler } from '../../src/vmm/uffd-only.ts';
 import { PROPERTY } from '../../properties/core.ts';
 import { bruteForceCount } from '../helpers/brute-force.ts';
+import { canonicalJson } from '../helpers/canonical-json.ts';
+import type { Model } from '../../src/checker/index.ts';
+import { defineHandler } from '../../src/vmm/strategy.ts';
+import { uffdReaderThread } from '../../src/vmm/uffd-reader.ts';
 import { specRefinement } from '../../properties/refinement.ts';
+
+/** Every step description of a small model's reachable graph (breadth-first, JSON-identified states). */
+function explore<S, A>(model: Model<S, A>): string[] {
+  const seen = new Set<string>();
+  const labels: string[] = [];
+  const queue = [...model.initialStates()];
+  for (const s of queue) seen.add(canonicalJson(s));
+  for (let i = 0; i < queue.length; i++) {
+    const s = queue[i] as S;
+    const actions: A[] = [];
+    model.actions(s, actions);
+    for (const a of actions) {
+      labels.push(model.formatAction?.(s, a) ?? '');
+      const t = model.next(s, a);
+      const key = canonicalJson(t);
+      if (!seen.has(key)) {
+        seen.add(key);
+        queue.push(t);
+      }
+    }
+  }
+  return labels;
+}
 
 function handler(name: string): HandlerStrategy {
   const h = bundledHandler(name);
@@ -28,7 +55,7 @@ describe('handler threads (2 vCPUs × 2 pages, default guest programs)', () => {
     ['kvm-userfault', 'anon', 'kvm-userfault+prefetch', 1756],
     ['kvm-userfault', 'guest_memfd', 'kvm-userfault+prefetch', 1756],
     ['uffd', 'anon', 'uffd+prefetch', 765],
-    ['exit-on-missing', 'anon', 'exit-on-missing+prefetch', 884],
+    ['exit-on-missing', 'anon', 'exit-on-missing+prefetch', 1014],
     ['kvm-userfault', 'anon', 'populate-on-request', 636],
     ['kvm-userfault', 'guest_memfd', 'populate-on-request', 636],
   ] as const)('%s on %s with %s passes exhaustively (%i states, brute-force checked)', (design, backing, name, states) => {
@@ -59,6 +86,27 @@ describe('the balloon: MADV_DONTNEED on a registered range', () => {
   it('a reader that records REMOVE events refills the page with zeros: safe under every interleaving', () => {
     const r = check(systemModel(composeSystem(cfg, uffdHandler)));
     expect(r.status).toBe('pass');
+  });
+
+  it('a reader that, on EAGAIN, waits for poll() deadlocks: the event was read, mmap_changing is still up, and no message ever comes (review V1)', () => {
+    const pollOnly = defineHandler({ ...uffdHandler, name: 'eagain-waits-for-poll', threads: () => [uffdReaderThread('uffd-reader', { retryEagain: false })] });
+    const r = check(systemModel(composeSystem(cfg, pollOnly)));
+    expect(r.status).toBe('fail');
+    const f = r.failures.find((x) => x.kind === 'deadlock');
+    expect(f).toBeDefined();
+    const labels = f && f.kind === 'deadlock' ? f.trace.labels : [];
+    expect(labels.some((l) => l.includes('read → REMOVE event'))).toBe(true);
+    expect(labels.some((l) => /UFFDIO_COPY gfn 0 → EAGAIN/.test(l))).toBe(true);
+  });
+
+  it('the reference reader retries the deferred install while the madvise() caller still holds mmap_changing', () => {
+    const r = check(systemModel(composeSystem(cfg, uffdHandler)));
+    expect(r.status).toBe('pass');
+    expect(r.coverage.fired['uffd-reader.install']).toBeGreaterThan(0);
+    // Some interleaving reaches the window: event read, COPY refused, nothing to read.
+    const model = systemModel(composeSystem(cfg, uffdHandler));
+    const seen = explore(model).some((l) => /deferred: retry/.test(l));
+    expect(seen).toBe(true);
   });
 
   it('a reader that ignores REMOVE events brings the old content back', () => {
