@@ -4,30 +4,27 @@
  * for them.
  */
 import { ConfigError } from '../system/config-error.ts';
-import { parseArgs, usageOf } from './args.ts';
+import { parseArgs, usageOf, wantsHelp, type CommandSpec } from './args.ts';
 import { Worker } from 'node:worker_threads';
-import { CHECK_FLAGS } from './check-command.ts';
+import { CHECK_COMMAND, CHECK_FLAGS } from './check-command.ts';
 import type { WorkerMessage } from './check-worker.ts';
 import { EXIT } from './output.ts';
-import { listText } from './list-command.ts';
-import { diagramText } from './diagram-command.ts';
-import { replayText } from './replay-command.ts';
-import { writeReport } from './report-command.ts';
+import { LIST_COMMAND, listText } from './list-command.ts';
+import { DIAGRAM_COMMAND, diagramText } from './diagram-command.ts';
+import { REPLAY_COMMAND, replayText } from './replay-command.ts';
+import { REPORT_COMMAND, writeReport } from './report-command.ts';
+import { KVMUF_VERSION } from './version.ts';
 
-const USAGE = `usage: kvmuf <command> [options]
-commands:
-  check   explore configurations exhaustively (no options: the default matrix)
-  replay  re-run a saved counterexample step by step
-  report  a self-contained HTML report of a check run
-  diagram state diagrams of the spec machines (Mermaid or DOT)
-  list    designs, arches, backings, properties, bundled handlers
-run 'kvmuf check --help' for the flags of check`;
+const COMMANDS: readonly CommandSpec[] = [CHECK_COMMAND, REPLAY_COMMAND, REPORT_COMMAND, DIAGRAM_COMMAND, LIST_COMMAND];
+
+const USAGE = [
+  'usage: kvmuf <command> [options]',
+  'commands:',
+  ...COMMANDS.map((c) => `  ${c.name.padEnd(8)}${c.summary}`),
+  'options: -h, --help (also after a command: kvmuf check --help); --version',
+].join('\n');
 
 async function check(argv: readonly string[]): Promise<number> {
-  if (argv.includes('--help')) {
-    process.stdout.write(`${usageOf('check', CHECK_FLAGS)}\n`);
-    return EXIT.pass;
-  }
   const { flags, positionals } = parseArgs('check', argv, CHECK_FLAGS);
   if (positionals.length > 0) throw new ConfigError('KVMUF004', `kvmuf check: unexpected argument '${positionals[0]}'`, 'flags start with --; see kvmuf check --help');
   const progress = (flags.progress as boolean | undefined) ?? process.stderr.isTTY === true;
@@ -58,6 +55,11 @@ async function check(argv: readonly string[]): Promise<number> {
 
 export async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
+  const spec = COMMANDS.find((c) => c.name === command);
+  if (spec && wantsHelp(rest)) {
+    process.stdout.write(`${usageOf(spec)}\n`);
+    return EXIT.pass;
+  }
   try {
     switch (command) {
       case 'check':
@@ -78,7 +80,10 @@ export async function main(argv: readonly string[]): Promise<number> {
         return EXIT.pass;
       }
       case 'list':
-        process.stdout.write(`${listText()}\n`);
+        process.stdout.write(`${listText(rest)}\n`);
+        return EXIT.pass;
+      case '--version':
+        process.stdout.write(`${KVMUF_VERSION}\n`);
         return EXIT.pass;
       case '--help':
       case '-h':
@@ -89,7 +94,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         process.stderr.write(`${USAGE}\n`);
         return EXIT.badInput;
       default:
-        throw new ConfigError('KVMUF000', `unknown command '${command}'`, 'commands: check, replay, report, diagram, list (kvmuf --help)');
+        throw new ConfigError('KVMUF000', `unknown command '${command}'`, `commands: ${COMMANDS.map((c) => c.name).join(', ')} (kvmuf --help)`);
     }
   } catch (e) {
     if (e instanceof ConfigError) {
