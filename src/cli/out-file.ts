@@ -4,13 +4,18 @@
  * write the system refuses, is bad input with a code and a hint, not a stack trace.
  */
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ConfigError } from '../system/config-error.ts';
 
-export function writeOutFile(flag: string, file: string, text: string): void {
+/** Refuse a folder in the file's place (called early too, before a long run). */
+export function checkOutFile(flag: string, file: string): void {
   if (existsSync(file) && statSync(file).isDirectory()) {
-    throw new ConfigError('KVMUF401', `--${flag} ${file} is a directory, not a file`, `name the file to write, e.g. --${flag} ${file.replace(/\/+$/, '')}/out.${flag === 'itf' ? 'itf.json' : 'html'}`);
+    throw new ConfigError('KVMUF401', `--${flag} ${file} is a directory, not a file`, `name the file to write, e.g. --${flag} ${join(file, 'out')}`);
   }
+}
+
+export function writeOutFile(flag: string, file: string, text: string): void {
+  checkOutFile(flag, file);
   try {
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, text);

@@ -6,7 +6,7 @@ import { dotToSvg, inlineSvg } from '../report/svg.ts';
 import { ConfigError } from '../system/config-error.ts';
 import { parseArgs, type CommandSpec, type FlagSpec } from './args.ts';
 import { CHECK_FLAGS, runCheck } from './check-command.ts';
-import { writeOutFile } from './out-file.ts';
+import { checkOutFile, writeOutFile } from './out-file.ts';
 import { exitStatus } from './output.ts';
 
 export const REPORT_FLAGS: readonly FlagSpec[] = [
@@ -23,9 +23,10 @@ export const REPORT_COMMAND: CommandSpec = {
 export async function writeReport(argv: readonly string[]): Promise<{ file: string; status: number }> {
   const { flags, positionals } = parseArgs('report', argv, REPORT_FLAGS);
   if (positionals.length > 0) throw new ConfigError('KVMUF004', `kvmuf report: unexpected argument '${positionals[0]}'`, 'flags start with --');
+  const file = (flags.out as string | undefined) ?? 'kvmuf-report.html';
+  checkOutFile('out', file);
   const outcome = await runCheck(flags);
   const diagrams = await Promise.all(SPEC_MACHINES.map(async (m) => ({ name: m.name, title: m.title, svg: inlineSvg(await dotToSvg(toDot(m.machine))) })));
-  const file = (flags.out as string | undefined) ?? 'kvmuf-report.html';
   writeOutFile('out', file, reportHtml(outcome, diagrams));
   return { file, status: exitStatus(outcome.runs) };
 }
