@@ -42,4 +42,16 @@ describe('README', () => {
     expect(printed.length).toBeGreaterThan(0);
     expect(blocks('').map((b) => b.trim())).toContain(printed.trim());
   });
+
+  it('shows the "steps that never ran" block that kvmuf really prints', () => {
+    const r = kvmuf(['check', '--design', 'async-pf-user']);
+    const block = r.stdout.split('\n\n').find((p) => p.startsWith('steps that never ran')) ?? '';
+    expect(block.length).toBeGreaterThan(0);
+    for (const line of block.split('\n')) expect(README).toContain(`  ${line}\n`);
+  }, 30_000);
+
+  it('points at nothing outside the repository', () => {
+    expect(README).not.toMatch(/\.\.\//);
+    expect(README).not.toMatch(/shared\/reference/);
+  });
 });
