@@ -8,6 +8,7 @@ import { parseArgs, usageOf, wantsHelp, type CommandSpec } from './args.ts';
 import { Worker } from 'node:worker_threads';
 import { CHECK_COMMAND, CHECK_FLAGS } from './check-command.ts';
 import type { WorkerMessage } from './check-worker.ts';
+import { checkOutFile } from './out-file.ts';
 import { EXIT } from './output.ts';
 import { LIST_COMMAND, listText } from './list-command.ts';
 import { DIAGRAM_COMMAND, diagramText } from './diagram-command.ts';
@@ -27,6 +28,7 @@ const USAGE = [
 async function check(argv: readonly string[]): Promise<number> {
   const { flags, positionals } = parseArgs('check', argv, CHECK_FLAGS);
   if (positionals.length > 0) throw new ConfigError('KVMUF004', `kvmuf check: unexpected argument '${positionals[0]}'`, 'flags start with --; see kvmuf check --help');
+  if (typeof flags.itf === 'string') checkOutFile('itf', flags.itf); // before the run, not after it
   const progress = (flags.progress as boolean | undefined) ?? process.stderr.isTTY === true;
   // The search runs in a worker; Ctrl-C here raises a shared flag that it polls.
   const shared = new Int32Array(new SharedArrayBuffer(4));

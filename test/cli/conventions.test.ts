@@ -74,6 +74,7 @@ describe('input that used to be accepted silently: a coded error, a hint, exit 2
     ['replay FILE --design D', ['replay', replayFile, '--design', 'uffd'], 'KVMUF307'],
     ['check --seed (removed: nothing is random)', ['check', '--seed', '3'], 'KVMUF001'],
     ['report --out naming a directory', ['report', '--vcpus', '1', '--pages', '1', '--out', dir], 'KVMUF401'],
+    ['check --itf naming a directory', ['check', '--vcpus', '1', '--pages', '1', '--itf', dir], 'KVMUF401'],
   ])('%s', (_what, args, code) => {
     const r = kvmuf(args);
     expect(r.status).toBe(2);
