@@ -39,6 +39,15 @@ export interface CheckOptions {
    * collisions and show what exact mode protects against.
    */
   readonly fingerprintBits?: number;
+  /** Stop (incomplete) once `memoryUsed()` exceeds this many bytes; checked with the time limit. */
+  readonly maxMemoryBytes?: number;
+  /** Bytes in use now (e.g. heap plus typed arrays); required by maxMemoryBytes. */
+  readonly memoryUsed?: () => number;
+  /**
+   * For a watchdog in another thread: before each state is expanded, the path to it is
+   * written here as [length, initial, actions...] (length -1 when it does not fit).
+   */
+  readonly expandingPath?: Int32Array;
 }
 
 export interface ResolvedOptions {
@@ -56,6 +65,9 @@ export interface ResolvedOptions {
   readonly progressIntervalMs: number;
   readonly signal: { readonly aborted: boolean } | undefined;
   readonly fingerprintBits: number;
+  readonly maxMemoryBytes: number | undefined;
+  readonly memoryUsed: (() => number) | undefined;
+  readonly expandingPath: Int32Array | undefined;
 }
 
 export const DEFAULT_MAX_STATES = 2 ** 31 - 2;
@@ -80,5 +92,8 @@ export function resolveOptions(
     progressIntervalMs: o.progressIntervalMs ?? 1000,
     signal: o.signal,
     fingerprintBits: o.fingerprintBits ?? 64,
+    maxMemoryBytes: o.maxMemoryBytes,
+    memoryUsed: o.memoryUsed,
+    expandingPath: o.expandingPath,
   };
 }

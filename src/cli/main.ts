@@ -5,9 +5,9 @@
  */
 import { ConfigError } from '../system/config-error.ts';
 import { parseArgs, usageOf, wantsHelp, type CommandSpec } from './args.ts';
-import { Worker } from 'node:worker_threads';
 import { CHECK_COMMAND, CHECK_FLAGS } from './check-command.ts';
-import type { WorkerMessage } from './check-worker.ts';
+import { superviseCheck } from './check-supervisor.ts';
+import { InternalError } from './internal-error.ts';
 import { checkOutFile } from './out-file.ts';
 import { EXIT } from './output.ts';
 import { LIST_COMMAND, listText } from './list-command.ts';
@@ -30,32 +30,13 @@ async function check(argv: readonly string[]): Promise<number> {
   if (positionals.length > 0) throw new ConfigError('KVMUF004', `kvmuf check: unexpected argument '${positionals[0]}'`, 'flags start with --; see kvmuf check --help');
   if (typeof flags.itf === 'string') checkOutFile('itf', flags.itf); // before the run, not after it
   const progress = (flags.progress as boolean | undefined) ?? process.stderr.isTTY === true;
-  // The search runs in a worker; Ctrl-C here raises a shared flag that it polls.
-  const shared = new Int32Array(new SharedArrayBuffer(4));
-  const worker = new Worker(new URL('../../bin/kvmuf-check-worker.js', import.meta.url), { workerData: { flags, shared, progress } });
-  const onSigint = () => Atomics.store(shared, 0, 1);
-  process.on('SIGINT', onSigint);
-  try {
-    return await new Promise<number>((resolve, reject) => {
-      worker.on('message', (m: WorkerMessage) => {
-        if (m.type === 'progress') process.stderr.write(`\r${m.text}   `);
-        else if (m.type === 'bad-input') reject(new ConfigError(m.code, m.message, m.hint));
-        else {
-          if (progress) process.stderr.write('\n');
-          if (m.interrupted) process.stderr.write('interrupted: the summary below is partial\n');
-          process.stdout.write(m.stdout);
-          resolve(m.interrupted ? EXIT.incomplete : m.status);
-        }
-      });
-      worker.on('error', reject);
-    });
-  } finally {
-    process.off('SIGINT', onSigint);
-    await worker.terminate();
-  }
+  return superviseCheck(flags, progress);
 }
 
-export async function main(argv: readonly string[]): Promise<number> {
+export async function main(args: readonly string[]): Promise<number> {
+  // --debug anywhere: an internal error prints its stack trace.
+  const debug = args.includes('--debug');
+  const argv = args.filter((a) => a !== '--debug');
   const [command, ...rest] = argv;
   const spec = COMMANDS.find((c) => c.name === command);
   if (spec && wantsHelp(rest)) {
@@ -100,9 +81,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
   } catch (e) {
     if (e instanceof ConfigError) {
-      process.stderr.write(`error[${e.code}]: ${e.message}\nhint: ${e.hint}\n`);
+      process.stderr.write(`error[${e.code}]: ${e.message}\nhint: ${e.hint}\n${e.detail ? `${e.detail}\n` : ''}`);
       return EXIT.badInput;
     }
-    throw e;
+    const message = e instanceof Error ? `${e instanceof InternalError ? '' : `${e.name}: `}${e.message}` : String(e);
+    const stack = e instanceof InternalError ? e.detail : e instanceof Error ? (e.stack ?? '') : '';
+    process.stderr.write(`error[KVMUF400]: internal error: ${message.split('\n')[0]}\n`);
+    if (debug && stack) process.stderr.write(`${stack}\n`);
+    else process.stderr.write('hint: this is a bug in kvmuf; run again with --debug for the stack trace, and report it\n');
+    return EXIT.internal;
   }
 }

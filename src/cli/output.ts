@@ -1,7 +1,7 @@
 /**
  * The one place that turns results into text or JSON and decides the exit status:
  * 0 every property holds on a complete exploration, 1 a property fails, 2 bad input,
- * 3 incomplete (a limit was hit and nothing failed).
+ * 3 incomplete (a limit was hit and nothing failed), 4 an internal error in kvmuf.
  */
 import { type CheckResult, type Failure } from '../checker/index.ts';
 import type { CheckOutcome, CheckRun } from './check-command.ts';
@@ -9,7 +9,7 @@ import { failureFingerprints, replayFileHeader, runRecord } from './replay-recor
 import { shellCommand } from './shell-quote.ts';
 import { KVMUF_VERSION } from './version.ts';
 
-export const EXIT = { pass: 0, fail: 1, badInput: 2, incomplete: 3 } as const;
+export const EXIT = { pass: 0, fail: 1, badInput: 2, incomplete: 3, internal: 4 } as const;
 
 export function exitStatus(runs: readonly CheckRun[]): number {
   if (runs.some((r) => r.result.status === 'fail')) return EXIT.fail;
@@ -41,7 +41,7 @@ function failureTitle(f: Failure): string {
   }
 }
 
-function stepLine(n: number, label: string): string {
+export function stepLine(n: number, label: string): string {
   const dot = label.indexOf('.');
   const thread = dot > 0 ? label.slice(0, dot) : '';
   const rest = dot > 0 ? label.slice(dot + 1) : label;
