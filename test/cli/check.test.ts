@@ -4,7 +4,7 @@ import { inShell, kvmuf, withoutTimes } from './run-cli.ts';
 
 const GMEM = ['check', '--design', 'kvm-userfault', '--backing', 'guest_memfd'];
 
-describe('kvmuf check', { timeout: 30_000 }, () => {
+describe('kvmuf check', () => {
   it('with no options checks the default matrix, prints its table and exits 0', () => {
     const r = kvmuf(['check']);
     expect(r.stderr).toBe('');
@@ -72,7 +72,7 @@ describe('kvmuf check', { timeout: 30_000 }, () => {
   });
 });
 
-describe('bad input: a stable code, a hint, exit 2, no stack trace', { timeout: 30_000 }, () => {
+describe('bad input: a stable code, a hint, exit 2, no stack trace', () => {
   it.each([
     [['check', '--frobnicate'], 'KVMUF001'],
     [['check', '--vcpus'], 'KVMUF002'],

@@ -13,7 +13,7 @@ import { kvmuf } from './run-cli.ts';
 const COMMANDS = ['check', 'replay', 'report', 'diagram', 'list'];
 const tmp = mkdtempSync(join(tmpdir(), 'kvmuf-conventions-'));
 
-describe('kvmuf --version', { timeout: 30_000 }, () => {
+describe('kvmuf --version', () => {
   it("prints package.json's version and exits 0", () => {
     const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
     const r = kvmuf(['--version']);
@@ -22,7 +22,7 @@ describe('kvmuf --version', { timeout: 30_000 }, () => {
   });
 });
 
-describe('--help and -h', { timeout: 30_000 }, () => {
+describe('--help and -h', () => {
   it.each(COMMANDS.flatMap((c) => [[c, '--help'], [c, '-h']]))('kvmuf %s %s prints its usage and exits 0', (command, flag) => {
     const r = kvmuf([command, flag]);
     expect(r.status).toBe(0);
@@ -57,7 +57,7 @@ describe('--help and -h', { timeout: 30_000 }, () => {
   });
 });
 
-describe('input that used to be accepted silently: a coded error, a hint, exit 2', { timeout: 30_000 }, () => {
+describe('input that used to be accepted silently: a coded error, a hint, exit 2', () => {
   const replayFile = join(tmp, 'any.json');
   writeFileSync(replayFile, '{}');
   const dir = join(tmp, 'a-directory');
@@ -83,7 +83,7 @@ describe('input that used to be accepted silently: a coded error, a hint, exit 2
   });
 });
 
-describe('kvmuf report --out FILE', { timeout: 30_000 }, () => {
+describe('kvmuf report --out FILE', () => {
   const ARGS = ['report', '--design', 'kvm-userfault', '--vcpus', '1', '--pages', '1'];
 
   it('writes the file it names, creating its folder', () => {

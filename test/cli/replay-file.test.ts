@@ -49,7 +49,7 @@ beforeAll(() => {
   rmSync(made, { recursive: true }); // the place it was made in is gone
 }, 60_000);
 
-describe('a replay file', { timeout: 30_000 }, () => {
+describe('a replay file', () => {
   it('records the kvmuf version, the configuration with its sha256, and the handler file with its sha256', () => {
     expect(original.kvmuf).toMatch(/^\d+\.\d+\.\d+$/);
     const run = original.runs[0];
@@ -84,7 +84,7 @@ describe('a replay file', { timeout: 30_000 }, () => {
   });
 });
 
-describe('a divergence names its cause', { timeout: 30_000 }, () => {
+describe('a divergence names its cause', () => {
   it('the handler changed: its sha256 differs from the recorded one (KVMUF309)', () => {
     const dir = variant('handler', () => {});
     writeFileSync(join(dir, 'handlers', 'mine.ts'), HANDLER.replace(/\s*\{ label: 'clear-bit'.*\n/, '\n'));

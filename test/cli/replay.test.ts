@@ -10,7 +10,7 @@ import { inShell, kvmuf } from './run-cli.ts';
 const WRONG = ['--design', 'kvm-userfault', '--backing', 'guest_memfd', '--handler', 'test/handlers/clear-first.ts'];
 const tmp = (name: string) => join(tmpdir(), `kvmuf-${process.pid}-${name}`);
 
-describe('kvmuf replay', { timeout: 30_000 }, () => {
+describe('kvmuf replay', () => {
   it('re-runs the command printed after a counterexample, step by step, and ends in the violation (exit 1)', () => {
     const check = kvmuf(['check', ...WRONG]);
     const line = /replay: {4}(kvmuf .*)$/m.exec(check.stdout)?.[1] ?? '';

@@ -14,7 +14,7 @@ const OUT = join(tmpdir(), `kvmuf-report-${process.pid}`);
 const FILE = join(OUT, 'kvmuf-report.html');
 const ARGS = ['report', '--design', 'kvm-userfault', '--backing', 'guest_memfd', '--handler', 'test/handlers/clear-first.ts', '--out', FILE];
 
-describe('kvmuf report', { timeout: 30_000 }, () => {
+describe('kvmuf report', () => {
   it('writes one self-contained HTML file (exit 1: the run found counterexamples)', () => {
     const r = kvmuf(ARGS);
     expect(r.status).toBe(1);
