@@ -23,6 +23,12 @@ const USAGE = [
   'commands:',
   ...COMMANDS.map((c) => `  ${c.name.padEnd(8)}${c.summary}`),
   'options: -h, --help (also after a command: kvmuf check --help); --version',
+  'exit status:',
+  '  0  every property holds on a complete exploration',
+  '  1  a property fails (a handler panic or a step that never returns included)',
+  '  2  bad input (flags, configuration, handler file, step API misuse, nondeterminism)',
+  '  3  incomplete: a limit or Ctrl-C ended the run, nothing failed',
+  '  4  internal error in kvmuf (--debug prints the stack trace)',
 ].join('\n');
 
 async function check(argv: readonly string[]): Promise<number> {

@@ -23,7 +23,7 @@ export const REPLAY_FLAGS: readonly FlagSpec[] = [
 
 export const REPLAY_COMMAND: CommandSpec = {
   name: 'replay',
-  summary: 're-run a saved counterexample step by step: a FILE from kvmuf check --json (every counterexample in it), or the flags and --path printed after one',
+  summary: 're-run saved counterexamples step by step: a FILE from check --json, or the flags and --path printed after one',
   operands: '[FILE]',
   flags: REPLAY_FLAGS,
 };
