@@ -2,7 +2,8 @@
  * `kvmuf replay`: re-run a saved counterexample step by step against the simulation and
  * report where it diverges, if it does. The trace comes from check's flags plus
  * `--path` (as printed after each counterexample), or from a file written by
- * `kvmuf check --json` (every failure in it is replayed).
+ * `kvmuf check --json` (every failure in it is replayed; replay-record.ts). A divergence
+ * is a coded error naming its cause (replay-divergence.ts).
  */
 import { parsePath, replay, ReplayError, type Model, type Trace } from '../checker/index.ts';
 import { specRefinement } from '../../properties/refinement.ts';
