@@ -86,12 +86,16 @@ export async function main(args: readonly string[]): Promise<number> {
         throw new ConfigError('KVMUF000', `unknown command '${command}'`, `commands: ${COMMANDS.map((c) => c.name).join(', ')} (kvmuf --help)`);
     }
   } catch (e) {
+    // Under --json, scripts also get the error as data on stdout.
+    const json = argv.includes('--json');
     if (e instanceof ConfigError) {
       process.stderr.write(`error[${e.code}]: ${e.message}\nhint: ${e.hint}\n${e.detail ? `${e.detail}\n` : ''}`);
+      if (json) process.stdout.write(`${JSON.stringify({ exitStatus: EXIT.badInput, error: { code: e.code, message: e.message, hint: e.hint, ...(e.detail ? { detail: e.detail } : {}) } }, null, 2)}\n`);
       return EXIT.badInput;
     }
     const message = e instanceof Error ? `${e instanceof InternalError ? '' : `${e.name}: `}${e.message}` : String(e);
     const stack = e instanceof InternalError ? e.detail : e instanceof Error ? (e.stack ?? '') : '';
+    if (json) process.stdout.write(`${JSON.stringify({ exitStatus: EXIT.internal, error: { code: 'KVMUF400', message: message.split('\n')[0] } }, null, 2)}\n`);
     process.stderr.write(`error[KVMUF400]: internal error: ${message.split('\n')[0]}\n`);
     if (debug && stack) process.stderr.write(`${stack}\n`);
     else process.stderr.write('hint: this is a bug in kvmuf; run again with --debug for the stack trace, and report it\n');

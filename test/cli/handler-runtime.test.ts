@@ -141,7 +141,20 @@ describe('misuse of the step API is a usage error: code, file, thread, step, hin
     });
   }
 
+  it('under --json the usage error is also data on stdout', () => {
+    const k = cases[0];
+    u.write('json-case.ts', exitStepsHandler('json-case', k?.steps ?? ''));
+    const r = u.run([...GMEM, '--handler', 'json-case.ts', '--json']);
+    expect(r.status).toBe(2);
+    const out = JSON.parse(r.stdout) as { exitStatus: number; error: { code: string; message: string; detail: string } };
+    expect(out.exitStatus).toBe(2);
+    expect(out.error.code).toBe('KVMUF210');
+    expect(out.error.detail).toMatch(/path 0\/0\/0/);
+  });
+
   it('--no-determinism-check turns the double run off (the module counter then goes unnoticed)', () => {
+    const k = cases.find((x) => x.name === 'module-counter');
+    u.write('module-counter.ts', exitStepsHandler('module-counter', k?.steps ?? '', k?.extra));
     const r = u.run([...GMEM, '--handler', 'module-counter.ts', '--no-determinism-check']);
     expect(r.status).not.toBe(2);
     expect(r.stderr).not.toMatch(/KVMUF211/);
