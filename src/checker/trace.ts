@@ -7,7 +7,7 @@
  */
 import { NO_PARENT, type SearchOutput } from './bfs.ts';
 import { fingerprintOf } from './make-space.ts';
-import { ReplayError } from './replay-error.ts';
+import { ReplayError, type ReplayFailure } from './replay-error.ts';
 import type { Space } from './space.ts';
 
 export interface Trace {
@@ -66,7 +66,7 @@ export function buildTrace<S>(
   const inits = space.initialStates();
   const first = inits[chain.initial];
   if (first === undefined) {
-    throw new ReplayError(0, `initial state ${chain.initial} does not exist (${inits.length} initial states)`);
+    throw divergence(0, `initial state ${chain.initial} does not exist (${inits.length} initial states)`, 'out-of-range');
   }
   // The fingerprints the search saw, recomputed along the chain in the search's own space.
   const fps: string[] = [];
@@ -76,7 +76,7 @@ export function buildTrace<S>(
   for (let step = 0; step < chain.actions.length; step++) {
     const a = chain.actions[step]!;
     const n = space.expand(s);
-    if (a >= n) throw divergence(step + 1, `action ${a} is not enabled (${n} enabled)`);
+    if (a >= n) throw divergence(step + 1, `action ${a} is not enabled (${n} enabled)`, 'out-of-range');
     searchLabels.push(space.label(a));
     s = space.keep(space.canonical(space.successor(a), symmetry));
     fps.push(fingerprintOf(space, s, false));
@@ -123,11 +123,13 @@ function replayStates<S>(space: Space<S>, chain: { initial: number; actions: rea
   return states;
 }
 
-export function divergence(step: number, what: string): ReplayError {
+export function divergence(step: number, what: string, reason: ReplayFailure = 'state-differs'): ReplayError {
   return new ReplayError(
     step,
     `replay diverged at step ${step}: ${what}. The model is likely nondeterministic ` +
       '(its actions or next states depend on something other than the state, e.g. a clock, ' +
       'randomness, iteration order or shared mutable data), or the trace belongs to another model.',
+    reason,
+    what,
   );
 }

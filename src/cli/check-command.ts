@@ -6,36 +6,42 @@ import { check, type CheckResult, type Progress } from '../checker/index.ts';
 import { explainFailure, type Counterexample } from '../report/counterexample.ts';
 import { specRefinement } from '../../properties/refinement.ts';
 import type { Arch, UserfaultSeries } from '../kvm/variant.ts';
-import { ARCHES, BACKINGS, DESIGNS, type Backing, type DesignName, type SystemConfig, type UffdMode } from '../system/config.ts';
+import { ARCHES, BACKINGS, DESIGNS, LIMITS, type Backing, type DesignName, type SystemConfig, type UffdMode } from '../system/config.ts';
 import { composeSystem, systemModel, type System } from '../system/model.ts';
 import { bundledHandler, bundledHandlerFor } from '../vmm/index.ts';
 import { loadHandler } from '../vmm/load-handler.ts';
 import type { HandlerStrategy } from '../vmm/strategy.ts';
 import type { HandlerRuntimeOptions, StepWatch } from '../system/handler-runtime.ts';
 import { ConfigError } from '../system/config-error.ts';
-import type { FlagSpec, ParsedFlags } from './args.ts';
+import type { CommandSpec, FlagSpec, ParsedFlags } from './args.ts';
+import { shellCommand } from './shell-quote.ts';
 
 export const CHECK_FLAGS: readonly FlagSpec[] = [
-  { name: 'design', kind: 'string', choices: DESIGNS, help: 'the post-copy design (default: the default matrix)' },
-  { name: 'arch', kind: 'string', choices: ARCHES, help: 'x86 or arm64' },
-  { name: 'backing', kind: 'string', choices: BACKINGS, help: 'guest memory backing (default anon)' },
-  { name: 'vcpus', kind: 'int', help: 'vCPUs (1-8, default 2)' },
-  { name: 'pages', kind: 'int', help: 'guest pages (1-64, default 2)' },
-  { name: 'uffd', kind: 'string', choices: ['missing', 'minor', 'none'], help: 'userfaultfd registration mode' },
-  { name: 'series', kind: 'string', choices: ['v3', 'v1', 'v2-firecracker', 'none'], help: 'KVM Userfault series (kernel variant)' },
-  { name: 'its', kind: 'string', help: 'arm64: restore the ITS with its tables on these pages, e.g. 1,2' },
-  { name: 'handler', kind: 'string', help: 'a handler file (.ts/.js) or a bundled handler name' },
-  { name: 'max-states', kind: 'int', help: 'stop (incomplete) after this many distinct states' },
-  { name: 'timeout', kind: 'int', help: 'stop (incomplete) after this many seconds' },
-  { name: 'seed', kind: 'int', help: 'seed for randomised parts (exploration itself is exhaustive)' },
-  { name: 'json', kind: 'boolean', help: 'print the results as JSON' },
-  { name: 'itf', kind: 'string', help: 'write the first counterexample to this file as ITF JSON (Apalache/Quint)' },
+  { name: 'design', kind: 'string', choices: DESIGNS, value: 'DESIGN', help: 'the post-copy design', default: 'kvm-userfault' },
+  { name: 'arch', kind: 'string', choices: ARCHES, help: 'the architecture', default: 'x86' },
+  { name: 'backing', kind: 'string', choices: BACKINGS, value: 'BACKING', help: 'guest memory backing', default: 'anon' },
+  { name: 'vcpus', kind: 'int', range: LIMITS.vcpus, help: 'vCPUs', default: '2' },
+  { name: 'pages', kind: 'int', range: LIMITS.pages, help: 'guest pages', default: '2' },
+  { name: 'uffd', kind: 'string', choices: ['missing', 'minor', 'none'], help: 'userfaultfd registration mode (default: what the design and backing use)' },
+  { name: 'series', kind: 'string', choices: ['v3', 'v1', 'v2-firecracker', 'none'], value: 'SERIES', help: 'KVM Userfault series (kernel variant)' },
+  { name: 'its', kind: 'string', value: 'PAGES', help: 'arm64: restore the ITS with its tables on these pages, e.g. 1,2', example: '1' },
+  { name: 'handler', kind: 'string', value: 'FILE|NAME', help: 'a handler file (.ts/.js) or a bundled handler name (kvmuf list)', example: './my-handler.ts' },
+  { name: 'max-states', kind: 'int', range: { min: 1 }, help: 'stop (incomplete) after this many distinct states' },
+  { name: 'timeout', kind: 'int', range: { min: 1 }, value: 'SECONDS', help: 'stop (incomplete) after this many seconds' },
+  { name: 'json', kind: 'boolean', help: 'print the results as JSON (a replay file: kvmuf replay FILE)' },
+  { name: 'itf', kind: 'string', value: 'FILE', help: 'write the first counterexample to this file as ITF JSON (Apalache/Quint)', example: 'trace.itf.json' },
   { name: 'progress', kind: 'boolean', help: 'progress on stderr (default: when stderr is a terminal)' },
-  { name: 'max-memory', kind: 'int', help: 'stop (incomplete) when the search uses this many MiB (default: 3/4 of the heap limit)' },
-  { name: 'step-timeout', kind: 'int', help: 'a handler step that runs longer than this many ms is a handler fault (default 5000)' },
+  { name: 'max-memory', kind: 'int', range: { min: 1 }, value: 'MIB', help: 'stop (incomplete) when the search uses this many MiB', default: '3/4 of the heap limit' },
+  { name: 'step-timeout', kind: 'int', range: { min: 1 }, value: 'MS', help: 'a handler step that runs longer than this many ms is a handler fault', default: '5000' },
   { name: 'determinism-check', kind: 'boolean', help: 'run each step of a handler file twice and compare (default on; --no-determinism-check)' },
   { name: 'debug', kind: 'boolean', help: 'on an internal error, print the stack trace' },
 ];
+
+export const CHECK_COMMAND: CommandSpec = {
+  name: 'check',
+  summary: 'explore configurations exhaustively; with none of --design … --handler, the default matrix',
+  flags: CHECK_FLAGS,
+};
 
 export interface CheckRun {
   readonly system: System;
@@ -45,14 +51,14 @@ export interface CheckRun {
   /** Each failure, replayed: numbered steps with what changed (undefined: nothing to show). */
   readonly counterexamples: readonly (Counterexample | undefined)[];
   readonly elapsedMs: number;
-  /** The command line that reproduces this one run. */
+  /** The command line that reproduces this one run (quoted for a POSIX shell), and its words. */
   readonly command: string;
+  readonly commandWords: readonly string[];
   /** The --handler value, when the handler came from a file or a bundled name. */
   readonly handlerFile?: string;
 }
 
 export interface CheckOutcome {
-  readonly seed: number;
   readonly runs: readonly CheckRun[];
 }
 
@@ -90,13 +96,19 @@ export function defaultMatrix(): SystemConfig[] {
   return out;
 }
 
+/** The words of the `kvmuf check` command line that runs this one configuration. */
+export function commandWordsFor(cfg: SystemConfig, handler: string | undefined): string[] {
+  const words = ['kvmuf', 'check', '--design', cfg.design, '--arch', cfg.arch, '--backing', cfg.backing, '--vcpus', String(cfg.vcpus), '--pages', String(cfg.pages)];
+  if (cfg.uffdMode) words.push('--uffd', cfg.uffdMode);
+  if (cfg.series) words.push('--series', cfg.series);
+  if (cfg.control?.itsTables) words.push('--its', cfg.control.itsTables.join(','));
+  if (handler) words.push('--handler', handler);
+  return words;
+}
+
+/** That command line, quoted for a POSIX shell. */
 export function commandFor(cfg: SystemConfig, handler: string | undefined): string {
-  const parts = ['kvmuf check', `--design ${cfg.design}`, `--arch ${cfg.arch}`, `--backing ${cfg.backing}`, `--vcpus ${cfg.vcpus}`, `--pages ${cfg.pages}`];
-  if (cfg.uffdMode) parts.push(`--uffd ${cfg.uffdMode}`);
-  if (cfg.series) parts.push(`--series ${cfg.series}`);
-  if (cfg.control?.itsTables) parts.push(`--its ${cfg.control.itsTables.join(',')}`);
-  if (handler) parts.push(`--handler ${handler}`);
-  return parts.join(' ');
+  return shellCommand(commandWordsFor(cfg, handler));
 }
 
 /** Flags that describe one configuration (shared by check and replay). */
@@ -112,7 +124,7 @@ export function configFromFlags(flags: ParsedFlags): SystemConfig {
     pages: (flags.pages as number | undefined) ?? 2,
     ...(flags.uffd ? { uffdMode: flags.uffd as UffdMode } : {}),
     ...(flags.series ? { series: flags.series as UserfaultSeries } : {}),
-    ...(flags.its ? { control: { itsTables: parsePages(flags.its as string) } } : {}),
+    ...(flags.its !== undefined ? { control: { itsTables: parsePages(flags.its as string) } } : {}),
   };
 }
 
@@ -167,7 +179,7 @@ export async function runCheck(flags: ParsedFlags, hooks: RunHooks = {}): Promis
     });
     const counterexamples = result.failures.map((f) => explainFailure(system, model, f));
     const spec = { taken: refinement.taken().length, uncovered: refinement.uncovered().map((t) => `${t.machine}: ${t.from} -${t.event}-> ${t.to}`) };
-    runs.push({ system, result, spec, counterexamples, elapsedMs: performance.now() - started, command: commandFor(cfg, handlerFlag), ...(handlerFlag ? { handlerFile: handlerFlag } : {}) });
+    runs.push({ system, result, spec, counterexamples, elapsedMs: performance.now() - started, command: commandFor(cfg, handlerFlag), commandWords: commandWordsFor(cfg, handlerFlag), ...(handlerFlag ? { handlerFile: handlerFlag } : {}) });
   }
-  return { seed: (flags.seed as number | undefined) ?? 1, runs };
+  return { runs };
 }

@@ -1,15 +1,22 @@
 /** `kvmuf diagram [MACHINE] [--format mermaid|dot] [--out FILE]`: the spec machines' state diagrams. */
-import { writeFileSync } from 'node:fs';
 import { SPEC_MACHINES } from '../../properties/spec-machines.ts';
 import { toDot, toMermaid } from '../report/diagram.ts';
 import { dotToSvg } from '../report/svg.ts';
 import { ConfigError } from '../system/config-error.ts';
-import { parseArgs, type FlagSpec } from './args.ts';
+import { parseArgs, type CommandSpec, type FlagSpec } from './args.ts';
+import { writeOutFile } from './out-file.ts';
 
 export const DIAGRAM_FLAGS: readonly FlagSpec[] = [
   { name: 'format', kind: 'string', choices: ['mermaid', 'dot', 'svg', 'markdown'], help: 'output format (default mermaid; markdown: a heading and a Mermaid block per machine)' },
-  { name: 'out', kind: 'string', help: 'write to this file instead of standard output' },
+  { name: 'out', kind: 'string', value: 'FILE', help: 'write to this file instead of standard output', example: 'diagrams.mmd' },
 ];
+
+export const DIAGRAM_COMMAND: CommandSpec = {
+  name: 'diagram',
+  summary: "the spec machines' state diagrams (MACHINE: one of them, see kvmuf list; default all)",
+  operands: '[MACHINE]',
+  flags: DIAGRAM_FLAGS,
+};
 
 export async function diagramText(argv: readonly string[]): Promise<{ text: string; out?: string }> {
   const { flags, positionals } = parseArgs('diagram', argv, DIAGRAM_FLAGS);
@@ -32,6 +39,6 @@ export async function diagramText(argv: readonly string[]): Promise<{ text: stri
     text = chosen.map((m) => (chosen.length > 1 && format === 'mermaid' ? `%% ${m.name}: ${m.title}\n` : '') + render(m.machine)).join('\n');
   }
   const out = flags.out as string | undefined;
-  if (out) writeFileSync(out, text);
+  if (out) writeOutFile('out', out, text);
   return out ? { text, out } : { text };
 }

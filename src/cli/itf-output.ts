@@ -1,7 +1,7 @@
 /** `kvmuf check --itf FILE`: the first counterexample of the run as ITF JSON. */
-import { writeFileSync } from 'node:fs';
 import { toItf } from '../report/itf.ts';
 import type { CheckOutcome } from './check-command.ts';
+import { writeOutFile } from './out-file.ts';
 
 export function writeItf(outcome: CheckOutcome, file: string): void {
   for (const run of outcome.runs) {
@@ -10,7 +10,7 @@ export function writeItf(outcome: CheckOutcome, file: string): void {
     const f = run.result.failures[i];
     if (!cx || !f) continue;
     const what = f.kind === 'deadlock' ? 'deadlock' : `${f.kind}: ${f.property}`;
-    writeFileSync(file, `${JSON.stringify(toItf(run.system, cx, `${run.command} — ${what}`), null, 2)}\n`);
+    writeOutFile('itf', file, `${JSON.stringify(toItf(run.system, cx, `${run.command} — ${what}`), null, 2)}\n`);
     process.stderr.write(`wrote the counterexample to ${file} (ITF)\n`);
     return;
   }

@@ -2,9 +2,19 @@
 import { PROPERTY } from '../../properties/core.ts';
 import { SPEC_MACHINES } from '../../properties/spec-machines.ts';
 import { ARCHES, BACKINGS, DESIGNS } from '../system/config.ts';
+import { ConfigError } from '../system/config-error.ts';
 import { BUNDLED_HANDLERS } from '../vmm/index.ts';
+import { parseArgs, type CommandSpec } from './args.ts';
 
-export function listText(): string {
+export const LIST_COMMAND: CommandSpec = {
+  name: 'list',
+  summary: 'designs, arches, backings, properties, spec machines and bundled handlers',
+  flags: [],
+};
+
+export function listText(argv: readonly string[]): string {
+  const { positionals } = parseArgs('list', argv, LIST_COMMAND.flags);
+  if (positionals.length > 0) throw new ConfigError('KVMUF004', `kvmuf list: unexpected argument '${positionals[0]}'`, 'kvmuf list takes no arguments');
   return [
     `designs:    ${DESIGNS.join(', ')}`,
     `arches:     ${ARCHES.join(', ')}`,

@@ -4,38 +4,37 @@
  * for them.
  */
 import { ConfigError } from '../system/config-error.ts';
-import { parseArgs, usageOf } from './args.ts';
-import { CHECK_FLAGS } from './check-command.ts';
+import { parseArgs, usageOf, wantsHelp, type CommandSpec } from './args.ts';
+import { CHECK_COMMAND, CHECK_FLAGS } from './check-command.ts';
 import { superviseCheck } from './check-supervisor.ts';
 import { InternalError } from './internal-error.ts';
+import { checkOutFile } from './out-file.ts';
 import { EXIT } from './output.ts';
-import { listText } from './list-command.ts';
-import { diagramText } from './diagram-command.ts';
-import { replayText } from './replay-command.ts';
-import { writeReport } from './report-command.ts';
+import { LIST_COMMAND, listText } from './list-command.ts';
+import { DIAGRAM_COMMAND, diagramText } from './diagram-command.ts';
+import { REPLAY_COMMAND, replayText } from './replay-command.ts';
+import { REPORT_COMMAND, writeReport } from './report-command.ts';
+import { KVMUF_VERSION } from './version.ts';
 
-const USAGE = `usage: kvmuf <command> [options]
-commands:
-  check   explore configurations exhaustively (no options: the default matrix)
-  replay  re-run a saved counterexample step by step
-  report  a self-contained HTML report of a check run
-  diagram state diagrams of the spec machines (Mermaid or DOT)
-  list    designs, arches, backings, properties, bundled handlers
-run 'kvmuf check --help' for the flags of check
-exit status:
-  0  every property holds on a complete exploration
-  1  a property fails (a handler panic or a step that never returns included)
-  2  bad input (flags, configuration, handler file, step API misuse, nondeterminism)
-  3  incomplete: a limit or Ctrl-C ended the run, nothing failed
-  4  internal error in kvmuf (--debug prints the stack trace)`;
+const COMMANDS: readonly CommandSpec[] = [CHECK_COMMAND, REPLAY_COMMAND, REPORT_COMMAND, DIAGRAM_COMMAND, LIST_COMMAND];
+
+const USAGE = [
+  'usage: kvmuf <command> [options]',
+  'commands:',
+  ...COMMANDS.map((c) => `  ${c.name.padEnd(8)}${c.summary}`),
+  'options: -h, --help (also after a command: kvmuf check --help); --version',
+  'exit status:',
+  '  0  every property holds on a complete exploration',
+  '  1  a property fails (a handler panic or a step that never returns included)',
+  '  2  bad input (flags, configuration, handler file, step API misuse, nondeterminism)',
+  '  3  incomplete: a limit or Ctrl-C ended the run, nothing failed',
+  '  4  internal error in kvmuf (--debug prints the stack trace)',
+].join('\n');
 
 async function check(argv: readonly string[]): Promise<number> {
-  if (argv.includes('--help')) {
-    process.stdout.write(`${usageOf('check', CHECK_FLAGS)}\n`);
-    return EXIT.pass;
-  }
   const { flags, positionals } = parseArgs('check', argv, CHECK_FLAGS);
   if (positionals.length > 0) throw new ConfigError('KVMUF004', `kvmuf check: unexpected argument '${positionals[0]}'`, 'flags start with --; see kvmuf check --help');
+  if (typeof flags.itf === 'string') checkOutFile('itf', flags.itf); // before the run, not after it
   const progress = (flags.progress as boolean | undefined) ?? process.stderr.isTTY === true;
   return superviseCheck(flags, progress);
 }
@@ -45,6 +44,11 @@ export async function main(args: readonly string[]): Promise<number> {
   const debug = args.includes('--debug');
   const argv = args.filter((a) => a !== '--debug');
   const [command, ...rest] = argv;
+  const spec = COMMANDS.find((c) => c.name === command);
+  if (spec && wantsHelp(rest)) {
+    process.stdout.write(`${usageOf(spec)}\n`);
+    return EXIT.pass;
+  }
   try {
     switch (command) {
       case 'check':
@@ -65,7 +69,10 @@ export async function main(args: readonly string[]): Promise<number> {
         return EXIT.pass;
       }
       case 'list':
-        process.stdout.write(`${listText()}\n`);
+        process.stdout.write(`${listText(rest)}\n`);
+        return EXIT.pass;
+      case '--version':
+        process.stdout.write(`${KVMUF_VERSION}\n`);
         return EXIT.pass;
       case '--help':
       case '-h':
@@ -76,7 +83,7 @@ export async function main(args: readonly string[]): Promise<number> {
         process.stderr.write(`${USAGE}\n`);
         return EXIT.badInput;
       default:
-        throw new ConfigError('KVMUF000', `unknown command '${command}'`, 'commands: check, replay, report, diagram, list (kvmuf --help)');
+        throw new ConfigError('KVMUF000', `unknown command '${command}'`, `commands: ${COMMANDS.map((c) => c.name).join(', ')} (kvmuf --help)`);
     }
   } catch (e) {
     // Under --json, scripts also get the error as data on stdout.

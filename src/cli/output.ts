@@ -5,6 +5,9 @@
  */
 import { type CheckResult, type Failure } from '../checker/index.ts';
 import type { CheckOutcome, CheckRun } from './check-command.ts';
+import { failureFingerprints, replayFileHeader, runRecord } from './replay-record.ts';
+import { shellCommand } from './shell-quote.ts';
+import { KVMUF_VERSION } from './version.ts';
 
 export const EXIT = { pass: 0, fail: 1, badInput: 2, incomplete: 3, internal: 4 } as const;
 
@@ -47,7 +50,8 @@ export function stepLine(n: number, label: string): string {
 
 /** The command that replays one counterexample step by step (kvmuf replay). */
 export function replayCommand(run: CheckRun, path: string): string {
-  return `${run.command.replace(/^kvmuf check/, 'kvmuf replay')} --path ${path}`;
+  const [kvmuf = 'kvmuf', , ...flags] = run.commandWords;
+  return shellCommand([kvmuf, 'replay', ...flags, '--path', path]);
 }
 
 export function formatCounterexample(run: CheckRun, f: Failure): string {
@@ -81,7 +85,7 @@ export function formatText(outcome: CheckOutcome): string {
   const header = ['configuration', 'handler', 'verdict', 'states', 'depth', 'time', 'coverage', 'spec'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
   const fmt = (row: readonly string[]) => row.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
-  const out = [`kvmuf check (seed ${outcome.seed})`, fmt(header), fmt(widths.map((w) => '-'.repeat(w))), ...rows.map(fmt)];
+  const out = [`kvmuf check (version ${KVMUF_VERSION})`, fmt(header), fmt(widths.map((w) => '-'.repeat(w))), ...rows.map(fmt)];
   for (const run of outcome.runs) {
     for (const f of run.result.failures) out.push('', formatCounterexample(run, f));
     if (run.result.incomplete) out.push('', `INCOMPLETE ${configName(run)}: ${run.result.incomplete.message}; explored ${run.result.stats.distinct} states, every state to depth ${run.result.stats.depthFullyExplored}`);
@@ -100,12 +104,10 @@ export function formatText(outcome: CheckOutcome): string {
 
 export function toJson(outcome: CheckOutcome): unknown {
   return {
-    seed: outcome.seed,
+    ...replayFileHeader(),
     exitStatus: exitStatus(outcome.runs),
     runs: outcome.runs.map((r) => ({
-      configuration: r.system.config,
-      handler: r.system.strategy.name,
-      ...(r.handlerFile ? { handlerFile: r.handlerFile } : {}),
+      ...runRecord(r.system.config, r.system.strategy.name, r.handlerFile),
       verdict: r.result.status,
       stats: r.result.stats,
       coverage: r.result.coverage,
@@ -116,7 +118,7 @@ export function toJson(outcome: CheckOutcome): unknown {
         return {
           kind: f.kind,
           ...(f.kind !== 'deadlock' ? { property: f.property } : {}),
-          ...(f.kind === 'invariant' || f.kind === 'deadlock' ? { fingerprints: f.trace.fingerprints } : {}),
+          ...(failureFingerprints(f) ? { fingerprints: failureFingerprints(f) } : {}),
           ...(cx ? { path: cx.path, steps: cx.steps, ...(cx.cycleStart !== undefined ? { cycleStart: cx.cycleStart } : {}), ...(cx.specMessage ? { spec: cx.specMessage } : {}), replay: replayCommand(r, cx.path) } : {}),
         };
       }),

@@ -2,60 +2,41 @@
  * `kvmuf replay`: re-run a saved counterexample step by step against the simulation and
  * report where it diverges, if it does. The trace comes from check's flags plus
  * `--path` (as printed after each counterexample), or from a file written by
- * `kvmuf check --json` (every failure in it is replayed).
+ * `kvmuf check --json` (every failure in it is replayed; replay-record.ts). A divergence
+ * is a coded error naming its cause (replay-divergence.ts).
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { parsePath, replay, ReplayError, type Model, type Trace } from '../checker/index.ts';
 import { specRefinement } from '../../properties/refinement.ts';
 import { stateView, viewDiff } from '../report/state-view.ts';
-import type { SystemConfig } from '../system/config.ts';
 import { ConfigError } from '../system/config-error.ts';
 import { composeSystem, systemModel, type System } from '../system/model.ts';
 import type { SystemState } from '../system/state.ts';
-import { parseArgs, type FlagSpec } from './args.ts';
+import { parseArgs, type CommandSpec, type FlagSpec } from './args.ts';
 import { CHECK_FLAGS, CONFIG_FLAG_NAMES, configFromFlags, resolveHandler, runtimeFor } from './check-command.ts';
 import { EXIT } from './output.ts';
+import { divergenceError, handlerChange } from './replay-divergence.ts';
+import { readReplayFile, type SavedTrace } from './replay-record.ts';
 
 export const REPLAY_FLAGS: readonly FlagSpec[] = [
   ...CHECK_FLAGS.filter((f) => (CONFIG_FLAG_NAMES as readonly string[]).includes(f.name)),
-  { name: 'path', kind: 'string', help: 'the counterexample path, e.g. 0/0/1/1 (a lasso: prefix|cycle)' },
+  { name: 'path', kind: 'string', value: 'PATH', help: "the counterexample's path, e.g. 0/0/1/1 or, for a liveness lasso, 0/0/1|1/0 (the cycle after |)", example: '0/0/1/1' },
 ];
 
-interface SavedTrace {
-  readonly config: SystemConfig;
-  readonly handler: string | undefined;
-  readonly path: string;
-  readonly fingerprints?: readonly string[];
-}
-
-function fromFile(file: string): SavedTrace[] {
-  if (!existsSync(file)) throw new ConfigError('KVMUF301', `cannot read trace file '${file}'`, 'save one with: kvmuf check ... --json > trace.json');
-  let data: unknown;
-  try {
-    data = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new ConfigError('KVMUF302', `${file} is not JSON: ${e instanceof Error ? e.message : String(e)}`, 'give the output of kvmuf check --json');
-  }
-  const runs = (data as { runs?: unknown }).runs;
-  if (!Array.isArray(runs)) throw new ConfigError('KVMUF302', `${file} has no "runs" array`, 'give the output of kvmuf check --json');
-  const out: SavedTrace[] = [];
-  for (const run of runs as { configuration?: SystemConfig; handlerFile?: string; handler?: string; failures?: { path?: string; fingerprints?: string[] }[] }[]) {
-    if (!run.configuration || !Array.isArray(run.failures)) throw new ConfigError('KVMUF302', `${file}: a run lacks its configuration or failures`, 'give the output of kvmuf check --json');
-    for (const f of run.failures) {
-      if (typeof f.path !== 'string') continue;
-      out.push({ config: run.configuration, handler: run.handlerFile ?? run.handler, path: f.path, ...(f.fingerprints ? { fingerprints: f.fingerprints } : {}) });
-    }
-  }
-  if (out.length === 0) throw new ConfigError('KVMUF303', `${file} holds no counterexample`, 'kvmuf check found nothing to replay in that run');
-  return out;
-}
+export const REPLAY_COMMAND: CommandSpec = {
+  name: 'replay',
+  summary: 're-run saved counterexamples step by step: a FILE from check --json, or the flags and --path printed after one',
+  operands: '[FILE]',
+  flags: REPLAY_FLAGS,
+};
 
 function parse(path: string): { prefix: { initial: number; actions: number[] }; cycle: number[] } {
+  const hint = 'a path is action indices separated by /, the initial state first (e.g. 0/0/1/1); a lasso adds | and its cycle (0/0/1|1/0)';
+  const [head = '', cycle, extra] = path.split('|');
+  if (extra !== undefined || (cycle !== undefined && !/^(\d+(\/\d+)*)?$/.test(cycle))) throw new ConfigError('KVMUF304', `--path ${path}: the cycle after | is not action indices separated by /`, hint);
   try {
-    const [head = '', cycle] = path.split('|');
-    return { prefix: parsePath(head), cycle: cycle ? cycle.split('/').filter((x) => x !== '').map(Number) : [] };
+    return { prefix: parsePath(head), cycle: cycle ? cycle.split('/').map(Number) : [] };
   } catch (e) {
-    throw new ConfigError('KVMUF304', `--path ${path}: ${e instanceof Error ? e.message : String(e)}`, 'a path is numbers separated by /, e.g. 0/0/1/1');
+    throw new ConfigError('KVMUF304', `--path ${path}: ${e instanceof Error ? e.message : String(e)}`, hint);
   }
 }
 
@@ -71,9 +52,7 @@ function replayOne(sys: System, model: Model<SystemState, number>, saved: SavedT
   try {
     states = replay(model, trace);
   } catch (e) {
-    if (e instanceof ReplayError) {
-      throw new ConfigError('KVMUF305', `the trace diverges: ${e.message}`, 'replay with the configuration, handler and kvmuf version that produced it');
-    }
+    if (e instanceof ReplayError) throw divergenceError(saved, e);
     throw e;
   }
   const lines: string[] = [];
@@ -93,7 +72,9 @@ function replayOne(sys: System, model: Model<SystemState, number>, saved: SavedT
     cycle.forEach((a, i) => {
       acts.length = 0;
       model.actions(s, acts);
-      if (a >= acts.length) throw new ConfigError('KVMUF305', `the trace diverges in its cycle at step ${i + 1}: action ${a} of ${acts.length}`, 'replay with the configuration that produced it');
+      if (a >= acts.length) {
+        throw divergenceError(saved, { step: prefix.actions.length + i + 1, reason: 'out-of-range', detail: `the cycle's action index ${a} is out of range (${acts.length} enabled)` });
+      }
       const label = model.formatAction(s, acts[a] as number);
       const next = model.next(s, acts[a] as number);
       step(lines, prefix.actions.length + i + 1, label, viewDiff(stateView(sys, s), stateView(sys, next)));
@@ -119,22 +100,31 @@ function replayOne(sys: System, model: Model<SystemState, number>, saved: SavedT
   return { text: lines.join('\n'), violated };
 }
 
-export async function replayText(argv: readonly string[]): Promise<{ text: string; status: number }> {
+function savedFromArgs(argv: readonly string[]): SavedTrace[] {
   const { flags, positionals } = parseArgs('replay', argv, REPLAY_FLAGS);
   const [file, extra] = positionals;
   if (extra !== undefined) throw new ConfigError('KVMUF004', `kvmuf replay: unexpected argument '${extra}'`, 'give one trace file, or flags and --path');
-  let saved: SavedTrace[];
-  if (file !== undefined) saved = fromFile(file);
-  else if (typeof flags.path === 'string') saved = [{ config: configFromFlags(flags), handler: flags.handler as string | undefined, path: flags.path }];
-  else throw new ConfigError('KVMUF306', 'kvmuf replay: nothing to replay', 'give a file from kvmuf check --json, or the flags and --path printed after a counterexample');
+  const given = Object.keys(flags).map((f) => `--${f}`);
+  if (file !== undefined && given.length > 0) {
+    throw new ConfigError('KVMUF307', `kvmuf replay: ${given.join(', ')} given with the trace file ${file}, which holds its own configuration, handler and paths`, `give either the file (kvmuf replay ${file}) or the flags with --path`);
+  }
+  if (file !== undefined) return readReplayFile(file);
+  if (typeof flags.path === 'string') return [{ config: configFromFlags(flags), handler: flags.handler as string | undefined, path: flags.path }];
+  throw new ConfigError('KVMUF306', 'kvmuf replay: nothing to replay', 'give a file from kvmuf check --json, or the flags and --path printed after a counterexample');
+}
+
+export async function replayText(argv: readonly string[]): Promise<{ text: string; status: number }> {
+  const saved = savedFromArgs(argv);
   const out: string[] = [];
   let status: number = EXIT.pass;
   for (const t of saved) {
     const handler = await resolveHandler(t.handler, t.config.design);
-    const sys = composeSystem(t.config, handler.strategy, { runtime: runtimeFor(handler, flags) });
+    const sys = composeSystem(t.config, handler.strategy, { runtime: runtimeFor(handler, {}) });
     const model = systemModel(sys, { refinement: specRefinement(sys) });
     const r = replayOne(sys, model, t);
     out.push(`replay ${t.config.design} ${t.config.arch} ${t.config.backing} ${t.config.vcpus}v×${t.config.pages}p, path ${t.path}`, r.text);
+    const changed = handlerChange(t);
+    if (changed !== undefined) out.push(`note: ${t.handler} changed since the trace was recorded (sha256 ${changed.slice(0, 12)}…), but the trace still replays`);
     if (r.violated.length > 0) {
       status = EXIT.fail;
       out.push(`the trace ends where these properties are violated: ${r.violated.join('; ')}`);

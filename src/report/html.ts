@@ -77,7 +77,7 @@ export function reportHtml(outcome: CheckOutcome, diagrams: readonly DiagramSect
 <html lang="en"><head><meta charset="utf-8"><title>kvmuf report</title><style>${CSS}</style></head>
 <body>
 <h1>kvmuf report</h1>
-<p>${outcome.runs.length} configurations, ${failed} failed; seed ${outcome.seed}.</p>
+<p>${outcome.runs.length} configurations, ${failed} failed.</p>
 <h2>Results</h2>
 <table><thead><tr><th>configuration</th><th>handler</th><th>verdict</th><th>states</th><th>depth</th><th>time</th><th>coverage</th><th>spec</th></tr></thead>
 <tbody>${rows}</tbody></table>

@@ -1,7 +1,9 @@
 /**
  * A readable, flat view of a composed system's state, for counterexample steps ("what
  * changed") and ITF traces: per vCPU, per thread, per page, the userfaultfd queues, the
- * memslot and what the properties saw. Values are small ints, booleans or strings.
+ * memslot and what the properties saw. Values are small ints, booleans or strings; each
+ * entry keeps one type in every state (flags are a number, shown in hex), except a
+ * page's content, a number or 'absent' (ITF splits it in two, see itf.ts).
  */
 import { ABSENT } from '../mm/host-memory.ts';
 import { readBitmapBit } from '../mm/data-memory.ts';
@@ -26,7 +28,7 @@ export function stateView(sys: System, s: SystemState): StateView {
     v[`vcpu${vc.id}.pc`] = vc.pc;
   }
   const slot = k.vm.slots[0];
-  v['memslot.flags'] = slot ? `0x${slot.flags.toString(16)}` : 'none';
+  if (slot) v['memslot.flags'] = slot.flags;
   for (let g = 0; g < sys.config.pages; g++) {
     const content = backingContent(s, sys.env, g);
     v[`page${g}.content`] = content === ABSENT ? 'absent' : content;
@@ -46,11 +48,17 @@ export function stateView(sys: System, s: SystemState): StateView {
   return v;
 }
 
+/** A value as the text shows it: flags in hex, the rest as they are. */
+function shown(key: string, v: ViewValue | undefined): string {
+  if (v === undefined) return '-';
+  return typeof v === 'number' && key.endsWith('.flags') ? `0x${v.toString(16)}` : String(v);
+}
+
 /** `key: old → new` for every entry that differs. */
 export function viewDiff(before: StateView, after: StateView): string[] {
   const out: string[] = [];
   for (const key of Object.keys(after)) {
-    if (before[key] !== after[key]) out.push(`${key}: ${before[key] === undefined ? '-' : String(before[key])} → ${String(after[key])}`);
+    if (before[key] !== after[key]) out.push(`${key}: ${shown(key, before[key])} → ${shown(key, after[key])}`);
   }
   return out;
 }

@@ -14,6 +14,12 @@ export type Backing = (typeof BACKINGS)[number];
 
 export const ARCHES = ['x86', 'arm64'] as const;
 
+/** The bounds a configuration's size must keep (the CLI's help and validation use these). */
+export const LIMITS = {
+  vcpus: { min: 1, max: 256 },
+  pages: { min: 1, max: 4096 },
+} as const;
+
 /** How guest memory is registered with userfaultfd: MISSING, MINOR, or not at all. */
 export type UffdMode = 'missing' | 'minor' | 'none';
 
@@ -86,8 +92,9 @@ export function resolveConfig(cfg: SystemConfig): ResolvedConfig {
   if (!ARCHES.includes(cfg.arch)) fail('KVMUF101', `unknown arch '${cfg.arch}'`, `use one of: ${ARCHES.join(', ')}`);
   // Exhaustive checks stay small (the explorer's limits say when a run is incomplete);
   // random simulation (properties/) goes up to these bounds.
-  if (!Number.isInteger(cfg.vcpus) || cfg.vcpus < 1 || cfg.vcpus > 256) fail('KVMUF103', `--vcpus ${cfg.vcpus}: must be 1 to 256`, 'exhaustive checks are practical up to about 4 vCPUs');
-  if (!Number.isInteger(cfg.pages) || cfg.pages < 1 || cfg.pages > 4096) fail('KVMUF103', `--pages ${cfg.pages}: must be 1 to 4096`, 'exhaustive checks are practical up to a few pages per vCPU');
+  const { vcpus, pages } = LIMITS;
+  if (!Number.isInteger(cfg.vcpus) || cfg.vcpus < vcpus.min || cfg.vcpus > vcpus.max) fail('KVMUF103', `--vcpus ${cfg.vcpus}: must be ${vcpus.min} to ${vcpus.max}`, 'exhaustive checks are practical up to about 4 vCPUs');
+  if (!Number.isInteger(cfg.pages) || cfg.pages < pages.min || cfg.pages > pages.max) fail('KVMUF103', `--pages ${cfg.pages}: must be ${pages.min} to ${pages.max}`, 'exhaustive checks are practical up to a few pages per vCPU');
   const hugePages = cfg.hugePages ?? 2;
   if (cfg.backing === 'hugetlb' && cfg.pages % hugePages !== 0) {
     fail('KVMUF104', `hugetlbfs backing needs a whole number of huge pages (${hugePages} base pages each), got ${cfg.pages} pages`, `use --pages ${Math.ceil(cfg.pages / hugePages) * hugePages}`);
@@ -98,6 +105,9 @@ export function resolveConfig(cfg: SystemConfig): ResolvedConfig {
   }
   if (uffdMode === 'none' && (cfg.design === 'uffd' || cfg.design === 'exit-on-missing')) {
     fail('KVMUF104', `the ${cfg.design} design needs userfaultfd`, 'use --uffd missing or --uffd minor');
+  }
+  if (cfg.uffdMode === 'missing' && cfg.backing === 'guest_memfd') {
+    fail('KVMUF104', 'userfaultfd MISSING mode cannot serve guest_memfd: its memory has no host mapping to register, so --uffd missing would be ignored', 'drop --uffd (guest_memfd faults reach the VMM as KVM exits), or use --backing shmem');
   }
   if (uffdMode === 'minor' && cfg.backing === 'anon') fail('KVMUF104', 'userfaultfd MINOR mode needs shmem, hugetlbfs or guest_memfd backing', 'use --backing shmem, or MISSING mode');
 

@@ -44,6 +44,18 @@ describe('README', () => {
     expect(blocks('').map((b) => b.trim())).toContain(printed.trim());
   });
 
+  it('shows the "steps that never ran" block that kvmuf really prints', () => {
+    const r = kvmuf(['check', '--design', 'async-pf-user']);
+    const block = r.stdout.split('\n\n').find((p) => p.startsWith('steps that never ran')) ?? '';
+    expect(block.length).toBeGreaterThan(0);
+    for (const line of block.split('\n')) expect(README).toContain(`  ${line}\n`);
+  }, 30_000);
+
+  it('points at nothing outside the repository', () => {
+    expect(README).not.toMatch(/\.\.\//);
+    expect(README).not.toMatch(/shared\/reference/);
+  });
+
   it("documents every public member of the step API in the handler section's table", () => {
     const source = read('src/system/step-context.ts');
     const privates = new Set([...source.matchAll(/^ {2}private (?:get |readonly )?(\w+)/gm)].map((m) => m[1]));

@@ -12,7 +12,7 @@ import { kvmuf } from './run-cli.ts';
 
 const OUT = join(tmpdir(), `kvmuf-report-${process.pid}`);
 const FILE = join(OUT, 'kvmuf-report.html');
-const ARGS = ['report', '--design', 'kvm-userfault', '--backing', 'guest_memfd', '--handler', 'test/handlers/clear-first.ts', '--out', OUT];
+const ARGS = ['report', '--design', 'kvm-userfault', '--backing', 'guest_memfd', '--handler', 'test/handlers/clear-first.ts', '--out', FILE];
 
 describe('kvmuf report', () => {
   it('writes one self-contained HTML file (exit 1: the run found counterexamples)', () => {
