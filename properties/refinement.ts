@@ -92,16 +92,27 @@ export function specRefinement(sys: System, bindings: readonly SpecBinding[] = S
   const takenInOrder: SpecTransition[] = [];
   /** One slot per (binding, instance), in the order violations are looked for. */
   const slots = bindings.flatMap((b, i) => (instances[i] ?? []).map((instance) => ({ b, table: tables[i] as SpecTable, taken: takenCodes[i] as Set<number>, instance })));
+  /** Per binding, its slots: slots[first .. first + count). */
+  const groups = bindings.map((b, i) => ({ b, first: bindings.slice(0, i).reduce((n, _, k) => n + (instances[k] ?? []).length, 0), count: (instances[i] ?? []).length }));
   const source = new Int32Array(slots.length);
   const target = new Int32Array(slots.length);
   let sourceOf: SystemState | undefined;
 
   /** The abstract state id of every slot in `s` (-1: the binding does not apply). */
-  function abstractIds(s: SystemState, out: Int32Array): void {
-    for (let j = 0; j < slots.length; j++) {
+  function abstractIds(s: SystemState, out: Int32Array, from: number, count: number): void {
+    for (let j = from; j < from + count; j++) {
       const { b, table, instance } = slots[j] as (typeof slots)[number];
       const a = b.abstract(sys, s, instance);
       out[j] = a === undefined ? -1 : table.ids.idOf(a);
+    }
+  }
+
+  /** The ids of the step's target `t`: copied from the source `s` where the binding's part of the state is shared. */
+  function targetIds(s: SystemState, t: SystemState): void {
+    for (const { b, first, count } of groups) {
+      if (b.reads !== undefined && b.reads(s) === b.reads(t)) {
+        for (let j = first; j < first + count; j++) target[j] = source[j] as number;
+      } else abstractIds(t, target, first, count);
     }
   }
 
@@ -109,10 +120,10 @@ export function specRefinement(sys: System, bindings: readonly SpecBinding[] = S
     check(s, t) {
       // The source's ids serve every step out of it: systemModel checks them one after another.
       if (s !== sourceOf) {
-        abstractIds(s, source);
+        abstractIds(s, source, 0, slots.length);
         sourceOf = s;
       }
-      abstractIds(t, target);
+      targetIds(s, t);
       for (let j = 0; j < slots.length; j++) {
         const from = source[j] as number;
         const to = target[j] as number;
