@@ -13,6 +13,7 @@ import { FingerprintTable } from './fingerprint-table.ts';
 import { ObjectFrontier, WordFrontier } from './frontier.ts';
 import { LimitReached, type LimitKind } from './limit-error.ts';
 import { LivenessGraph } from './liveness-graph.ts';
+import { livenessRefusal, type LivenessRefusal } from './memory-budget.ts';
 import type { ResolvedOptions } from './options.ts';
 import type { Property } from './property.ts';
 import type { Space } from './space.ts';
@@ -44,7 +45,10 @@ export interface SearchOutput {
   /** Fingerprints recorded for reported states (index → [hi, lo]). */
   readonly recordedFp: Map<number, readonly [number, number]>;
   readonly coverage: Float64Array;
+  /** The stored graph; undefined when liveness is off or the graph was dropped. */
   readonly graph: LivenessGraph | undefined;
+  /** Why the graph was dropped during the search (it no longer fitted), if it was. */
+  readonly graphDropped: LivenessRefusal | undefined;
   readonly limit: { readonly kind: LimitKind; readonly message: string } | undefined;
   readonly elapsedMs: number;
   readonly bytes: { table: number; parents: number; frontierPeak: number; other: number };
@@ -62,7 +66,8 @@ class Bfs<S> {
   private readonly words: WordFrontier | undefined;
   private readonly objects: ObjectFrontier<S> | undefined;
   private readonly exact: EncodingStore | undefined;
-  private readonly graph: LivenessGraph | undefined;
+  private graph: LivenessGraph | undefined;
+  private graphDropped: LivenessRefusal | undefined;
   private readonly always: Property<S>[];
   private readonly sometimes: Property<S>[];
   private readonly eventually: Property<S>[];
@@ -142,6 +147,7 @@ class Bfs<S> {
       recordedFp: this.recordedFp,
       coverage: this.coverage,
       graph: this.graph,
+      graphDropped: this.graphDropped,
       limit: this.limit,
       elapsedMs: performance.now() - this.start,
       bytes: {
@@ -240,7 +246,7 @@ class Bfs<S> {
     const o = this.o;
     const table = this.table;
     const words = this.words;
-    const graph = this.graph;
+    let graph = this.graph;
     const useSym = o.symmetry;
     const coverageOn = o.coverage;
     const exactOn = this.exact !== undefined;
@@ -336,6 +342,7 @@ class Bfs<S> {
           throw new LimitReached('time', `stopped at the time limit of ${o.maxTimeMs} ms`);
         }
         if (o.signal?.aborted) throw new LimitReached('interrupted', 'interrupted (the search was stopped before it finished)');
+        if (graph !== undefined && this.graphNoLongerFits(graph)) graph = this.graph = undefined;
         if (o.progress !== undefined && now - lastProgress >= o.progressIntervalMs) {
           lastProgress = now;
           o.progress({
@@ -359,6 +366,18 @@ class Bfs<S> {
   }
 
   private depthCut = false;
+
+  /**
+   * Whether liveness can no longer run on this graph: more states than maxLivenessStates,
+   * or the pass over the states so far would not fit in the memory left. Then the graph
+   * is dropped (recording why) so that its memory serves the safety search.
+   */
+  private graphNoLongerFits(graph: LivenessGraph): boolean {
+    const refusal = livenessRefusal(this.distinct, graph.bytes, this.o.maxLivenessStates, this.o.memoryAvailable());
+    if (refusal === undefined) return false;
+    this.graphDropped = { limit: refusal.limit, reason: `${refusal.reason}; the graph was dropped during the search, which went on for safety` };
+    return true;
+  }
 
   private growCoverage(kid: number): Float64Array {
     const bigger = new Float64Array(Math.max(kid + 1, this.coverage.length * 2));

@@ -1,4 +1,6 @@
 /** Options of a check run, passed as data. */
+import { memoryAvailable } from './memory-budget.ts';
+
 export interface Progress {
   readonly distinct: number;
   readonly generated: number;
@@ -25,8 +27,16 @@ export interface CheckOptions {
   readonly stopAtFirst?: boolean;
   /** Check `eventually` properties (stores the graph). Default: on when there are any. */
   readonly liveness?: boolean;
-  /** Refuse liveness above this many states (graph memory). Default 4,000,000. */
+  /**
+   * Refuse liveness above this many states. Default: no fixed count; liveness runs while
+   * its graph and pass fit in memory (memory-budget.ts).
+   */
   readonly maxLivenessStates?: number;
+  /**
+   * The memory the run may use, in bytes, for deciding whether the liveness graph and its
+   * pass still fit. Default: V8's heap limit (node --max-old-space-size).
+   */
+  readonly maxMemoryBytes?: number;
   /** Count fired actions per kind. Default on. */
   readonly coverage?: boolean;
   /** Set `aborted` (e.g. on Ctrl-C) to end the search with an incomplete result; polled every 1024 states. */
@@ -51,6 +61,8 @@ export interface ResolvedOptions {
   readonly stopAtFirst: boolean;
   readonly liveness: boolean;
   readonly maxLivenessStates: number;
+  /** Bytes the run may still allocate (read when needed: before and during liveness). */
+  readonly memoryAvailable: () => number;
   readonly coverage: boolean;
   readonly progress: ((p: Progress) => void) | undefined;
   readonly progressIntervalMs: number;
@@ -74,7 +86,8 @@ export function resolveOptions(
     deadlock: o.deadlock ?? true,
     stopAtFirst: o.stopAtFirst ?? true,
     liveness,
-    maxLivenessStates: o.maxLivenessStates ?? 4_000_000,
+    maxLivenessStates: o.maxLivenessStates ?? Number.POSITIVE_INFINITY,
+    memoryAvailable: () => memoryAvailable(o.maxMemoryBytes),
     coverage: o.coverage ?? true,
     progress: o.progress,
     progressIntervalMs: o.progressIntervalMs ?? 1000,

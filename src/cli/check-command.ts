@@ -26,6 +26,7 @@ export const CHECK_FLAGS: readonly FlagSpec[] = [
   { name: 'handler', kind: 'string', help: 'a handler file (.ts/.js) or a bundled handler name' },
   { name: 'max-states', kind: 'int', help: 'stop (incomplete) after this many distinct states' },
   { name: 'timeout', kind: 'int', help: 'stop (incomplete) after this many seconds' },
+  { name: 'max-memory', kind: 'int', help: 'MB the run may use; liveness is skipped when its graph would not fit (default: the Node heap limit)' },
   { name: 'seed', kind: 'int', help: 'seed for randomised parts (exploration itself is exhaustive)' },
   { name: 'json', kind: 'boolean', help: 'print the results as JSON' },
   { name: 'itf', kind: 'string', help: 'write the first counterexample to this file as ITF JSON (Apalache/Quint)' },
@@ -127,6 +128,7 @@ export async function runCheck(
       stopAtFirst: false,
       ...(flags['max-states'] !== undefined ? { maxStates: flags['max-states'] as number } : {}),
       ...(flags.timeout !== undefined ? { maxTimeMs: (flags.timeout as number) * 1000 } : {}),
+      ...(flags['max-memory'] !== undefined ? { maxMemoryBytes: (flags['max-memory'] as number) * 2 ** 20 } : {}),
       ...(onProgress ? { progress: (p: Progress) => onProgress(label, p) } : {}),
       ...(signal ? { signal } : {}),
     });
