@@ -18,6 +18,7 @@ export const PROPERTY = {
   refinesSpec: 'every step is a transition of the spec machines',
   vcpusFinish: 'every vCPU finishes its guest program',
   faultServed: 'some fault is served on demand',
+  handlerNeverPanics: 'the handler never panics',
 } as const;
 
 export function coreProperties(env: Environment, threads: readonly ThreadSpec[], options: { consistency?: boolean; refinement?: boolean } = {}): Property<SystemState>[] {
@@ -32,7 +33,10 @@ export function coreProperties(env: Environment, threads: readonly ThreadSpec[],
       }
       return true;
     }),
-    eventually(PROPERTY.vcpusFinish, (s) => vcpuThreads.every((i) => s.threads[i]?.pc === DONE)),
+    // A step that threw (or called c.panic) killed the VMM: the run ends there.
+    always(PROPERTY.handlerNeverPanics, (s) => s.panic === undefined),
+    // After a panic nothing moves; it is reported once, as the panic, not also as a liveness failure.
+    eventually(PROPERTY.vcpusFinish, (s) => s.panic !== undefined || vcpuThreads.every((i) => s.threads[i]?.pc === DONE)),
     // A vCPU got a memory-fault exit or slept in userfaultfd, or some thread's fault is queued on one.
     sometimes(PROPERTY.faultServed, (s) =>
       s.kernel.vm.vcpus.some((v) => v.mode === 'uffd-wait' || v.run.memoryFault !== undefined) ||

@@ -1,17 +1,36 @@
 /**
- * kvmuf's public API for users' own files: handler strategies, properties, and the
- * pieces to compose and check a system from code.
+ * kvmuf's public API for users' own files: handler strategies, the constants steps use,
+ * properties, and the pieces to compose and check a system from code.
  */
 export { defineHandler, REG_FLAGS, REG_GFN, REG_TOKEN } from './vmm/strategy.ts';
 export type { HandlerStrategy, HandlerThread } from './vmm/strategy.ts';
 export type { Step, ThreadSpec } from './system/thread.ts';
-export type { StepContext } from './system/step-context.ts';
+export type { StepContext, Outcome } from './system/step-context.ts';
 export type { Environment } from './system/environment.ts';
 export type { SystemConfig, DesignName, Backing, ControlPlan } from './system/config.ts';
 export { sourceContent } from './system/config.ts';
-export type { SystemState } from './system/state.ts';
-export { composeSystem, systemModel } from './system/model.ts';
+export { DONE, VIOLATION } from './system/state.ts';
+export type { SystemState, ThreadState, Violation, ViolationCode, Panic } from './system/state.ts';
+export { composeSystem, systemModel, type ComposeOptions, type System } from './system/model.ts';
+export type { HandlerRuntimeOptions } from './system/handler-runtime.ts';
 export { always, sometimes, eventually, leadsTo, check } from './checker/index.ts';
-export { Errno, PAGE_SIZE } from './kvm/uapi.ts';
+export type { CheckOptions, CheckResult, Property } from './checker/index.ts';
+export {
+  Errno,
+  errnoName,
+  PAGE_SIZE,
+  UFFD_EVENT_PAGEFAULT,
+  UFFD_EVENT_FORK,
+  UFFD_EVENT_REMAP,
+  UFFD_EVENT_REMOVE,
+  UFFD_EVENT_UNMAP,
+  UFFD_PAGEFAULT_FLAG_WRITE,
+  UFFD_PAGEFAULT_FLAG_MINOR,
+  KVM_MEMORY_EXIT_FLAG_PRIVATE,
+  KVM_MEMORY_EXIT_FLAG_USERFAULT,
+  KVM_MEMORY_EXIT_FLAG_ASYNC_PF_USER,
+  KVM_MEMORY_EXIT_FLAG_NOT_PRESENT,
+} from './kvm/uapi.ts';
+export type { UffdMsg } from './mm/userfaultfd.ts';
 export { install, installed, isDiscarded } from './vmm/page-book.ts';
 export { uffdReaderThread } from './vmm/uffd-reader.ts';

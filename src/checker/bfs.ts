@@ -8,6 +8,7 @@
  */
 import { ChunkedU16, ChunkedU32 } from './chunked-array.ts';
 import { EncodingStore } from './encoding-store.ts';
+import { ExpansionError } from './expansion-error.ts';
 import { fingerprintWords } from './fingerprint.ts';
 import { FingerprintTable } from './fingerprint-table.ts';
 import { ObjectFrontier, WordFrontier } from './frontier.ts';
@@ -126,6 +127,9 @@ class Bfs<S> {
       this.search();
     } catch (e) {
       if (e instanceof LimitReached) this.limit = { kind: e.limit, message: e.message };
+      else if (this.expanding >= 0 && !(e instanceof RangeError)) {
+        throw new ExpansionError(e, this.chainOf(this.expanding));
+      }
       else if (e instanceof RangeError && /allocat|array (buffer )?length|Array buffer/i.test(e.message)) {
         // An allocation outside the typed-array stores (e.g. the object frontier) failed.
         this.limit = { kind: 'memory', message: `allocation failed: ${e.message}` };
@@ -162,6 +166,8 @@ class Bfs<S> {
 
   private depthSeen = 0;
   private fullyExplored = -1;
+  /** The state being expanded (-1: none yet). */
+  private expanding = -1;
 
   private admitInitial(): void {
     const inits = this.space.initialStates();
@@ -262,8 +268,11 @@ class Bfs<S> {
     let nextCheck = 1024;
     let lastProgress = this.start;
     if (this.stop) return;
+    const pathSink = o.expandingPath;
     while (this.expanded < this.distinct) {
       const idx = this.expanded;
+      this.expanding = idx;
+      if (pathSink !== undefined) this.publishPath(idx, pathSink);
       if (idx === levelEnd) {
         depth++;
         levelEnd = this.distinct;
@@ -342,6 +351,12 @@ class Bfs<S> {
           throw new LimitReached('time', `stopped at the time limit of ${o.maxTimeMs} ms`);
         }
         if (o.signal?.aborted) throw new LimitReached('interrupted', 'interrupted (the search was stopped before it finished)');
+        if (o.maxMemoryBytes !== undefined && o.memoryUsed !== undefined) {
+          const used = o.memoryUsed();
+          if (used > o.maxMemoryBytes) {
+            throw new LimitReached('memory', `stopped at the memory limit: ${(used / 2 ** 20).toFixed(1)} MiB in use, limit ${(o.maxMemoryBytes / 2 ** 20).toFixed(1)} MiB`);
+          }
+        }
         if (graph !== undefined && this.graphNoLongerFits(graph)) graph = this.graph = undefined;
         if (o.progress !== undefined && now - lastProgress >= o.progressIntervalMs) {
           lastProgress = now;
@@ -377,6 +392,39 @@ class Bfs<S> {
     if (refusal === undefined) return false;
     this.graphDropped = { limit: refusal.limit, reason: `${refusal.reason}; the graph was dropped during the search, which went on for safety` };
     return true;
+  }
+
+  /** The path to state `idx`: its initial index and action indices. */
+  private chainOf(idx: number): { initial: number; actions: number[] } {
+    const actions: number[] = [];
+    let i = idx;
+    while (this.parents.get(i) !== NO_PARENT) {
+      actions.push(this.actions.get(i));
+      i = this.parents.get(i);
+    }
+    return { initial: this.actions.get(i), actions: actions.reverse() };
+  }
+
+  /** Writes the path to state `idx` into `sink` as [length, initial, actions...] (length -1: too long). */
+  private publishPath(idx: number, sink: Int32Array): void {
+    let n = 0;
+    let i = idx;
+    const room = sink.length - 1;
+    while (this.parents.get(i) !== NO_PARENT) {
+      n++;
+      i = this.parents.get(i);
+    }
+    if (n + 1 > room) {
+      Atomics.store(sink, 0, -1);
+      return;
+    }
+    i = idx;
+    for (let k = n; k > 0; k--) {
+      sink[k + 1] = this.actions.get(i);
+      i = this.parents.get(i);
+    }
+    sink[1] = this.actions.get(i);
+    Atomics.store(sink, 0, n + 1);
   }
 
   private growCoverage(kid: number): Float64Array {

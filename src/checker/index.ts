@@ -32,6 +32,7 @@ export { formatPath, parsePath } from './trace.ts';
 export type { Lasso } from './liveness.ts';
 export { replay } from './replay.ts';
 export { ReplayError } from './replay-error.ts';
+export { ExpansionError } from './expansion-error.ts';
 export { formatSummary, formatFailure, formatProgress } from './summary.ts';
 export { collisionProbability } from './fingerprint.ts';
 export { canonicalString } from './canonical.ts';

@@ -2,9 +2,9 @@
  * How much memory the run may still use, and what the liveness pass needs. Liveness is
  * checked as far as memory allows rather than up to a fixed state count.
  *
- * The budget is the V8 heap limit (`--max-old-space-size`), or the `maxMemoryBytes`
- * option, minus what the process uses now: the heap in use plus external memory, which
- * holds the typed arrays of the tables and the liveness graph. Typed arrays do not
+ * The budget is the `maxMemoryBytes` option, or else the V8 heap limit
+ * (`--max-old-space-size`), minus what the run uses now (`memoryUsed`, or else the heap
+ * in use plus external memory, which holds the typed arrays of the tables and the graph). Typed arrays do not
  * count against V8's heap limit, so this is conservative: it keeps the whole run within
  * about the heap limit. The heap in use includes garbage not yet collected, which also
  * errs on the side of skipping liveness.
@@ -34,9 +34,9 @@ export function memoryInUse(): number {
   return h.used_heap_size + h.external_memory;
 }
 
-/** Bytes the run may still allocate under `limit` (default: V8's heap limit). */
-export function memoryAvailable(limit?: number): number {
-  return (limit ?? getHeapStatistics().heap_size_limit) - memoryInUse();
+/** Bytes the run may still allocate under `limit` (default: V8's heap limit), given what is `used`. */
+export function memoryAvailable(limit?: number, used: () => number = memoryInUse): number {
+  return (limit ?? getHeapStatistics().heap_size_limit) - used();
 }
 
 export function formatMegabytes(bytes: number): string {
@@ -61,6 +61,6 @@ export function livenessRefusal(states: number, graphBytes: number, maxStates: n
     limit: 'liveness-memory',
     reason:
       `at ${states} states the liveness pass needs ${formatMegabytes(need)} beside its ${formatMegabytes(graphBytes)} graph, ` +
-      `and ${formatMegabytes(available)} of memory is left; more memory: node --max-old-space-size, or maxMemoryBytes`,
+      `and ${formatMegabytes(available)} of memory is left under the limit; raise the memory limit (maxMemoryBytes) or the heap limit`,
   };
 }

@@ -32,11 +32,6 @@ export interface CheckOptions {
    * its graph and pass fit in memory (memory-budget.ts).
    */
   readonly maxLivenessStates?: number;
-  /**
-   * The memory the run may use, in bytes, for deciding whether the liveness graph and its
-   * pass still fit. Default: V8's heap limit (node --max-old-space-size).
-   */
-  readonly maxMemoryBytes?: number;
   /** Count fired actions per kind. Default on. */
   readonly coverage?: boolean;
   /** Set `aborted` (e.g. on Ctrl-C) to end the search with an incomplete result; polled every 1024 states. */
@@ -49,6 +44,23 @@ export interface CheckOptions {
    * collisions and show what exact mode protects against.
    */
   readonly fingerprintBits?: number;
+  /**
+   * The memory the run may use, in bytes. With `memoryUsed`, the search stops (incomplete)
+   * once it uses more; checked with the time limit. Liveness is skipped, and its graph
+   * dropped, when the graph and its pass would not fit under it (memory-budget.ts).
+   * Default: no stop; for liveness, V8's heap limit (node --max-old-space-size).
+   */
+  readonly maxMemoryBytes?: number;
+  /**
+   * Bytes in use now (e.g. heap plus typed arrays); required for the search to stop at
+   * maxMemoryBytes. Default for the liveness budget: the heap in use plus external memory.
+   */
+  readonly memoryUsed?: () => number;
+  /**
+   * For a watchdog in another thread: before each state is expanded, the path to it is
+   * written here as [length, initial, actions...] (length -1 when it does not fit).
+   */
+  readonly expandingPath?: Int32Array;
 }
 
 export interface ResolvedOptions {
@@ -68,6 +80,9 @@ export interface ResolvedOptions {
   readonly progressIntervalMs: number;
   readonly signal: { readonly aborted: boolean } | undefined;
   readonly fingerprintBits: number;
+  readonly maxMemoryBytes: number | undefined;
+  readonly memoryUsed: (() => number) | undefined;
+  readonly expandingPath: Int32Array | undefined;
 }
 
 export const DEFAULT_MAX_STATES = 2 ** 31 - 2;
@@ -87,11 +102,14 @@ export function resolveOptions(
     stopAtFirst: o.stopAtFirst ?? true,
     liveness,
     maxLivenessStates: o.maxLivenessStates ?? Number.POSITIVE_INFINITY,
-    memoryAvailable: () => memoryAvailable(o.maxMemoryBytes),
+    memoryAvailable: () => memoryAvailable(o.maxMemoryBytes, o.memoryUsed),
     coverage: o.coverage ?? true,
     progress: o.progress,
     progressIntervalMs: o.progressIntervalMs ?? 1000,
     signal: o.signal,
     fingerprintBits: o.fingerprintBits ?? 64,
+    maxMemoryBytes: o.maxMemoryBytes,
+    memoryUsed: o.memoryUsed,
+    expandingPath: o.expandingPath,
   };
 }

@@ -11,6 +11,7 @@ import { composeSystem, systemModel, type System } from '../system/model.ts';
 import { bundledHandler, bundledHandlerFor } from '../vmm/index.ts';
 import { loadHandler } from '../vmm/load-handler.ts';
 import type { HandlerStrategy } from '../vmm/strategy.ts';
+import type { HandlerRuntimeOptions, StepWatch } from '../system/handler-runtime.ts';
 import { ConfigError } from '../system/config-error.ts';
 import type { FlagSpec, ParsedFlags } from './args.ts';
 
@@ -26,11 +27,14 @@ export const CHECK_FLAGS: readonly FlagSpec[] = [
   { name: 'handler', kind: 'string', help: 'a handler file (.ts/.js) or a bundled handler name' },
   { name: 'max-states', kind: 'int', help: 'stop (incomplete) after this many distinct states' },
   { name: 'timeout', kind: 'int', help: 'stop (incomplete) after this many seconds' },
-  { name: 'max-memory', kind: 'int', help: 'MB the run may use; liveness is skipped when its graph would not fit (default: the Node heap limit)' },
   { name: 'seed', kind: 'int', help: 'seed for randomised parts (exploration itself is exhaustive)' },
   { name: 'json', kind: 'boolean', help: 'print the results as JSON' },
   { name: 'itf', kind: 'string', help: 'write the first counterexample to this file as ITF JSON (Apalache/Quint)' },
   { name: 'progress', kind: 'boolean', help: 'progress on stderr (default: when stderr is a terminal)' },
+  { name: 'max-memory', kind: 'int', help: 'stop (incomplete) when the search uses this many MiB (default: 3/4 of the heap limit)' },
+  { name: 'step-timeout', kind: 'int', help: 'a handler step that runs longer than this many ms is a handler fault (default 5000)' },
+  { name: 'determinism-check', kind: 'boolean', help: 'run each step of a handler file twice and compare (default on; --no-determinism-check)' },
+  { name: 'debug', kind: 'boolean', help: 'on an internal error, print the stack trace' },
 ];
 
 export interface CheckRun {
@@ -57,11 +61,17 @@ function parsePages(text: string): number[] {
   return text.split(',').map(Number);
 }
 
-export async function resolveHandler(flag: string | undefined, design: DesignName): Promise<HandlerStrategy> {
-  if (flag === undefined) return bundledHandlerFor(design);
+export interface ResolvedHandler {
+  readonly strategy: HandlerStrategy;
+  /** Loaded from a user's file (its steps run behind the runtime's checks). */
+  readonly fromFile: boolean;
+}
+
+export async function resolveHandler(flag: string | undefined, design: DesignName): Promise<ResolvedHandler> {
+  if (flag === undefined) return { strategy: bundledHandlerFor(design), fromFile: false };
   const bundled = bundledHandler(flag);
-  if (bundled) return bundled;
-  return loadHandler(flag);
+  if (bundled) return { strategy: bundled, fromFile: false };
+  return { strategy: await loadHandler(flag), fromFile: true };
 }
 
 /** The default matrix: every design with a reference handler, on both arches. */
@@ -106,31 +116,54 @@ export function configFromFlags(flags: ParsedFlags): SystemConfig {
   };
 }
 
-export async function runCheck(
-  flags: ParsedFlags,
-  onProgress?: (label: string, p: Progress) => void,
-  signal?: { readonly aborted: boolean },
-): Promise<CheckOutcome> {
+/** The configurations a check command line covers: one, or the default matrix. */
+export function configsOf(flags: ParsedFlags): SystemConfig[] {
   const single = CONFIG_FLAG_NAMES.some((f) => flags[f] !== undefined);
+  return single ? [configFromFlags(flags)] : defaultMatrix();
+}
+
+/** How the CLI watches a run from outside (the worker passes these). */
+export interface RunHooks {
+  readonly progress?: (label: string, index: number, p: Progress) => void;
+  readonly signal?: { readonly aborted: boolean };
+  /** Told when each configuration starts. */
+  readonly startConfig?: (index: number) => void;
+  /** Handler steps from users' files report here (the step watchdog). */
+  readonly watch?: StepWatch;
+  /** The search writes the path to the state it expands here. */
+  readonly expandingPath?: Int32Array;
+  readonly memoryUsed?: () => number;
+}
+
+/** The runtime checks for a handler: on for users' files, off for bundled handlers. */
+export function runtimeFor(handler: ResolvedHandler, flags: ParsedFlags, watch?: StepWatch): HandlerRuntimeOptions {
+  if (!handler.fromFile) return {};
+  return { checkDeterminism: (flags['determinism-check'] as boolean | undefined) ?? true, freezeStates: true, ...(watch ? { watch } : {}) };
+}
+
+export async function runCheck(flags: ParsedFlags, hooks: RunHooks = {}): Promise<CheckOutcome> {
   const handlerFlag = flags.handler as string | undefined;
-  const configs: SystemConfig[] = single ? [configFromFlags(flags)] : defaultMatrix();
+  const configs = configsOf(flags);
   const runs: CheckRun[] = [];
-  for (const cfg of configs) {
-    if (signal?.aborted) break; // Ctrl-C: the configurations not started are left out
+  for (const [index, cfg] of configs.entries()) {
+    if (hooks.signal?.aborted) break; // Ctrl-C: the configurations not started are left out
+    hooks.startConfig?.(index);
     const handler = await resolveHandler(handlerFlag, cfg.design);
-    const system = composeSystem(cfg, handler);
+    const system = composeSystem(cfg, handler.strategy, { runtime: runtimeFor(handler, flags, hooks.watch) });
     const label = `${cfg.design}/${cfg.arch}/${cfg.backing}`;
     const started = performance.now();
     const refinement = specRefinement(system);
     const model = systemModel(system, { refinement });
+    const maxMemory = flags['max-memory'] as number | undefined;
     // Every property gets its own shortest counterexample: keep exploring past the first failure.
     const result = check(model, {
       stopAtFirst: false,
       ...(flags['max-states'] !== undefined ? { maxStates: flags['max-states'] as number } : {}),
       ...(flags.timeout !== undefined ? { maxTimeMs: (flags.timeout as number) * 1000 } : {}),
-      ...(flags['max-memory'] !== undefined ? { maxMemoryBytes: (flags['max-memory'] as number) * 2 ** 20 } : {}),
-      ...(onProgress ? { progress: (p: Progress) => onProgress(label, p) } : {}),
-      ...(signal ? { signal } : {}),
+      ...(hooks.progress ? { progress: (p: Progress) => hooks.progress?.(label, index, p) } : {}),
+      ...(hooks.signal ? { signal: hooks.signal } : {}),
+      ...(maxMemory !== undefined && hooks.memoryUsed ? { maxMemoryBytes: maxMemory * 2 ** 20, memoryUsed: hooks.memoryUsed } : {}),
+      ...(hooks.expandingPath && handler.fromFile ? { expandingPath: hooks.expandingPath } : {}),
     });
     const counterexamples = result.failures.map((f) => explainFailure(system, model, f));
     const spec = { taken: refinement.taken().length, uncovered: refinement.uncovered().map((t) => `${t.machine}: ${t.from} -${t.event}-> ${t.to}`) };

@@ -1,36 +1,72 @@
 /**
- * `kvmuf check` runs its search in this worker thread, so that the main thread stays
- * free to handle Ctrl-C: it raises a flag in shared memory, which the search polls, and
- * the run ends with a partial summary. The worker formats the output itself (results
- * hold functions, which cannot cross threads) and posts text back.
+ * `kvmuf check` runs its search in this worker thread, so that the main thread stays free
+ * to supervise it (check-supervisor.ts): Ctrl-C and --timeout raise a stop flag that the
+ * search polls, and a handler step that never returns is seen from outside through the
+ * shared status. The worker formats the output itself (results hold functions, which
+ * cannot cross threads) and posts text back.
  */
+import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
-import { formatProgress } from '../checker/index.ts';
+import { ExpansionError, formatProgress, type Progress } from '../checker/index.ts';
 import { ConfigError } from '../system/config-error.ts';
+import { HandlerFault } from '../system/handler-fault.ts';
 import type { ParsedFlags } from './args.ts';
 import { runCheck } from './check-command.ts';
+import { handlerFaultTrace } from './handler-fault-output.ts';
 import { writeItf } from './itf-output.ts';
 import { exitStatus, formatText, toJson } from './output.ts';
+import { SharedStatus } from './shared-status.ts';
 
 export type WorkerMessage =
-  | { readonly type: 'progress'; readonly text: string }
+  | { readonly type: 'progress'; readonly text: string; readonly label: string; readonly progress: Progress }
   | { readonly type: 'done'; readonly stdout: string; readonly status: number; readonly interrupted: boolean }
-  | { readonly type: 'bad-input'; readonly code: string; readonly message: string; readonly hint: string };
+  | { readonly type: 'bad-input'; readonly code: string; readonly message: string; readonly hint: string; readonly trace?: string }
+  | { readonly type: 'internal'; readonly message: string; readonly stack: string };
 
-const { flags, shared, progress } = workerData as { flags: ParsedFlags; shared: Int32Array; progress: boolean };
+export interface WorkerInput {
+  readonly flags: ParsedFlags;
+  readonly status: SharedArrayBuffer;
+}
+
+const { flags, status: buffer } = workerData as WorkerInput;
+const status = new SharedStatus(buffer);
 const post = (m: WorkerMessage) => parentPort?.postMessage(m);
 const signal = {
   get aborted() {
-    return Atomics.load(shared, 0) === 1;
+    return status.stopRequested;
   },
 };
 
+/** Heap in use plus typed arrays and other memory held outside the heap, in this thread. */
+function memoryUsed(): number {
+  const h = getHeapStatistics();
+  return h.used_heap_size + h.external_memory;
+}
+
 try {
-  const outcome = await runCheck(flags, progress ? (label, p) => post({ type: 'progress', text: `${label}: ${formatProgress(p)}` }) : undefined, signal);
+  // Testing aid: an internal error on demand, to show how one is reported (exit 4).
+  if (process.env.KVMUF_INJECT_INTERNAL_ERROR) throw new Error('injected internal error (KVMUF_INJECT_INTERNAL_ERROR)');
+  const outcome = await runCheck(flags, {
+    progress: (label, _index, p) => post({ type: 'progress', text: `${label}: ${formatProgress(p)}`, label, progress: p }),
+    signal,
+    startConfig: (index) => {
+      status.config = index;
+    },
+    watch: { enter: (t, pc) => status.stepEnter(t, pc), leave: () => status.stepLeave() },
+    expandingPath: status.pathSink,
+    memoryUsed,
+  });
   if (typeof flags.itf === 'string') writeItf(outcome, flags.itf);
   const stdout = flags.json ? `${JSON.stringify(toJson(outcome), null, 2)}\n` : `${formatText(outcome)}\n`;
   post({ type: 'done', stdout, status: exitStatus(outcome.runs), interrupted: signal.aborted });
 } catch (e) {
-  if (!(e instanceof ConfigError)) throw e;
-  post({ type: 'bad-input', code: e.code, message: e.message, hint: e.hint });
+  const cause = e instanceof ExpansionError ? e.cause : e;
+  if (cause instanceof ConfigError) post({ type: 'bad-input', code: cause.code, message: cause.message, hint: cause.hint });
+  else if (cause instanceof HandlerFault) {
+    const trace = e instanceof ExpansionError ? await handlerFaultTrace(flags, status.config, e.chain) : undefined;
+    post({ type: 'bad-input', code: cause.code, message: cause.message, hint: cause.hint, ...(trace ? { trace } : {}) });
+  } else {
+    const err = cause instanceof Error ? cause : new Error(String(cause));
+    post({ type: 'internal', message: `${err.name}: ${err.message}`, stack: err.stack ?? err.message });
+  }
 }

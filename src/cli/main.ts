@@ -5,9 +5,9 @@
  */
 import { ConfigError } from '../system/config-error.ts';
 import { parseArgs, usageOf } from './args.ts';
-import { Worker } from 'node:worker_threads';
 import { CHECK_FLAGS } from './check-command.ts';
-import type { WorkerMessage } from './check-worker.ts';
+import { superviseCheck } from './check-supervisor.ts';
+import { InternalError } from './internal-error.ts';
 import { EXIT } from './output.ts';
 import { listText } from './list-command.ts';
 import { diagramText } from './diagram-command.ts';
@@ -21,7 +21,13 @@ commands:
   report  a self-contained HTML report of a check run
   diagram state diagrams of the spec machines (Mermaid or DOT)
   list    designs, arches, backings, properties, bundled handlers
-run 'kvmuf check --help' for the flags of check`;
+run 'kvmuf check --help' for the flags of check
+exit status:
+  0  every property holds on a complete exploration
+  1  a property fails (a handler panic or a step that never returns included)
+  2  bad input (flags, configuration, handler file, step API misuse, nondeterminism)
+  3  incomplete: a limit or Ctrl-C ended the run, nothing failed
+  4  internal error in kvmuf (--debug prints the stack trace)`;
 
 async function check(argv: readonly string[]): Promise<number> {
   if (argv.includes('--help')) {
@@ -31,32 +37,13 @@ async function check(argv: readonly string[]): Promise<number> {
   const { flags, positionals } = parseArgs('check', argv, CHECK_FLAGS);
   if (positionals.length > 0) throw new ConfigError('KVMUF004', `kvmuf check: unexpected argument '${positionals[0]}'`, 'flags start with --; see kvmuf check --help');
   const progress = (flags.progress as boolean | undefined) ?? process.stderr.isTTY === true;
-  // The search runs in a worker; Ctrl-C here raises a shared flag that it polls.
-  const shared = new Int32Array(new SharedArrayBuffer(4));
-  const worker = new Worker(new URL('../../bin/kvmuf-check-worker.js', import.meta.url), { workerData: { flags, shared, progress } });
-  const onSigint = () => Atomics.store(shared, 0, 1);
-  process.on('SIGINT', onSigint);
-  try {
-    return await new Promise<number>((resolve, reject) => {
-      worker.on('message', (m: WorkerMessage) => {
-        if (m.type === 'progress') process.stderr.write(`\r${m.text}   `);
-        else if (m.type === 'bad-input') reject(new ConfigError(m.code, m.message, m.hint));
-        else {
-          if (progress) process.stderr.write('\n');
-          if (m.interrupted) process.stderr.write('interrupted: the summary below is partial\n');
-          process.stdout.write(m.stdout);
-          resolve(m.interrupted ? EXIT.incomplete : m.status);
-        }
-      });
-      worker.on('error', reject);
-    });
-  } finally {
-    process.off('SIGINT', onSigint);
-    await worker.terminate();
-  }
+  return superviseCheck(flags, progress);
 }
 
-export async function main(argv: readonly string[]): Promise<number> {
+export async function main(args: readonly string[]): Promise<number> {
+  // --debug anywhere: an internal error prints its stack trace.
+  const debug = args.includes('--debug');
+  const argv = args.filter((a) => a !== '--debug');
   const [command, ...rest] = argv;
   try {
     switch (command) {
@@ -92,10 +79,19 @@ export async function main(argv: readonly string[]): Promise<number> {
         throw new ConfigError('KVMUF000', `unknown command '${command}'`, 'commands: check, replay, report, diagram, list (kvmuf --help)');
     }
   } catch (e) {
+    // Under --json, scripts also get the error as data on stdout.
+    const json = argv.includes('--json');
     if (e instanceof ConfigError) {
-      process.stderr.write(`error[${e.code}]: ${e.message}\nhint: ${e.hint}\n`);
+      process.stderr.write(`error[${e.code}]: ${e.message}\nhint: ${e.hint}\n${e.detail ? `${e.detail}\n` : ''}`);
+      if (json) process.stdout.write(`${JSON.stringify({ exitStatus: EXIT.badInput, error: { code: e.code, message: e.message, hint: e.hint, ...(e.detail ? { detail: e.detail } : {}) } }, null, 2)}\n`);
       return EXIT.badInput;
     }
-    throw e;
+    const message = e instanceof Error ? `${e instanceof InternalError ? '' : `${e.name}: `}${e.message}` : String(e);
+    const stack = e instanceof InternalError ? e.detail : e instanceof Error ? (e.stack ?? '') : '';
+    if (json) process.stdout.write(`${JSON.stringify({ exitStatus: EXIT.internal, error: { code: 'KVMUF400', message: message.split('\n')[0] } }, null, 2)}\n`);
+    process.stderr.write(`error[KVMUF400]: internal error: ${message.split('\n')[0]}\n`);
+    if (debug && stack) process.stderr.write(`${stack}\n`);
+    else process.stderr.write('hint: this is a bug in kvmuf; run again with --debug for the stack trace, and report it\n');
+    return EXIT.internal;
   }
 }

@@ -1,12 +1,12 @@
 /**
  * The one place that turns results into text or JSON and decides the exit status:
  * 0 every property holds on a complete exploration, 1 a property fails, 2 bad input,
- * 3 incomplete (a limit was hit and nothing failed).
+ * 3 incomplete (a limit was hit and nothing failed), 4 an internal error in kvmuf.
  */
 import { type CheckResult, type Failure } from '../checker/index.ts';
 import type { CheckOutcome, CheckRun } from './check-command.ts';
 
-export const EXIT = { pass: 0, fail: 1, badInput: 2, incomplete: 3 } as const;
+export const EXIT = { pass: 0, fail: 1, badInput: 2, incomplete: 3, internal: 4 } as const;
 
 export function exitStatus(runs: readonly CheckRun[]): number {
   if (runs.some((r) => r.result.status === 'fail')) return EXIT.fail;
@@ -50,7 +50,7 @@ function incompleteText(r: CheckResult): string {
   return `${i.message}; explored ${r.stats.distinct} states, every state to depth ${r.stats.depthFullyExplored}`;
 }
 
-function stepLine(n: number, label: string): string {
+export function stepLine(n: number, label: string): string {
   const dot = label.indexOf('.');
   const thread = dot > 0 ? label.slice(0, dot) : '';
   const rest = dot > 0 ? label.slice(dot + 1) : label;

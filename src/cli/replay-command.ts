@@ -13,7 +13,7 @@ import { ConfigError } from '../system/config-error.ts';
 import { composeSystem, systemModel, type System } from '../system/model.ts';
 import type { SystemState } from '../system/state.ts';
 import { parseArgs, type FlagSpec } from './args.ts';
-import { CHECK_FLAGS, CONFIG_FLAG_NAMES, configFromFlags, resolveHandler } from './check-command.ts';
+import { CHECK_FLAGS, CONFIG_FLAG_NAMES, configFromFlags, resolveHandler, runtimeFor } from './check-command.ts';
 import { EXIT } from './output.ts';
 
 export const REPLAY_FLAGS: readonly FlagSpec[] = [
@@ -130,7 +130,8 @@ export async function replayText(argv: readonly string[]): Promise<{ text: strin
   const out: string[] = [];
   let status: number = EXIT.pass;
   for (const t of saved) {
-    const sys = composeSystem(t.config, await resolveHandler(t.handler, t.config.design));
+    const handler = await resolveHandler(t.handler, t.config.design);
+    const sys = composeSystem(t.config, handler.strategy, { runtime: runtimeFor(handler, flags) });
     const model = systemModel(sys, { refinement: specRefinement(sys) });
     const r = replayOne(sys, model, t);
     out.push(`replay ${t.config.design} ${t.config.arch} ${t.config.backing} ${t.config.vcpus}v×${t.config.pages}p, path ${t.path}`, r.text);

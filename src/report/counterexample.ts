@@ -67,3 +67,29 @@ export function explainFailure(sys: System, model: Model<SystemState, number>, f
     states,
   };
 }
+
+/**
+ * The steps along a path the search was expanding when something went wrong there (a
+ * handler step misused the API, or never returned): replayed up to the state, without
+ * expanding the state itself.
+ */
+export function explainChain(
+  sys: System,
+  model: Model<SystemState, number>,
+  chain: { readonly initial: number; readonly actions: readonly number[] },
+): { readonly steps: readonly CounterexampleStep[]; readonly path: string } {
+  let s = model.initialStates()[chain.initial] as SystemState;
+  const states = [s];
+  const labels: string[] = [];
+  const acts: number[] = [];
+  for (const a of chain.actions) {
+    acts.length = 0;
+    model.actions(s, acts);
+    const t = acts[a];
+    if (t === undefined) break;
+    labels.push(model.formatAction(s, t));
+    s = model.next(s, t);
+    states.push(s);
+  }
+  return { steps: stepsAlong(sys, states, labels), path: formatPath(chain) };
+}

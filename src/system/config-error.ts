@@ -8,6 +8,8 @@ export class ConfigError extends Error {
     readonly code: string,
     message: string,
     readonly hint: string,
+    /** More lines to print after the hint (e.g. the trace that reached a handler fault). */
+    readonly detail?: string,
   ) {
     super(message);
   }

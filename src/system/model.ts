@@ -13,10 +13,12 @@ import { ConfigError } from './config-error.ts';
 import { controlThread } from './control-thread.ts';
 import type { Environment } from './environment.ts';
 import { buildSystem } from './setup.ts';
+import { runHandlerStep, type HandlerRuntimeOptions } from './handler-runtime.ts';
+import { handlerThreadsOf, vmmWordsOf } from './handler-threads.ts';
 import { StepContext, StepDisabled } from './step-context.ts';
 import { DONE, type SystemState } from './state.ts';
-import type { ThreadSpec } from './thread.ts';
-import { vcpuThread } from './vcpu-thread.ts';
+import type { Step, ThreadSpec } from './thread.ts';
+import { VCPU_EXIT_STEPS, vcpuThread } from './vcpu-thread.ts';
 
 export interface StepResult {
   readonly state: SystemState;
@@ -34,7 +36,12 @@ export interface System {
   step(s: SystemState, t: number): StepResult | undefined;
 }
 
-export function composeSystem(config: SystemConfig, strategy: HandlerStrategy): System {
+export interface ComposeOptions {
+  /** How handler steps run (see handler-runtime.ts); the CLI turns the checks on for users' files. */
+  readonly runtime?: HandlerRuntimeOptions;
+}
+
+export function composeSystem(config: SystemConfig, strategy: HandlerStrategy, options: ComposeOptions = {}): System {
   const cfg = resolveConfig(config);
   if (!strategy.designs.includes(cfg.design)) {
     throw new ConfigError('KVMUF107', `handler '${strategy.name}' does not serve the ${cfg.design} design`, `it serves: ${strategy.designs.join(', ')}`);
@@ -45,28 +52,44 @@ export function composeSystem(config: SystemConfig, strategy: HandlerStrategy): 
   const waitForControl = (c: StepContext) => !cfg.control.vcpusWait || !control || c.sys.threads[controlIndex]?.pc === DONE;
   const threads: ThreadSpec[] = Array.from({ length: cfg.vcpus }, (_, v) => vcpuThread(v, strategy, waitForControl));
   if (control) threads.push(control);
-  (strategy.threads?.(env) ?? []).forEach((h, i) => {
+  handlerThreadsOf(strategy, env).forEach((h, i) => {
     threads.push({ name: h.name, kind: 'handler', task: 1100 + i, regs: h.regs ?? 4, steps: h.steps, after: 0 });
   });
+  // The handler's own steps run behind the runtime boundary; kvmuf's (KVM_RUN, the control plan) do not.
+  const handlerSteps = new Set<Step>(threads.flatMap((t) => (t.kind === 'vcpu' ? t.steps.slice(VCPU_EXIT_STEPS) : t.kind === 'handler' ? t.steps : [])));
+  const runtime = options.runtime ?? {};
   const initial: SystemState = {
     kernel: sim.state,
     threads: threads.map((t) => ({ pc: 0, regs: new Array<number>(t.regs).fill(0) })),
     expected: Array.from({ length: cfg.pages }, (_, g) => sourceContent(g)),
-    vmm: new Array<number>(strategy.vmmWords?.(env) ?? cfg.pages).fill(0),
+    vmm: new Array<number>(vmmWordsOf(strategy, env, cfg.pages)).fill(0),
   };
 
   function step(s: SystemState, t: number): StepResult | undefined {
     const spec = threads[t] as ThreadSpec;
     const ts = s.threads[t];
-    if (!ts || ts.pc === DONE || isTaskAsleep(s.kernel, spec.task)) return undefined;
+    if (s.panic || !ts || ts.pc === DONE || isTaskAsleep(s.kernel, spec.task)) return undefined;
     const st = spec.steps[ts.pc];
     if (!st) return undefined;
-    const c = new StepContext(s, t, spec, env, ts.pc);
-    try {
-      st.run(c);
-    } catch (e) {
-      if (e instanceof StepDisabled) return undefined;
-      throw e;
+    let c: StepContext;
+    let panic: string | undefined;
+    if (handlerSteps.has(st)) {
+      const a = runHandlerStep(st, () => new StepContext(s, t, spec, env, ts.pc), { thread: spec.name, step: st.label, index: t, pc: ts.pc }, runtime);
+      if (a.kind === 'disabled') return undefined;
+      c = a.c;
+      if (a.kind === 'panic') panic = a.message;
+    } else {
+      c = new StepContext(s, t, spec, env, ts.pc);
+      try {
+        st.run(c);
+      } catch (e) {
+        if (e instanceof StepDisabled) return undefined;
+        throw e;
+      }
+    }
+    if (panic !== undefined) {
+      const description = [c.description, `PANIC: ${panic}`].filter((x) => x.length > 0).join('; ');
+      return { state: { ...c.sys, panic: { thread: t, step: st.label, message: panic } }, label: st.label, description };
     }
     const pc = c.blocked ? ts.pc : c.next;
     const cur = c.sys.threads[t] as (typeof c.sys.threads)[number];
@@ -94,9 +117,18 @@ function encodeSystem(s: SystemState, out: WordWriter): void {
     push(v.got);
     push(v.expected);
   } else push(0);
-  const spec = s.specViolation ?? '';
-  push(spec.length);
-  for (let i = 0; i < spec.length; i++) push(spec.charCodeAt(i));
+  pushText(push, s.specViolation ?? '');
+  const p = s.panic;
+  if (p) {
+    push(p.thread + 1);
+    pushText(push, p.step);
+    pushText(push, p.message);
+  } else push(0);
+}
+
+function pushText(push: (w: number) => void, text: string): void {
+  push(text.length);
+  for (let i = 0; i < text.length; i++) push(text.charCodeAt(i));
 }
 
 /** A refinement check of each step against the spec machines (properties/refinement.ts). */
@@ -158,7 +190,8 @@ export function systemModel(sys: System, options: SystemModelOptions = {}): Mode
     actionKinds: kinds,
     encode: encodeSystem,
     properties: () => properties,
-    isEndState: (s) => sys.threads.every((t, i) => t.kind === 'handler' || s.threads[i]?.pc === DONE),
+    // A panic ends the run: it is reported as its own violation, not as a deadlock.
+    isEndState: (s) => s.panic !== undefined || sys.threads.every((t, i) => t.kind === 'handler' || s.threads[i]?.pc === DONE),
     fairness: (_s, t) => t,
   };
 }

@@ -35,6 +35,13 @@ export const VIOLATION = {
 } as const;
 export type ViolationCode = (typeof VIOLATION)[keyof typeof VIOLATION];
 
+/** The handler panicked (a step threw, or called c.panic): the VMM is dead, nothing moves any more. */
+export interface Panic {
+  readonly thread: number;
+  readonly step: string;
+  readonly message: string;
+}
+
 export interface SystemState {
   readonly kernel: KernelState;
   readonly threads: readonly ThreadState[];
@@ -45,4 +52,5 @@ export interface SystemState {
   readonly violation?: Violation;
   /** The first step that no spec machine allows (refinement checking), sticky. */
   readonly specViolation?: string;
+  readonly panic?: Panic;
 }

@@ -14,6 +14,7 @@ import type { KernelState } from '../kvm/state.ts';
 import { Errno, MADV_DONTNEED, PAGE_SIZE, UFFDIO_COPY_MODE_DONTWAKE, errnoName, KVM_MEM_LOG_DIRTY_PAGES, KVM_MEM_USERFAULT } from '../kvm/uapi.ts';
 import { userAccess } from '../kvm/user-access.ts';
 import { SimulationUsageError } from '../kvm/variant.ts';
+import { HandlerPanic, StepApiMisuse } from './step-errors.ts';
 import { kvmRun, vcpuStep } from '../kvm/vcpu.ts';
 import { itsRestoreTables, itsSetBaser, itsSetCtlr } from '../kvm/vgic.ts';
 import { gmemWrite } from '../mm/guest-memfd.ts';
@@ -21,7 +22,7 @@ import { uffdFill, uffdRead, uffdReadable, uffdWake, type FillKind, type UffdMsg
 import { replaceAt } from '../mm/immutable.ts';
 import { sourceContent } from './config.ts';
 import type { Environment } from './environment.ts';
-import { VIOLATION, type SystemState, type ThreadState, type ViolationCode } from './state.ts';
+import { DONE, VIOLATION, type SystemState, type ThreadState, type ViolationCode } from './state.ts';
 import type { ThreadSpec } from './thread.ts';
 
 /** Thrown by guard(false): the step is not enabled in this state. */
@@ -62,25 +63,84 @@ export class StepContext {
   }
 
   reg(i: number): number {
+    this.checkIndex('register', i, this.spec.regs, 'declare more registers with `regs` on the thread (vCPU threads have 4)');
     return this.thread.regs[i] ?? 0;
   }
 
   setReg(i: number, value: number): void {
+    this.checkIndex('register', i, this.spec.regs, 'declare more registers with `regs` on the thread (vCPU threads have 4)');
+    this.checkWord(`register ${i}`, value);
     const t = this.thread;
     this.sys = { ...this.sys, threads: replaceAt(this.sys.threads, this.self, { ...t, regs: replaceAt(t.regs, i, value) }) };
   }
 
   vmm(i: number): number {
+    this.checkIndex('VMM word', i, this.sys.vmm.length, 'ask for more shared words with `vmmWords(env)` in the handler');
     return this.sys.vmm[i] ?? 0;
   }
 
   setVmm(i: number, value: number): void {
+    this.checkIndex('VMM word', i, this.sys.vmm.length, 'ask for more shared words with `vmmWords(env)` in the handler');
+    this.checkWord(`VMM word ${i}`, value);
     this.sys = { ...this.sys, vmm: replaceAt(this.sys.vmm, i, value) };
   }
 
-  /** Continue at step `pc` (an index into the thread's steps, or DONE). */
-  goto(pc: number): void {
-    this.nextPc = pc;
+  private checkIndex(what: string, i: number, count: number, hint: string): void {
+    if (!Number.isInteger(i) || i < 0 || i >= count) {
+      throw new StepApiMisuse(`${what} ${String(i)} is out of range (this thread has ${count}: 0..${count - 1})`, hint);
+    }
+  }
+
+  private checkWord(what: string, value: number): void {
+    if (!Number.isInteger(value) || value < -0x80000000 || value > 0xffffffff) {
+      throw new StepApiMisuse(`${what} = ${String(value)}: state words hold 32-bit integers`, 'store small integers (a gfn, a count, a flag); keep everything else out of the state');
+    }
+  }
+
+  /** The guest page number `gfn`, checked: an integer in 0..pages-1. */
+  private page(gfn: number, what: string): number {
+    const pages = this.env.config.pages;
+    if (!Number.isInteger(gfn) || gfn < 0 || gfn >= pages) {
+      throw new StepApiMisuse(`${what}: gfn ${String(gfn)} is not a guest page (0..${pages - 1})`, 'pass a gfn of the configuration, e.g. c.reg(REG_GFN) in an exit step');
+    }
+    return gfn;
+  }
+
+  /**
+   * Continue at another step: by label (a step of this handler thread, or of the vCPU's
+   * exit steps; `'KVM_RUN'` re-enters the guest), or by index into the thread's step list,
+   * or DONE to end the thread. Without goto, the thread moves on to the next step.
+   */
+  goto(target: string | number): void {
+    if (typeof target === 'string') {
+      const from = this.spec.labelBase ?? 0;
+      const steps = this.spec.steps;
+      let at = steps.findIndex((st, i) => i >= from && st.label === target);
+      if (at < 0) at = steps.findIndex((st) => st.label === target);
+      if (at < 0) {
+        const labels = steps.slice(from).map((st) => st.label);
+        throw new StepApiMisuse(`goto('${target}'): this thread has no step with that label`, `labels: ${labels.join(', ')}`);
+      }
+      this.nextPc = at;
+      return;
+    }
+    if (target !== DONE && (!Number.isInteger(target) || target < 0 || target >= this.spec.steps.length)) {
+      throw new StepApiMisuse(`goto(${String(target)}): no step at that index (0..${this.spec.steps.length - 1}, or DONE)`, "prefer goto('label')");
+    }
+    this.nextPc = target;
+  }
+
+  /** Run this same step again next time (e.g. after EAGAIN). */
+  retry(): void {
+    this.nextPc = this.pc;
+  }
+
+  /**
+   * The VMM gives up: like a panic!() or abort() in a real VMM, it kills the VM. Reported
+   * as a violation of "the handler never panics", with the trace that led here.
+   */
+  panic(reason: string): never {
+    throw new HandlerPanic(reason);
   }
 
   get next(): number {
@@ -89,7 +149,7 @@ export class StepContext {
 
   /** The step runs only if `condition` holds; call it before any kernel operation. */
   guard(condition: boolean): void {
-    if (this.ops > 0) throw new SimulationUsageError(`${this.spec.name}: guard() after a kernel operation`);
+    if (this.ops > 0) throw new StepApiMisuse('guard() after a kernel operation', 'call c.guard(...) first: a step that performed its operation cannot be disabled any more');
     if (!condition) throw new StepDisabled();
   }
 
@@ -104,6 +164,7 @@ export class StepContext {
 
   /** The source host's content of a page (what a fetch over the network returns). */
   fetch(gfn: number): number {
+    this.page(gfn, 'fetch');
     return sourceContent(gfn);
   }
 
@@ -132,7 +193,7 @@ export class StepContext {
   private op(name: string): void {
     this.ops++;
     if (this.ops > 1) {
-      throw new SimulationUsageError(`${this.spec.name}: a step performs a second kernel operation (${name}); split it into two steps`);
+      throw new StepApiMisuse(`a second kernel operation (${name}) in one step`, 'split it into two steps: each step is one atomic kernel operation');
     }
   }
 
@@ -160,6 +221,8 @@ export class StepContext {
   }
 
   private fill(kind: FillKind, gfn: number, wake: boolean, content?: number): number {
+    this.page(gfn, `UFFDIO_${kind.toUpperCase()}`);
+    if (content !== undefined) this.checkWord('content', content);
     const first = this.hostPageOf(gfn);
     const n = this.env.hostPagePages;
     const values = Array.from({ length: n }, (_, i) => content ?? this.fetch(first + i));
@@ -184,6 +247,7 @@ export class StepContext {
   }
 
   uffdWake(gfn: number): number {
+    this.page(gfn, 'UFFDIO_WAKE');
     this.op('UFFDIO_WAKE');
     const first = this.hostPageOf(gfn);
     const r = uffdWake(this.kernel.mm, this.env.uffd, this.hvaOf(first), this.env.hostPagePages * PAGE_SIZE);
@@ -198,6 +262,8 @@ export class StepContext {
    * memcpy fills it store by store after the first store faults it in zeroed).
    */
   memcpy(gfn: number, content?: number): Outcome {
+    this.page(gfn, 'memcpy');
+    if (content !== undefined) this.checkWord('content', content);
     this.op('memcpy');
     const first = this.env.hostPagePages > 1 ? this.hostPageOf(gfn) : gfn;
     for (let g = first; g < first + this.env.hostPagePages; g++) {
@@ -211,6 +277,8 @@ export class StepContext {
 
   /** pwrite() of the page's content into the guest_memfd; 0 or errno (EEXIST if present). */
   gmemWrite(gfn: number, content = this.fetch(gfn)): number {
+    this.page(gfn, 'write(guest_memfd)');
+    this.checkWord('content', content);
     this.op('write(guest_memfd)');
     const r = gmemWrite(this.kernel.mm, this.env.gmemFd, gfn * PAGE_SIZE, content);
     this.setKernel({ ...this.kernel, mm: r.mm });
@@ -224,6 +292,7 @@ export class StepContext {
    * when no userfaultfd is registered. 0, or the errno (EEXIST: someone else did it).
    */
   populate(gfn: number, options: { wake: boolean }): number {
+    this.page(gfn, 'populate');
     const { backing, uffdMode } = this.env.config;
     if (backing === 'guest_memfd') return this.gmemWrite(gfn);
     if (this.env.uffd < 0) return this.memcpy(gfn) === 'ok' ? 0 : Errno.EAGAIN;
@@ -232,6 +301,7 @@ export class StepContext {
 
   /** Store one bit of the userfault bitmap (a release store when clearing). */
   setUserfaultBit(gfn: number, value: boolean): void {
+    this.page(gfn, 'userfault bitmap store');
     this.op('bitmap store');
     this.setKernel(storeUserfaultBit(this.kernel, this.env.bitmap, gfn, value).state);
     this.note(`${value ? 'set' : 'clear'} bit ${gfn}`);
@@ -239,6 +309,7 @@ export class StepContext {
 
   /** kvm_read_guest from this thread; the value, or 'blocked'. Checks it against the ground truth. */
   kvmReadGuest(gfn: number): number | 'blocked' {
+    this.page(gfn, 'kvm_read_guest');
     this.op('kvm_read_guest');
     const r = kvmReadGuest(this.kernel, this.spec.task, gfn * PAGE_SIZE);
     this.setKernel(r.state);
@@ -249,6 +320,8 @@ export class StepContext {
 
   /** kvm_write_guest from this thread (e.g. the kvm-clock page); 'ok' or 'blocked'. */
   kvmWriteGuest(gfn: number, value: number): Outcome {
+    this.page(gfn, 'kvm_write_guest');
+    this.checkWord('value', value);
     this.op('kvm_write_guest');
     const r = kvmWriteGuest(this.kernel, this.spec.task, gfn * PAGE_SIZE, value);
     this.setKernel(r.state);
@@ -260,6 +333,7 @@ export class StepContext {
 
   /** madvise(MADV_DONTNEED) of one page: the guest gave it up, so it must read as zeros from now on. */
   balloon(gfn: number): Outcome {
+    this.page(gfn, 'madvise');
     this.op('madvise');
     const r = madvise(this.kernel, this.spec.task, this.hvaOf(gfn), PAGE_SIZE, MADV_DONTNEED);
     this.setKernel(r.state);
@@ -352,6 +426,7 @@ export class StepContext {
    * `gfn` (a whole huge page on hugetlbfs); 0 or errno.
    */
   markPresent(gfn: number, present = true): number {
+    this.page(gfn, 'KVM_MARK_GFNS_PRESENT');
     const first = this.hostPageOf(gfn);
     const n = this.env.hostPagePages;
     this.op(present ? 'KVM_MARK_GFNS_PRESENT' : 'KVM_MARK_GFNS_NON_PRESENT');

@@ -26,6 +26,8 @@ export interface ThreadSpec {
   readonly steps: readonly Step[];
   /** Where to go after the last step: a step index to loop, or DONE. */
   readonly after: number;
+  /** Where the handler's own steps start (goto by label looks there first); default 0. */
+  readonly labelBase?: number;
   /** For vCPU threads: the vCPU index. */
   readonly vcpu?: number;
 }

@@ -92,6 +92,7 @@ export function vcpuThread(vcpu: number, strategy: HandlerStrategy, waitForContr
     vcpu,
     regs: 4,
     steps: [enter, runStep(vcpu, strategy), ...strategy.vcpuExit],
+    labelBase: VCPU_EXIT_STEPS,
     after: VCPU_ENTER,
   };
 }

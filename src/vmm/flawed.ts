@@ -61,10 +61,12 @@ export const eexistIsFatalHandler: HandlerStrategy = defineHandler({
       label: 'populate',
       run(c) {
         const err = install(c, c.reg(REG_GFN), false);
-        if (err === Errno.EAGAIN) return c.goto(c.pc);
-        if (err === Errno.EEXIST) c.goto(-2); // parks the thread: no step at index -2
+        if (err === Errno.EAGAIN) return c.retry();
+        c.goto(err === Errno.EEXIST ? 'gave-up' : 'clear-bit');
       },
     },
+    // The vCPU thread parks here for good: the step is never enabled.
+    { label: 'gave-up', run: (c) => c.guard(false) },
     clearBitStep(),
   ],
   threads: readerIfRegistered,

@@ -5,9 +5,9 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { DESIGNS } from '../system/config.ts';
 import { ConfigError } from '../system/config-error.ts';
+import { compileHandler, importCompiled } from './compile-handler.ts';
 import type { HandlerStrategy } from './strategy.ts';
 
 const HINT = "export a handler: `export default defineHandler({ name, description, designs: ['kvm-userfault'], vcpuExit: [...], threads })` (see README, 'Your own handler')";
@@ -48,14 +48,13 @@ export async function loadHandler(path: string): Promise<HandlerStrategy> {
   if (!existsSync(file) || !statSync(file).isFile()) {
     throw new ConfigError('KVMUF201', `cannot read handler file '${path}'`, 'give the path of a .ts or .js module, e.g. --handler ./my-handler.ts');
   }
+  const compiled = await compileHandler(file, path);
   let mod: unknown;
   try {
-    mod = await import(pathToFileURL(file).href);
+    mod = await importCompiled(compiled);
   } catch (e) {
-    // The first lines say what and where (esbuild: "Transform failed with 1 error:\nFILE:3:0: ERROR: ...").
-    const lines = (e instanceof Error ? e.message : String(e)).split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
-    const what = lines.slice(0, 2).join(' ');
-    throw new ConfigError('KVMUF203', `${path} failed to load: ${what}`, 'fix the module so that it imports and compiles (try: node --import tsx FILE)');
+    const first = (e instanceof Error ? `${e.name}: ${e.message}` : String(e)).split('\n')[0] ?? '';
+    throw new ConfigError('KVMUF203', `${path} failed to load: its top-level code threw ${first}`, 'fix the module so that importing it does not throw (only `threads(env)` and the steps run later)');
   }
   const exports = isRecord(mod) ? mod : {};
   const candidate = exports.default ?? exports.handler;

@@ -150,7 +150,7 @@ describe('liveness limits: safety still reported complete', () => {
   it('when the pass would not fit in memory (maxMemoryBytes below what the process already uses)', () => {
     const r = check(ring(), { maxMemoryBytes: 1 });
     expect(r).toMatchObject({ status: 'incomplete', safety: 'complete', liveness: 'skipped', incomplete: { limit: 'liveness-memory' } });
-    expect(r.incomplete?.message).toMatch(/^safety: complete .*; liveness: not checked \(at 3 states the liveness pass needs 0 MB beside its \d+ MB graph, and 0 MB of memory is left; more memory: /);
+    expect(r.incomplete?.message).toMatch(/^safety: complete .*; liveness: not checked \(at 3 states the liveness pass needs 0 MB beside its \d+ MB graph, and 0 MB of memory is left under the limit; raise the memory limit/);
   });
 
   it('with memory to spare there is no fixed state cap: liveness is checked', () => {

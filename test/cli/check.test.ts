@@ -68,7 +68,7 @@ describe('kvmuf check', () => {
     expect(states).toBeDefined();
     // The line names the same number of states as the table: all of them were explored.
     expect(r.stdout).toContain(`INCOMPLETE kvm-userfault x86 anon 1v×1p: safety: complete (every invariant holds in all ${states} reachable states); liveness: not checked (at ${states} states the liveness pass needs`);
-    expect(r.stdout).toMatch(/ of memory is left; .*\); exit status 3 because liveness was not checked/);
+    expect(r.stdout).toMatch(/ of memory is left under the limit; .*\); exit status 3 because liveness was not checked/);
     expect(r.stdout).toMatch(/^0 passed, 0 failed, 1 incomplete \(1 with safety complete\): 1 configurations/m);
     const data = JSON.parse(kvmuf([...args, '--json']).stdout) as { exitStatus: number; runs: { verdict: string; safety: string; liveness: string; incomplete: { limit: string; message: string } }[] };
     expect(data.exitStatus).toBe(3);

@@ -1,6 +1,7 @@
 /** The README shows real code and real output: these tests keep it so. */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { StepContext } from '../../src/system/step-context.ts';
 import { kvmuf } from './run-cli.ts';
 
 const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
@@ -41,5 +42,26 @@ describe('README', () => {
     const printed = r.stdout.split('\n\n').find((p) => p.startsWith('FAIL')) ?? '';
     expect(printed.length).toBeGreaterThan(0);
     expect(blocks('').map((b) => b.trim())).toContain(printed.trim());
+  });
+
+  it("documents every public member of the step API in the handler section's table", () => {
+    const source = read('src/system/step-context.ts');
+    const privates = new Set([...source.matchAll(/^ {2}private (?:get |readonly )?(\w+)/gm)].map((m) => m[1]));
+    const members = Object.getOwnPropertyNames(StepContext.prototype).filter((n) => n !== 'constructor' && !privates.has(n));
+    const fields = [...source.matchAll(/^ {2}(?:readonly |public )?(\w+)(?:\?)?: /gm), ...source.matchAll(/^ {4}(?:public |readonly )+(\w+):/gm)].map((m) => m[1] ?? '').filter((n) => !privates.has(n));
+    const section = README.slice(README.indexOf('### The step API'), README.indexOf('### An example'));
+    const table = section.split('\n').filter((l) => l.startsWith('| `'));
+    const documented = new Set(table.flatMap((l) => [...(l.split(' | ')[0] ?? '').matchAll(/`?(\w+)[(`,]/g)].map((m) => m[1])));
+    const missing = [...new Set([...members, ...fields])].filter((n) => !documented.has(n));
+    expect(members.length).toBeGreaterThan(30);
+    expect(missing).toEqual([]);
+  });
+
+  it('states every exit status in the README and in kvmuf --help', () => {
+    const help = kvmuf(['--help']).stdout;
+    for (const status of [0, 1, 2, 3, 4]) {
+      expect(README).toMatch(new RegExp(`^\\| ${status} \\| \\S`, 'm'));
+      expect(help).toMatch(new RegExp(`^ +${status} +\\S`, 'm'));
+    }
   });
 });

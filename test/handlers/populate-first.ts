@@ -11,7 +11,7 @@ export default defineHandler({
       label: 'populate',
       run(c) {
         const err = c.populate(c.reg(REG_GFN), { wake: false });
-        if (err !== 0 && err !== Errno.EEXIST) throw new Error(`populate failed: errno ${err}`);
+        if (err !== 0 && err !== Errno.EEXIST) c.panic(`populate failed: errno ${err}`);
       },
     },
     { label: 'clear-bit', run: (c) => c.setUserfaultBit(c.reg(REG_GFN), false) },
