@@ -26,6 +26,13 @@ export interface SpecBinding {
   /** The instances to track (gfns, vCPUs, tasks...). */
   instances(sys: System): readonly number[];
   abstract(sys: System, s: SystemState, instance: number): AbstractState | undefined;
+  /**
+   * The part of the state every instance's abstraction reads, if one object holds it all.
+   * States are persistent (a step copies what it changes and shares the rest), so when a
+   * step leaves this object the same, no instance's abstract state changed and the
+   * refinement check skips the abstraction.
+   */
+  reads?(s: SystemState): unknown;
 }
 
 const stage2Mapping: SpecBinding = {
@@ -35,6 +42,7 @@ const stage2Mapping: SpecBinding = {
   input: (sys) => ({ arch: sys.config.arch, series: sys.config.series === 'v1' ? 'v1' : 'v3' }),
   instances: (sys) => Array.from({ length: sys.config.pages }, (_, g) => g),
   abstract: (_sys, s, gfn) => mappingState(s.kernel, gfn),
+  reads: (s) => s.kernel.vm.slots,
 };
 
 const memslotUserfault: SpecBinding = {
@@ -44,6 +52,7 @@ const memslotUserfault: SpecBinding = {
   input: (sys) => ({ hasCap: sys.config.series !== 'none' }),
   instances: () => [0],
   abstract: (_sys, s) => memslotState(s.kernel),
+  reads: (s) => s.kernel.vm.slots,
 };
 
 /**
@@ -81,6 +90,7 @@ const uffdWaiter: SpecBinding = {
   input: () => undefined,
   instances: (sys) => (sys.env.uffd >= 0 ? sys.threads.map((t) => t.task) : []),
   abstract: (_sys, s, task) => waiterState(s.kernel, task),
+  reads: (s) => s.kernel.mm.uffds,
 };
 
 const itsRestore: SpecBinding = {
@@ -90,6 +100,7 @@ const itsRestore: SpecBinding = {
   input: (sys) => ({ tables: sys.config.control.itsTables?.length ?? 0 }),
   instances: (sys) => (sys.config.control.itsTables?.length ? [0] : []),
   abstract: (sys, s) => itsState(s.kernel, CONTROL_TASK, sys.config.control.itsTables?.length ?? 0),
+  reads: (s) => s.kernel,
 };
 
 const asyncPfToken: SpecBinding = {
@@ -100,6 +111,7 @@ const asyncPfToken: SpecBinding = {
   /** Instance v·SLOTS + slot: token slot `slot` of vCPU v. */
   instances: (sys) => (sys.config.design === 'async-pf-user' ? Array.from({ length: sys.config.vcpus * ASYNC_PF_USER_SLOTS }, (_, i) => i) : []),
   abstract: (_sys, s, i) => tokenSlotState(s.kernel, Math.floor(i / ASYNC_PF_USER_SLOTS), i % ASYNC_PF_USER_SLOTS),
+  reads: (s) => s.kernel.vm.vcpus,
 };
 
 export const SPEC_BINDINGS: readonly SpecBinding[] = [memslotUserfault, stage2Mapping, vcpuFaultLoop, uffdWaiter, itsRestore, asyncPfToken];

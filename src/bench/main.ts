@@ -3,15 +3,19 @@
  * model, and a comparison with `xstate/graph` on a configuration small enough for it.
  * Each measurement runs several times after a warm-up run (JIT) and prints the median
  * with min–max (the machine is shared, so the spread is the noise). The last line is one
- * JSON object: {"statesPerSecond", "bytesPerState", "xstateGraphSpeedup"}.
+ * JSON object: {"statesPerSecond", "bytesPerState", "xstateGraphSpeedup",
+ * "productStatesPerSecond"}; the last is `kvmuf check`'s composed-system path (product.ts),
+ * over PRODUCT_RUNS runs (default 3: each is ~200k states).
  */
 import { getAdjacencyMap } from 'xstate/graph';
 import { check, formatSummary, xstateModel, type CheckResult, type PackedModel } from '../checker/index.ts';
 import { postcopyConfig, postcopyModel } from '../examples/postcopy-packed.ts';
 import { formatSpread, spread, type Spread } from './measure.ts';
+import { PRODUCT_CONFIG, productRuns } from './product.ts';
 import { postcopyEvents, postcopyMachine } from './postcopy-machine.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const PRODUCT_RUNS = Number(process.env.BENCH_PRODUCT_RUNS ?? 3);
 
 function log(line: string): void {
   process.stdout.write(line + '\n');
@@ -73,11 +77,17 @@ function main(): void {
   log(`   speedup packed explorer / xstate/graph: ${speedup.toFixed(1)}x (medians); adapter / xstate/graph: ${(adapter.median / graph.median).toFixed(2)}x`);
   if (!agree) throw new Error('state counts disagree between xstate/graph and the explorer');
 
+  const product = productRuns(PRODUCT_RUNS);
+  const c = PRODUCT_CONFIG;
+  log(`== kvmuf check, composed system with refinement and liveness: ${c.design} ${c.arch} ${c.backing} ${c.vcpus} vCPUs × ${c.pages} pages (${product.last.stats.distinct} states)`);
+  log(`   distinct states/s: ${formatSpread(product.rate, 'states/s')} (after a warm-up run on a smaller configuration)`);
+
   log(
     JSON.stringify({
       statesPerSecond: Math.round(big.rate.median),
       bytesPerState: Number(big.bytes.median.toFixed(1)),
       xstateGraphSpeedup: Number(speedup.toFixed(1)),
+      productStatesPerSecond: Math.round(product.rate.median),
     }),
   );
 }

@@ -14,6 +14,7 @@ import { FingerprintTable } from './fingerprint-table.ts';
 import { ObjectFrontier, WordFrontier } from './frontier.ts';
 import { LimitReached, type LimitKind } from './limit-error.ts';
 import { LivenessGraph } from './liveness-graph.ts';
+import { livenessRefusal, type LivenessRefusal } from './memory-budget.ts';
 import type { ResolvedOptions } from './options.ts';
 import type { Property } from './property.ts';
 import type { Space } from './space.ts';
@@ -45,7 +46,10 @@ export interface SearchOutput {
   /** Fingerprints recorded for reported states (index → [hi, lo]). */
   readonly recordedFp: Map<number, readonly [number, number]>;
   readonly coverage: Float64Array;
+  /** The stored graph; undefined when liveness is off or the graph was dropped. */
   readonly graph: LivenessGraph | undefined;
+  /** Why the graph was dropped during the search (it no longer fitted), if it was. */
+  readonly graphDropped: LivenessRefusal | undefined;
   readonly limit: { readonly kind: LimitKind; readonly message: string } | undefined;
   readonly elapsedMs: number;
   readonly bytes: { table: number; parents: number; frontierPeak: number; other: number };
@@ -63,7 +67,8 @@ class Bfs<S> {
   private readonly words: WordFrontier | undefined;
   private readonly objects: ObjectFrontier<S> | undefined;
   private readonly exact: EncodingStore | undefined;
-  private readonly graph: LivenessGraph | undefined;
+  private graph: LivenessGraph | undefined;
+  private graphDropped: LivenessRefusal | undefined;
   private readonly always: Property<S>[];
   private readonly sometimes: Property<S>[];
   private readonly eventually: Property<S>[];
@@ -146,6 +151,7 @@ class Bfs<S> {
       recordedFp: this.recordedFp,
       coverage: this.coverage,
       graph: this.graph,
+      graphDropped: this.graphDropped,
       limit: this.limit,
       elapsedMs: performance.now() - this.start,
       bytes: {
@@ -246,7 +252,7 @@ class Bfs<S> {
     const o = this.o;
     const table = this.table;
     const words = this.words;
-    const graph = this.graph;
+    let graph = this.graph;
     const useSym = o.symmetry;
     const coverageOn = o.coverage;
     const exactOn = this.exact !== undefined;
@@ -351,6 +357,7 @@ class Bfs<S> {
             throw new LimitReached('memory', `stopped at the memory limit: ${(used / 2 ** 20).toFixed(1)} MiB in use, limit ${(o.maxMemoryBytes / 2 ** 20).toFixed(1)} MiB`);
           }
         }
+        if (graph !== undefined && this.graphNoLongerFits(graph)) graph = this.graph = undefined;
         if (o.progress !== undefined && now - lastProgress >= o.progressIntervalMs) {
           lastProgress = now;
           o.progress({
@@ -374,6 +381,18 @@ class Bfs<S> {
   }
 
   private depthCut = false;
+
+  /**
+   * Whether liveness can no longer run on this graph: more states than maxLivenessStates,
+   * or the pass over the states so far would not fit in the memory left. Then the graph
+   * is dropped (recording why) so that its memory serves the safety search.
+   */
+  private graphNoLongerFits(graph: LivenessGraph): boolean {
+    const refusal = livenessRefusal(this.distinct, graph.bytes, this.o.maxLivenessStates, this.o.memoryAvailable());
+    if (refusal === undefined) return false;
+    this.graphDropped = { limit: refusal.limit, reason: `${refusal.reason}; the graph was dropped during the search, which went on for safety` };
+    return true;
+  }
 
   /** The path to state `idx`: its initial index and action indices. */
   private chainOf(idx: number): { initial: number; actions: number[] } {

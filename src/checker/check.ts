@@ -5,6 +5,7 @@
 import { explore, type SearchOutput } from './bfs.ts';
 import { collisionProbability, formatFingerprint } from './fingerprint.ts';
 import { findLasso } from './liveness.ts';
+import { livenessRefusal } from './memory-budget.ts';
 import { makeSpace } from './make-space.ts';
 import type { Model, PackedModel } from './model.ts';
 import { resolveOptions, type CheckOptions, type ResolvedOptions } from './options.ts';
@@ -51,15 +52,16 @@ export function check<S, A>(model: Model<S, A> | PackedModel, options: CheckOpti
   let incomplete: CheckResult['incomplete'] =
     out.limit === undefined ? undefined : { limit: out.limit.kind, message: out.limit.message };
   if (liveness === 'checked') {
+    const refusal = !complete
+      ? undefined
+      : (out.graphDropped ?? livenessRefusal(out.distinct, out.graph?.bytes ?? 0, o.maxLivenessStates, o.memoryAvailable()));
     if (!complete) {
       liveness = 'skipped';
       notes.push('liveness not checked: the state graph was not fully explored');
-    } else if (out.distinct > o.maxLivenessStates) {
+    } else if (refusal !== undefined) {
       liveness = 'skipped';
-      incomplete = {
-        limit: 'liveness-size',
-        message: `liveness not checked: ${out.distinct} states exceed maxLivenessStates ${o.maxLivenessStates}`,
-      };
+      const safety = failures.length === 0 ? `every invariant holds in all ${out.distinct} reachable states` : `all ${out.distinct} reachable states explored`;
+      incomplete = { limit: refusal.limit, message: `safety: complete (${safety}); liveness: not checked (${refusal.reason})` };
     } else {
       eventually.forEach((p, i) => {
         const lasso = findLasso(space, out, i, p.trigger === undefined);
@@ -79,6 +81,7 @@ export function check<S, A>(model: Model<S, A> | PackedModel, options: CheckOpti
     stats: statsOf(out),
     coverage: coverageOf(space, out),
     symmetry: o.symmetry,
+    safety: complete ? 'complete' : 'incomplete',
     liveness,
     notes,
   };

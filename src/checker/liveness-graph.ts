@@ -3,8 +3,9 @@
  * expanded in index order, so the out-edges of state i are `edgeStart[i] ..
  * edgeStart[i+1]`). Memory: per state 4 (edgeStart) + 4 (enabled fairness classes) + 4
  * (property bits) bytes, per edge 4 (target) + 2 (action index) + 1 (fairness class)
- * bytes; the SCC pass adds about 24 bytes per state. With ~5 edges per state that is
- * ~70 bytes per state on top of the BFS, hence the `maxLivenessStates` cap.
+ * bytes: with ~5 edges per state, ~47 bytes per state on top of the BFS. The liveness pass
+ * adds its work arrays (LIVENESS_PASS_BYTES_PER_STATE in memory-budget.ts); liveness runs
+ * while the graph and the pass fit in memory.
  */
 import { ChunkedU16, ChunkedU32, ChunkedU8 } from './chunked-array.ts';
 

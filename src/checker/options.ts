@@ -1,4 +1,6 @@
 /** Options of a check run, passed as data. */
+import { memoryAvailable } from './memory-budget.ts';
+
 export interface Progress {
   readonly distinct: number;
   readonly generated: number;
@@ -25,7 +27,10 @@ export interface CheckOptions {
   readonly stopAtFirst?: boolean;
   /** Check `eventually` properties (stores the graph). Default: on when there are any. */
   readonly liveness?: boolean;
-  /** Refuse liveness above this many states (graph memory). Default 4,000,000. */
+  /**
+   * Refuse liveness above this many states. Default: no fixed count; liveness runs while
+   * its graph and pass fit in memory (memory-budget.ts).
+   */
   readonly maxLivenessStates?: number;
   /** Count fired actions per kind. Default on. */
   readonly coverage?: boolean;
@@ -39,9 +44,17 @@ export interface CheckOptions {
    * collisions and show what exact mode protects against.
    */
   readonly fingerprintBits?: number;
-  /** Stop (incomplete) once `memoryUsed()` exceeds this many bytes; checked with the time limit. */
+  /**
+   * The memory the run may use, in bytes. With `memoryUsed`, the search stops (incomplete)
+   * once it uses more; checked with the time limit. Liveness is skipped, and its graph
+   * dropped, when the graph and its pass would not fit under it (memory-budget.ts).
+   * Default: no stop; for liveness, V8's heap limit (node --max-old-space-size).
+   */
   readonly maxMemoryBytes?: number;
-  /** Bytes in use now (e.g. heap plus typed arrays); required by maxMemoryBytes. */
+  /**
+   * Bytes in use now (e.g. heap plus typed arrays); required for the search to stop at
+   * maxMemoryBytes. Default for the liveness budget: the heap in use plus external memory.
+   */
   readonly memoryUsed?: () => number;
   /**
    * For a watchdog in another thread: before each state is expanded, the path to it is
@@ -60,6 +73,8 @@ export interface ResolvedOptions {
   readonly stopAtFirst: boolean;
   readonly liveness: boolean;
   readonly maxLivenessStates: number;
+  /** Bytes the run may still allocate (read when needed: before and during liveness). */
+  readonly memoryAvailable: () => number;
   readonly coverage: boolean;
   readonly progress: ((p: Progress) => void) | undefined;
   readonly progressIntervalMs: number;
@@ -86,7 +101,8 @@ export function resolveOptions(
     deadlock: o.deadlock ?? true,
     stopAtFirst: o.stopAtFirst ?? true,
     liveness,
-    maxLivenessStates: o.maxLivenessStates ?? 4_000_000,
+    maxLivenessStates: o.maxLivenessStates ?? Number.POSITIVE_INFINITY,
+    memoryAvailable: () => memoryAvailable(o.maxMemoryBytes, o.memoryUsed),
     coverage: o.coverage ?? true,
     progress: o.progress,
     progressIntervalMs: o.progressIntervalMs ?? 1000,

@@ -1,6 +1,7 @@
 /** What a check run returns. */
 import type { LimitKind } from './limit-error.ts';
 import type { Lasso } from './liveness.ts';
+import type { LivenessRefusal } from './memory-budget.ts';
 import type { Trace } from './trace.ts';
 
 export type Failure =
@@ -51,11 +52,21 @@ export interface CheckResult {
   readonly failures: readonly Failure[];
   /** A shortest witness trace for each witnessed `sometimes` property. */
   readonly witnesses: readonly { readonly property: string; readonly trace: Trace }[];
-  readonly incomplete?: { readonly limit: LimitKind | 'liveness-size'; readonly message: string };
+  /**
+   * What limit ended the run early, and how. A liveness limit (`liveness-size`,
+   * `liveness-memory`) comes after a complete safety search: the message says
+   * "safety: complete (…); liveness: not checked (why)".
+   */
+  readonly incomplete?: { readonly limit: LimitKind | LivenessRefusal['limit']; readonly message: string };
   readonly stats: Stats;
   readonly coverage: Coverage;
   /** Whether symmetry reduction and liveness checking were used, and why not. */
   readonly symmetry: boolean;
+  /**
+   * `complete`: the search explored every reachable state, so each invariant and deadlock
+   * freedom was checked exhaustively (even if liveness then could not run).
+   */
+  readonly safety: 'complete' | 'incomplete';
   readonly liveness: 'checked' | 'not requested' | 'skipped';
   readonly notes: readonly string[];
 }

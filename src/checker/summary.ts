@@ -6,7 +6,7 @@ import { formatPath } from './trace.ts';
 export function formatSummary(r: CheckResult): string {
   const s = r.stats;
   const lines: string[] = [];
-  lines.push(`status: ${r.status}${r.incomplete ? ` (${r.incomplete.limit} limit: ${r.incomplete.message})` : ''}`);
+  lines.push(`status: ${r.status}${incompleteText(r)}`);
   lines.push(
     `${s.generated} states generated, ${s.distinct} distinct states found, ${s.queueLeft} states left on queue.`,
   );
@@ -30,6 +30,13 @@ export function formatSummary(r: CheckResult): string {
   for (const f of r.failures) lines.push(formatFailure(f));
   for (const n of r.notes) lines.push(`note: ${n}`);
   return lines.join('\n');
+}
+
+/** A liveness limit's message already reads "safety: complete (…); liveness: not checked (…)". */
+function incompleteText(r: CheckResult): string {
+  const i = r.incomplete;
+  if (i === undefined) return '';
+  return i.limit === 'liveness-size' || i.limit === 'liveness-memory' ? `: ${i.message}` : ` (${i.limit} limit: ${i.message})`;
 }
 
 export function formatFailure(f: Failure): string {

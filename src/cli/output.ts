@@ -41,6 +41,18 @@ function failureTitle(f: Failure): string {
   }
 }
 
+/** An incomplete run whose safety search finished says so in the table: only liveness is missing. */
+function verdictText(r: CheckResult): string {
+  return r.status === 'incomplete' && r.safety === 'complete' ? 'INCOMPLETE (safety complete)' : r.status.toUpperCase();
+}
+
+function incompleteText(r: CheckResult): string {
+  const i = r.incomplete;
+  if (i === undefined) return '';
+  if (r.safety === 'complete') return `${i.message}; exit status ${EXIT.incomplete} because liveness was not checked`;
+  return `${i.message}; explored ${r.stats.distinct} states, every state to depth ${r.stats.depthFullyExplored}`;
+}
+
 export function stepLine(n: number, label: string): string {
   const dot = label.indexOf('.');
   const thread = dot > 0 ? label.slice(0, dot) : '';
@@ -75,7 +87,7 @@ export function formatText(outcome: CheckOutcome): string {
   const rows = outcome.runs.map((r) => [
     configName(r),
     r.system.strategy.name,
-    r.result.status.toUpperCase(),
+    verdictText(r.result),
     String(r.result.stats.distinct),
     String(r.result.stats.depth),
     `${(r.elapsedMs / 1000).toFixed(2)} s`,
@@ -88,7 +100,7 @@ export function formatText(outcome: CheckOutcome): string {
   const out = [`kvmuf check (version ${KVMUF_VERSION})`, fmt(header), fmt(widths.map((w) => '-'.repeat(w))), ...rows.map(fmt)];
   for (const run of outcome.runs) {
     for (const f of run.result.failures) out.push('', formatCounterexample(run, f));
-    if (run.result.incomplete) out.push('', `INCOMPLETE ${configName(run)}: ${run.result.incomplete.message}; explored ${run.result.stats.distinct} states, every state to depth ${run.result.stats.depthFullyExplored}`);
+    if (run.result.incomplete) out.push('', `INCOMPLETE ${configName(run)}: ${incompleteText(run.result)}`);
   }
   const uncovered = outcome.runs.filter((r) => r.result.coverage.neverFired.length > 0 && r.result.status !== 'fail');
   if (uncovered.length > 0) {
@@ -98,7 +110,9 @@ export function formatText(outcome: CheckOutcome): string {
   const total = outcome.runs.reduce((n, r) => n + r.result.stats.distinct, 0);
   const count = (status: CheckResult['status']) => outcome.runs.filter((r) => r.result.status === status).length;
   const incomplete = count('incomplete');
-  out.push('', `${count('pass')} passed, ${count('fail')} failed${incomplete > 0 ? `, ${incomplete} incomplete` : ''}: ${outcome.runs.length} configurations, ${total} distinct states`);
+  const safe = outcome.runs.filter((r) => r.result.status === 'incomplete' && r.result.safety === 'complete').length;
+  const incompleteCount = incomplete === 0 ? '' : `, ${incomplete} incomplete${safe > 0 ? ` (${safe} with safety complete)` : ''}`;
+  out.push('', `${count('pass')} passed, ${count('fail')} failed${incompleteCount}: ${outcome.runs.length} configurations, ${total} distinct states`);
   return out.join('\n');
 }
 
@@ -111,6 +125,7 @@ export function toJson(outcome: CheckOutcome): unknown {
       verdict: r.result.status,
       stats: r.result.stats,
       coverage: r.result.coverage,
+      safety: r.result.safety,
       liveness: r.result.liveness,
       incomplete: r.result.incomplete ?? null,
       failures: r.result.failures.map((f, i) => {

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { check, eventually, formatPath, graphModel, leadsTo, replay } from '../../src/checker/index.ts';
+import { getHeapStatistics } from 'node:v8';
+import { always, check, eventually, formatPath, formatSummary, graphModel, leadsTo, replay } from '../../src/checker/index.ts';
+import { LIVENESS_PASS_BYTES_PER_STATE, livenessRefusal, memoryAvailable } from '../../src/checker/memory-budget.ts';
+import { resolveOptions } from '../../src/checker/options.ts';
 import type { Failure } from '../../src/checker/index.ts';
 
 function livenessFailure(failures: readonly Failure[]): Extract<Failure, { kind: 'liveness' }> | undefined {
@@ -127,5 +130,68 @@ describe('liveness under weak fairness', () => {
     const r = check(m, { maxLivenessStates: 2 });
     expect(r.status).toBe('incomplete');
     expect(r.incomplete?.limit).toBe('liveness-size');
+    expect(r.safety).toBe('complete');
+  });
+});
+
+describe('liveness limits: safety still reported complete', () => {
+  // 0 → 1 → 2 → 0; eventually(2) holds on the only behaviour, and no invariant fails.
+  const ring = () => graphModel({ initial: [0], edges: [[1], [2], [0]], properties: [eventually('x', (s) => s === 2)] });
+
+  it('above maxLivenessStates: status incomplete, but the result and summary say safety finished', () => {
+    const r = check(ring(), { maxLivenessStates: 2 });
+    expect(r.status).toBe('incomplete');
+    expect(r.safety).toBe('complete');
+    expect(r.liveness).toBe('skipped');
+    expect(r.incomplete?.message).toBe('safety: complete (every invariant holds in all 3 reachable states); liveness: not checked (3 states exceed maxLivenessStates 2)');
+    expect(formatSummary(r)).toMatch(/^status: incomplete: safety: complete \(every invariant holds in all 3 reachable states\); liveness: not checked \(3 states exceed/);
+  });
+
+  it('when the pass would not fit in memory (maxMemoryBytes below what the process already uses)', () => {
+    const r = check(ring(), { maxMemoryBytes: 1 });
+    expect(r).toMatchObject({ status: 'incomplete', safety: 'complete', liveness: 'skipped', incomplete: { limit: 'liveness-memory' } });
+    expect(r.incomplete?.message).toMatch(/^safety: complete .*; liveness: not checked \(at 3 states the liveness pass needs 0 MB beside its \d+ MB graph, and 0 MB of memory is left under the limit; raise the memory limit/);
+  });
+
+  it('with memory to spare there is no fixed state cap: liveness is checked', () => {
+    const r = check(ring(), { maxMemoryBytes: 2 ** 50 });
+    expect(r).toMatchObject({ status: 'pass', safety: 'complete', liveness: 'checked' });
+  });
+
+  it('drops the graph during a search that outgrows memory, and the safety search still finishes', () => {
+    // A ring of 5000 states: the budget is polled every 1024 expanded states.
+    const n = 5000;
+    const big = graphModel({ initial: [0], edges: Array.from({ length: n }, (_, i) => [(i + 1) % n]), properties: [eventually('last', (s) => s === n - 1)] });
+    const r = check(big, { maxMemoryBytes: 1 });
+    expect(r.stats.distinct).toBe(n);
+    expect(r).toMatchObject({ status: 'incomplete', safety: 'complete', liveness: 'skipped', incomplete: { limit: 'liveness-memory' } });
+    expect(r.incomplete?.message).toMatch(/^safety: complete \(every invariant holds in all 5000 reachable states\); liveness: not checked \(at 1025 states .*the graph was dropped during the search, which went on for safety\)$/);
+  });
+
+  it('a safety failure is not hidden by the liveness limit', () => {
+    const m = graphModel({ initial: [0], edges: [[1], [0]], properties: [always('not 1', (s) => s !== 1), eventually('x', (s) => s === 1)] });
+    const r = check(m, { maxLivenessStates: 1, stopAtFirst: false });
+    expect(r.status).toBe('fail');
+    expect(r.incomplete?.message).toMatch(/^safety: complete \(all 2 reachable states explored\); liveness: not checked/);
+  });
+});
+
+describe('the liveness budget', () => {
+  it('fits a pass of LIVENESS_PASS_BYTES_PER_STATE bytes per state into the bytes available, and not one byte less', () => {
+    const need = 1000 * LIVENESS_PASS_BYTES_PER_STATE;
+    expect(livenessRefusal(1000, 0, Number.POSITIVE_INFINITY, need)).toBeUndefined();
+    expect(livenessRefusal(1000, 0, Number.POSITIVE_INFINITY, need - 1)?.limit).toBe('liveness-memory');
+    expect(livenessRefusal(1001, 0, 1000, 2 ** 50)?.limit).toBe('liveness-size');
+  });
+
+  it('derives the default from the V8 heap: its limit minus the heap and external memory in use', () => {
+    const h = getHeapStatistics();
+    const available = memoryAvailable();
+    expect(available).toBeGreaterThan(0);
+    expect(available).toBeLessThan(h.heap_size_limit - h.used_heap_size / 2);
+    // An explicit limit replaces the heap limit: the same usage is subtracted from it.
+    const limit = h.heap_size_limit / 2;
+    expect(Math.abs(memoryAvailable(limit) - (available - h.heap_size_limit / 2))).toBeLessThan(64 * 2 ** 20);
+    expect(resolveOptions({}, { hasSymmetry: false, hasEventually: true }).maxLivenessStates).toBe(Number.POSITIVE_INFINITY);
   });
 });

@@ -60,6 +60,22 @@ describe('kvmuf check', () => {
     expect(r.stdout).toMatch(/INCOMPLETE kvm-userfault x86 anon 3v×2p: .*explored \d+ states, every state to depth \d+/);
   });
 
+  it('a run whose safety search finished but whose liveness graph did not fit says safety is complete, and exits 3', () => {
+    const args = ['check', '--design', 'kvm-userfault', '--vcpus', '1', '--pages', '1', '--max-memory', '1'];
+    const r = kvmuf(args);
+    expect(r.status).toBe(3);
+    const states = /kvm-userfault x86 anon 1v×1p +kvm-userfault +INCOMPLETE \(safety complete\) +(\d+) /.exec(r.stdout)?.[1];
+    expect(states).toBeDefined();
+    // The line names the same number of states as the table: all of them were explored.
+    expect(r.stdout).toContain(`INCOMPLETE kvm-userfault x86 anon 1v×1p: safety: complete (every invariant holds in all ${states} reachable states); liveness: not checked (at ${states} states the liveness pass needs`);
+    expect(r.stdout).toMatch(/ of memory is left under the limit; .*\); exit status 3 because liveness was not checked/);
+    expect(r.stdout).toMatch(/^0 passed, 0 failed, 1 incomplete \(1 with safety complete\): 1 configurations/m);
+    const data = JSON.parse(kvmuf([...args, '--json']).stdout) as { exitStatus: number; runs: { verdict: string; safety: string; liveness: string; incomplete: { limit: string; message: string } }[] };
+    expect(data.exitStatus).toBe(3);
+    expect(data.runs[0]).toMatchObject({ verdict: 'incomplete', safety: 'complete', liveness: 'skipped', incomplete: { limit: 'liveness-memory' } });
+    expect(data.runs[0]?.incomplete.message).toMatch(/^safety: complete \(every invariant holds in all \d+ reachable states\); liveness: not checked/);
+  }, 30_000); // two child processes
+
   it('--json prints the same results as data', () => {
     const r = kvmuf([...GMEM, '--handler', 'test/handlers/clear-first.ts', '--json']);
     expect(r.status).toBe(1);
