@@ -9,12 +9,19 @@
  * the same range may map the whole range huge, replacing this gfn's 4K mapping (the page
  * table is replaced by a block; inference from x86 handle_changed_spte and the arm64
  * stage-2 walker: "stays 4K" means no proactive collapse, not that nearby faults map 4K).
+ *
+ * x86 recovery depends on the MMU (src/kvm/huge-recovery.ts): the TDP MMU (default, 6.13+)
+ * rebuilds the huge mapping in place when some 4K leaf of the range is present, so an
+ * unmapped gfn of that range becomes mapped huge (`..._RECOVER`), with no USERFAULT
+ * gate on dirty-log disable (the v3 hole, review §1 case A); the shadow MMU zaps
+ * (`..._COLLAPSE`), also ungated, and its faults are then clamped again.
  */
 import { assign, setup } from 'xstate';
 
 export interface MappingContext {
   readonly arch: 'x86' | 'arm64';
   readonly series: 'v3' | 'v1';
+  readonly mmu: 'tdp' | 'shadow';
   readonly userfault: boolean;
   readonly dirtyLog: boolean;
 }
@@ -27,15 +34,17 @@ export type MappingEvent =
   | { type: 'ENABLE_USERFAULT' }
   | { type: 'DISABLE_USERFAULT' }
   | { type: 'DISABLE_USERFAULT_COLLAPSE' }
+  | { type: 'DISABLE_USERFAULT_RECOVER' }
   | { type: 'ENABLE_DIRTY_LOG' }
   | { type: 'DISABLE_DIRTY_LOG' }
-  | { type: 'DISABLE_DIRTY_LOG_COLLAPSE' };
+  | { type: 'DISABLE_DIRTY_LOG_COLLAPSE' }
+  | { type: 'DISABLE_DIRTY_LOG_RECOVER' };
 
 export const stage2MappingMachine = setup({
   types: {
     context: {} as MappingContext,
     events: {} as MappingEvent,
-    input: {} as { arch: 'x86' | 'arm64'; series?: 'v3' | 'v1' },
+    input: {} as { arch: 'x86' | 'arm64'; series?: 'v3' | 'v1'; mmu?: 'tdp' | 'shadow' },
   },
   guards: {
     isUserfaultOff: ({ context }) => !context.userfault,
@@ -44,8 +53,12 @@ export const stage2MappingMachine = setup({
     hugeAllowed: ({ context }) => !context.userfault && !context.dirtyLog,
     /** x86 recovery: only when, after the change, nothing forces 4K any more. */
     isUserfaultOn: ({ context }) => context.userfault,
-    x86CanCollapseAfterUserfaultOff: ({ context }) => context.userfault && context.arch === 'x86' && !context.dirtyLog,
-    x86CanCollapseAfterDirtyLogOff: ({ context }) => context.dirtyLog && context.arch === 'x86' && !context.userfault,
+    /** Shadow MMU: kvm_rmap_zap_collapsible_sptes, whatever the other flag (no WARN there). */
+    x86CanCollapseAfterUserfaultOff: ({ context }) => context.userfault && context.arch === 'x86' && context.mmu === 'shadow',
+    x86CanCollapseAfterDirtyLogOff: ({ context }) => context.dirtyLog && context.arch === 'x86' && context.mmu === 'shadow',
+    /** TDP MMU: in place; USERFAULT 1→0 with dirty logging on WARNs and recovers nothing. */
+    x86RecoversAfterUserfaultOff: ({ context }) => context.userfault && context.arch === 'x86' && context.mmu === 'tdp' && !context.dirtyLog,
+    x86RecoversAfterDirtyLogOff: ({ context }) => context.dirtyLog && context.arch === 'x86' && context.mmu === 'tdp',
     arm64V1: ({ context }) => context.userfault && context.arch === 'arm64' && context.series === 'v1',
     keepsOnUserfaultOff: ({ context }) => context.userfault && !(context.arch === 'arm64' && context.series === 'v1'),
   },
@@ -57,7 +70,7 @@ export const stage2MappingMachine = setup({
   },
 }).createMachine({
   id: 'stage2-mapping',
-  context: ({ input }) => ({ arch: input.arch, series: input.series ?? 'v3', userfault: false, dirtyLog: false }),
+  context: ({ input }) => ({ arch: input.arch, series: input.series ?? 'v3', mmu: input.mmu ?? 'tdp', userfault: false, dirtyLog: false }),
   initial: 'unmapped',
   on: {
     // Enabling zaps every mapping of the slot; setting the same flags again changes nothing.
@@ -71,6 +84,9 @@ export const stage2MappingMachine = setup({
         DISABLE_USERFAULT: { actions: 'userfaultOff', guard: 'isUserfaultOn' },
         ENABLE_DIRTY_LOG: { actions: 'dirtyLogOn', guard: 'isDirtyLogOff' },
         DISABLE_DIRTY_LOG: { actions: 'dirtyLogOff', guard: 'isDirtyLogOn' },
+        // A neighbour's 4K leaf makes the range a page table that recovery replaces in place.
+        DISABLE_USERFAULT_RECOVER: { target: 'mappedHuge', actions: 'userfaultOff', guard: 'x86RecoversAfterUserfaultOff' },
+        DISABLE_DIRTY_LOG_RECOVER: { target: 'mappedHuge', actions: 'dirtyLogOff', guard: 'x86RecoversAfterDirtyLogOff' },
       },
     },
     mapped4k: {
@@ -85,11 +101,15 @@ export const stage2MappingMachine = setup({
         ENABLE_DIRTY_LOG: { actions: 'dirtyLogOn', guard: 'isDirtyLogOff' },
         DISABLE_DIRTY_LOG: { actions: 'dirtyLogOff', guard: 'isDirtyLogOn' },
         DISABLE_DIRTY_LOG_COLLAPSE: { target: 'unmapped', actions: 'dirtyLogOff', guard: 'x86CanCollapseAfterDirtyLogOff' },
+        DISABLE_USERFAULT_RECOVER: { target: 'mappedHuge', actions: 'userfaultOff', guard: 'x86RecoversAfterUserfaultOff' },
+        DISABLE_DIRTY_LOG_RECOVER: { target: 'mappedHuge', actions: 'dirtyLogOff', guard: 'x86RecoversAfterDirtyLogOff' },
       },
     },
     mappedHuge: {
       on: {
         ZAP: 'unmapped',
+        // Mapped huge by in-place recovery while USERFAULT stayed on: disabling it keeps the mapping.
+        DISABLE_USERFAULT: { actions: 'userfaultOff', guard: 'isUserfaultOn' },
         ENABLE_DIRTY_LOG: { target: 'mapped4k', actions: 'dirtyLogOn', guard: 'isDirtyLogOff' },
       },
     },
@@ -104,7 +124,9 @@ export const STAGE2_MAPPING_EVENTS: readonly MappingEvent[] = [
   { type: 'ENABLE_USERFAULT' },
   { type: 'DISABLE_USERFAULT' },
   { type: 'DISABLE_USERFAULT_COLLAPSE' },
+  { type: 'DISABLE_USERFAULT_RECOVER' },
   { type: 'ENABLE_DIRTY_LOG' },
   { type: 'DISABLE_DIRTY_LOG' },
   { type: 'DISABLE_DIRTY_LOG_COLLAPSE' },
+  { type: 'DISABLE_DIRTY_LOG_RECOVER' },
 ];

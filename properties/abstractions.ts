@@ -30,6 +30,7 @@ export function mappingState(k: KernelState, gfn: number, slotIndex = 0): Abstra
     context: {
       arch: k.config.variant.arch,
       series: mappingSeries(k),
+      mmu: k.config.variant.mmu,
       userfault: cap && (slot.flags & KVM_MEM_USERFAULT) !== 0,
       dirtyLog: (slot.flags & KVM_MEM_LOG_DIRTY_PAGES) !== 0,
     },

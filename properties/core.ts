@@ -6,7 +6,7 @@ import { always, eventually, sometimes, type Property } from '../src/checker/ind
 import { consistencyProblems } from '../src/kvm/consistency.ts';
 import { ABSENT } from '../src/mm/host-memory.ts';
 import type { Environment } from '../src/system/environment.ts';
-import { backingContent } from '../src/system/backing.ts';
+import { backingContent, zeroWhileRemote } from '../src/system/backing.ts';
 import { DONE, VIOLATION, type SystemState } from '../src/system/state.ts';
 import type { ThreadSpec } from '../src/system/thread.ts';
 
@@ -30,7 +30,7 @@ export function coreProperties(env: Environment, threads: readonly ThreadSpec[],
     always(PROPERTY.memoryHoldsContent, (s) => {
       for (let g = 0; g < env.config.pages; g++) {
         const c = backingContent(s, env, g);
-        if (c !== ABSENT && c !== s.expected[g]) return false;
+        if (c !== ABSENT && c !== s.expected[g] && !zeroWhileRemote(s, env, g, c)) return false;
       }
       return true;
     }),

@@ -39,7 +39,7 @@ const stage2Mapping: SpecBinding = {
   name: 'stage2-mapping',
   machine: stage2MappingMachine,
   events: STAGE2_MAPPING_EVENTS,
-  input: (sys) => ({ arch: sys.config.arch, series: sys.config.series === 'v1' ? 'v1' : 'v3' }),
+  input: (sys) => ({ arch: sys.config.arch, series: sys.config.series === 'v1' ? 'v1' : 'v3', mmu: sys.config.mmu }),
   instances: (sys) => Array.from({ length: sys.config.pages }, (_, g) => g),
   abstract: (_sys, s, gfn) => mappingState(s.kernel, gfn),
   reads: (s) => s.kernel.vm.slots,

@@ -5,8 +5,8 @@
 import { check, type CheckResult, type Progress } from '../checker/index.ts';
 import { explainFailure, type Counterexample } from '../report/counterexample.ts';
 import { specRefinement } from '../../properties/refinement.ts';
-import type { Arch, UserfaultSeries } from '../kvm/variant.ts';
-import { ARCHES, BACKINGS, DESIGNS, LIMITS, type Backing, type DesignName, type SystemConfig, type UffdMode } from '../system/config.ts';
+import type { Arch, UserfaultSeries, X86Mmu } from '../kvm/variant.ts';
+import { ARCHES, BACKINGS, DESIGNS, LIMITS, type Backing, type ControlPlan, type DesignName, type SystemConfig, type UffdMode } from '../system/config.ts';
 import { composeSystem, systemModel, type System } from '../system/model.ts';
 import { bundledHandler, bundledHandlerFor } from '../vmm/index.ts';
 import { loadHandler } from '../vmm/load-handler.ts';
@@ -24,6 +24,9 @@ export const CHECK_FLAGS: readonly FlagSpec[] = [
   { name: 'pages', kind: 'int', range: LIMITS.pages, help: 'guest pages', default: '2' },
   { name: 'uffd', kind: 'string', choices: ['missing', 'minor', 'none'], help: 'userfaultfd registration mode (default: what the design and backing use)' },
   { name: 'series', kind: 'string', choices: ['v3', 'v1', 'v2-firecracker', 'none'], value: 'SERIES', help: 'KVM Userfault series (kernel variant)' },
+  { name: 'mmu', kind: 'string', choices: ['tdp', 'shadow'], value: 'MMU', help: 'x86 MMU (kernel variant): tdp recovers huge pages in place, shadow (tdp_mmu=0) zaps and prefetches', default: 'tdp' },
+  { name: 'thp', kind: 'boolean', help: 'anonymous memory with transparent huge pages (a write fault maps a whole zeroed THP)' },
+  { name: 'dirty-log', kind: 'boolean', help: 'control thread: turn dirty logging on, then off, while the vCPUs run (a migration round)' },
   { name: 'its', kind: 'string', value: 'PAGES', help: 'arm64: restore the ITS with its tables on these pages, e.g. 1,2', example: '1' },
   { name: 'handler', kind: 'string', value: 'FILE|NAME', help: 'a handler file (.ts/.js) or a bundled handler name (kvmuf list)', example: './my-handler.ts' },
   { name: 'max-states', kind: 'int', range: { min: 1 }, help: 'stop (incomplete) after this many distinct states' },
@@ -101,6 +104,9 @@ export function commandWordsFor(cfg: SystemConfig, handler: string | undefined):
   const words = ['kvmuf', 'check', '--design', cfg.design, '--arch', cfg.arch, '--backing', cfg.backing, '--vcpus', String(cfg.vcpus), '--pages', String(cfg.pages)];
   if (cfg.uffdMode) words.push('--uffd', cfg.uffdMode);
   if (cfg.series) words.push('--series', cfg.series);
+  if (cfg.mmu) words.push('--mmu', cfg.mmu);
+  if (cfg.thp) words.push('--thp');
+  if (cfg.control?.toggleDirtyLog) words.push('--dirty-log');
   if (cfg.control?.itsTables) words.push('--its', cfg.control.itsTables.join(','));
   if (handler) words.push('--handler', handler);
   return words;
@@ -112,7 +118,14 @@ export function commandFor(cfg: SystemConfig, handler: string | undefined): stri
 }
 
 /** Flags that describe one configuration (shared by check and replay). */
-export const CONFIG_FLAG_NAMES = ['design', 'arch', 'backing', 'vcpus', 'pages', 'uffd', 'series', 'its', 'handler'] as const;
+export const CONFIG_FLAG_NAMES = ['design', 'arch', 'backing', 'vcpus', 'pages', 'uffd', 'series', 'mmu', 'thp', 'dirty-log', 'its', 'handler'] as const;
+
+function controlFromFlags(flags: ParsedFlags): ControlPlan {
+  return {
+    ...(flags.its !== undefined ? { itsTables: parsePages(flags.its as string) } : {}),
+    ...(flags['dirty-log'] ? { toggleDirtyLog: true } : {}),
+  };
+}
 
 /** The configuration the flags describe (defaults: kvm-userfault, x86, anon, 2 vCPUs, 2 pages). */
 export function configFromFlags(flags: ParsedFlags): SystemConfig {
@@ -124,7 +137,9 @@ export function configFromFlags(flags: ParsedFlags): SystemConfig {
     pages: (flags.pages as number | undefined) ?? 2,
     ...(flags.uffd ? { uffdMode: flags.uffd as UffdMode } : {}),
     ...(flags.series ? { series: flags.series as UserfaultSeries } : {}),
-    ...(flags.its !== undefined ? { control: { itsTables: parsePages(flags.its as string) } } : {}),
+    ...(flags.mmu ? { mmu: flags.mmu as X86Mmu } : {}),
+    ...(flags.thp ? { thp: true } : {}),
+    ...(flags.its !== undefined || flags['dirty-log'] ? { control: controlFromFlags(flags) } : {}),
   };
 }
 

@@ -19,7 +19,7 @@ export function exitStatus(runs: readonly CheckRun[]): number {
 
 function configName(r: CheckRun): string {
   const c = r.system.config;
-  return `${c.design} ${c.arch} ${c.backing} ${c.vcpus}v×${c.pages}p${c.series !== 'v3' && c.series !== 'none' ? ` ${c.series}` : ''}${c.control.itsTables ? ' +ITS' : ''}`;
+  return `${c.design} ${c.arch} ${c.backing} ${c.vcpus}v×${c.pages}p${c.series !== 'v3' && c.series !== 'none' ? ` ${c.series}` : ''}${c.control.itsTables ? ' +ITS' : ''}${c.thp ? ' THP' : ''}${c.mmu === 'shadow' ? ' shadow-MMU' : ''}${c.control.toggleDirtyLog ? ' +dirty-log' : ''}`;
 }
 
 function coverageText(r: CheckResult): string {

@@ -4,14 +4,17 @@
  * - USERFAULT 1→0: x86 recovers huge mappings (as on dirty-log disable); arm64 does
  *   nothing (v1 zapped the slot).
  * - LOG_DIRTY_PAGES 0→1: huge mappings are split to PAGE_SIZE (write protection for
- *   dirty tracking is not modelled). 1→0: same recovery rule as USERFAULT 1→0.
+ *   dirty tracking is not modelled). 1→0: same recovery rule as USERFAULT 1→0, which v3
+ *   leaves ungated by USERFAULT (huge-recovery.ts: in place on the TDP MMU, zap on the
+ *   shadow MMU).
  * - x86, USERFAULT 1→0 while LOG_DIRTY_PAGES stays 1: v3 calls kvm_mmu_recover_huge_pages
  *   anyway, and the TDP MMU's recover_huge_pages_range WARNs and returns without
  *   recovering (review M2). The sim recovers on USERFAULT 1→0 for every series, so the
  *   warning is modelled for every series too (confirmed for v3 only; inference for the others).
  */
 import { replaceAt } from '../mm/immutable.ts';
-import { invalidateInFlightFaults, recoverHugeMappings, splitHugeMappings, zapSlot } from './stage2.ts';
+import { invalidateInFlightFaults, splitHugeMappings, zapSlot } from './stage2.ts';
+import { recoverHugeMappings } from './huge-recovery.ts';
 import type { KernelState, Memslot } from './state.ts';
 import { KVM_MEM_LOG_DIRTY_PAGES, KVM_MEM_USERFAULT } from './uapi.ts';
 import { hasUserfaultCap } from './variant.ts';
@@ -47,8 +50,11 @@ export function applyFlagChanges(k: KernelState, index: number, old: Memslot, ne
 
   const recover = turnedOff(old, next, uf) || turnedOff(old, next, KVM_MEM_LOG_DIRTY_PAGES);
   const dirtyTracked = (next.flags & KVM_MEM_LOG_DIRTY_PAGES) !== 0;
-  if (recover && arch === 'x86' && dirtyTracked) {
+  if (recover && arch === 'x86' && dirtyTracked && k.config.variant.mmu === 'tdp') {
     // Only USERFAULT 1→0 gets here with dirty logging on: WARN_ON_ONCE, nothing recovered.
+    // The WARN is in the TDP MMU's recover_huge_pages_range; the shadow MMU's
+    // kvm_rmap_zap_collapsible_sptes has no such check and zaps (refaults are then
+    // clamped to 4K by dirty tracking: review §1 case B).
     k = warnOnce(k, KERNEL_WARNING.recoverHugePagesWhileDirtyTracked);
   } else if (recover && arch === 'x86') {
     k = withSlot(k, index, recoverHugeMappings(k, slot()));

@@ -94,7 +94,7 @@ export class KvmSim {
   // --- host memory ---------------------------------------------------------------------
 
   mmapAnonymous(npages: number, options: { thp?: boolean } = {}): number {
-    const r = mapVma(this.state.mm, { npages, thp: options.thp ?? false });
+    const r = mapVma(this.state.mm, { npages, thp: options.thp ?? false, thpPages: this.state.config.variant.geometry[1] });
     this.state = { ...this.state, mm: r.mm };
     return r.hva;
   }
@@ -107,7 +107,7 @@ export class KvmSim {
   }
 
   mmapFile(file: number, npages: number, fileOffset = 0, options: { thp?: boolean } = {}): number {
-    const r = mapVma(this.state.mm, { npages, file, fileOffset, thp: options.thp ?? false });
+    const r = mapVma(this.state.mm, { npages, file, fileOffset, thp: options.thp ?? false, thpPages: this.state.config.variant.geometry[1] });
     this.state = { ...this.state, mm: r.mm };
     return r.hva;
   }

@@ -31,8 +31,14 @@ function mod(a: number, n: number): number {
   return ((a % n) + n) % n;
 }
 
-/** Whether a mapping of `level` around `gfn` is allowed, per reference §5. */
-function levelAllowed(k: KernelState, slot: Memslot, gfn: number, level: 2 | 3, isPrivate: boolean): boolean {
+/**
+ * Whether a mapping of `level` around `gfn` is allowed, per reference §5. With
+ * `clampFlags` false this is kvm_mmu_max_mapping_level() alone (lpage_info and the host
+ * page-table level), which huge-page recovery uses: the flags that force 4K are applied
+ * only at fault time (kvm_mmu_hugepage_adjust: `kvm_slot_dirty_track_enabled(slot) ||
+ * kvm_is_userfault_memslot(slot)`, v3 05/15, Message-ID 20250618042424.330664-6-jthoughton).
+ */
+function levelAllowed(k: KernelState, slot: Memslot, gfn: number, level: 2 | 3, isPrivate: boolean, clampFlags = true): boolean {
   const pages = pagesAtLevel(k.config.variant, level);
   const first = gfn - mod(gfn, pages);
   // The whole aligned range lies in this slot...
@@ -40,7 +46,7 @@ function levelAllowed(k: KernelState, slot: Memslot, gfn: number, level: 2 | 3, 
   // ...gfn and hva agree modulo the huge size (x86 disallow_lpage; arm64 fault_supports_stage2_huge_mapping)...
   if (mod(slot.baseGfn - slot.userspaceAddr / PAGE_SIZE, pages) !== 0) return false;
   // ...nothing forces 4K...
-  if ((slot.flags & forced4kFlags(k.config.variant)) !== 0) return false;
+  if (clampFlags && (slot.flags & forced4kFlags(k.config.variant)) !== 0) return false;
   // ...every gfn of the range is present (KVM Demand Paging policy (e))...
   if (slot.present.length > 0) for (let g = first; g < first + pages; g++) if (slot.present[g - slot.baseGfn] !== true) return false;
   // ...the memory attributes are uniform over the range...
@@ -53,6 +59,13 @@ function levelAllowed(k: KernelState, slot: Memslot, gfn: number, level: 2 | 3, 
 export function maxMappingLevel(k: KernelState, slot: Memslot, gfn: number, isPrivate: boolean): MappingLevel {
   if (levelAllowed(k, slot, gfn, 3, isPrivate)) return 3;
   if (levelAllowed(k, slot, gfn, 2, isPrivate)) return 2;
+  return 1;
+}
+
+/** kvm_mmu_max_mapping_level(): the level the host and lpage_info allow, whatever the slot's flags. */
+export function hostMaxMappingLevel(k: KernelState, slot: Memslot, gfn: number, isPrivate: boolean): MappingLevel {
+  if (levelAllowed(k, slot, gfn, 3, isPrivate, false)) return 3;
+  if (levelAllowed(k, slot, gfn, 2, isPrivate, false)) return 2;
   return 1;
 }
 
@@ -91,20 +104,6 @@ export function zapSlot(slot: Memslot): Memslot {
 /** Dirty logging enable: huge mappings are split into PAGE_SIZE mappings of the same pages. */
 export function splitHugeMappings(slot: Memslot): Memslot {
   return slot.spte.some((l) => l > 1) ? { ...slot, spte: slot.spte.map((l) => (l > 1 ? 1 : l)) } : slot;
-}
-
-/**
- * x86 kvm_mmu_recover_huge_pages: zap the 4K mappings that could now be mapped huge, so
- * that the next fault maps the huge page again.
- */
-export function recoverHugeMappings(k: KernelState, slot: Memslot): Memslot {
-  let result = slot;
-  for (let i = 0; i < slot.npages; i++) {
-    if (result.spte[i] !== 1) continue;
-    const gfn = slot.baseGfn + i;
-    if (maxMappingLevel(k, slot, gfn, isPrivateGfn(k.vm, gfn)) > 1) result = zapGfns(k.config.variant, result, gfn, 1);
-  }
-  return result;
 }
 
 /** An MMU invalidation bumps mmu_invalidate_seq: every fault in flight must retry. */

@@ -16,6 +16,17 @@ export type Arch = 'x86' | 'arm64';
  */
 export type UserfaultSeries = 'none' | 'v1' | 'v3' | 'v2-firecracker';
 
+/**
+ * The x86 MMU (kvm.tdp_mmu): only x86 has a choice; arm64 ignores it.
+ * - `tdp` (default; kvm.tdp_mmu=1 is the default on 64-bit hosts since 5.15): huge-page
+ *   recovery rebuilds huge SPTEs in place (kvm_tdp_mmu_recover_huge_pages →
+ *   recover_huge_pages_range, David Matlack, merged for 6.13; the v3 series' base has it).
+ * - `shadow` (tdp_mmu=0, the legacy MMU; also what L2 runs on under shadow EPT): recovery
+ *   zaps collapsible SPTEs (kvm_rmap_zap_collapsible_sptes) and faults prefetch
+ *   neighbouring SPTEs without the userfault check (direct_pte_prefetch; review M7).
+ */
+export type X86Mmu = 'tdp' | 'shadow';
+
 /** guest_memfd write() on a populated page: see mm/guest-memfd.ts. */
 export type { GmemWriteSemantics } from '../mm/guest-memfd.ts';
 
@@ -60,6 +71,8 @@ export interface KernelVariant {
   readonly asyncPfUser: boolean;
   /** guest_memfd write() on a populated page (see GmemWriteSemantics). */
   readonly gmemWrite: GmemWriteSemantics;
+  /** The x86 MMU (see X86Mmu); arm64 ignores it. */
+  readonly mmu: X86Mmu;
   readonly geometry: Geometry;
   /** Guest physical address bits (arm64 IPA size; x86 MAXPHYADDR). */
   readonly physAddrBits: number;
@@ -76,6 +89,7 @@ export function kernelVariant(partial: Partial<KernelVariant> = {}): KernelVaria
     // The default is the version the KVM Userfault v3 cover letter (seed 000) links, and
     // the behaviour of five of the six posted versions.
     gmemWrite: partial.gmemWrite ?? 'enospc',
+    mmu: partial.mmu ?? 'tdp',
     geometry: partial.geometry ?? REAL_GEOMETRY,
     physAddrBits: partial.physAddrBits ?? 40,
   };

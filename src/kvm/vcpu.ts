@@ -39,6 +39,7 @@ import { hasUserfaultCap, SimulationUsageError } from './variant.ts';
 import { isTaskInUffd } from '../mm/userfaultfd.ts';
 import { asyncPfPending, freeAsyncPfSlot, parkOp } from './async-pf-user.ts';
 import { gfnNonPresent } from './demand-paging-wait.ts';
+import { directPtePrefetch } from './shadow-prefetch.ts';
 
 export function vcpuAt(k: KernelState, id: number): Vcpu {
   const v = k.vm.vcpus[id];
@@ -253,7 +254,9 @@ function stepInstall(k: KernelState, v: Vcpu, fault: InFlightFault): KernelState
     return withVcpu(k, { ...rest, mode: 'guest' });
   }
   const level = maxMappingLevel(k, slot, fault.gfn, fault.private);
-  const mapped = installMapping(k.config.variant, slot, fault.gfn, level);
+  const installed = installMapping(k.config.variant, slot, fault.gfn, level);
+  // The x86 shadow MMU maps neighbours too, with no userfault check (shadow-prefetch.ts, review M7).
+  const mapped = level === 1 && !fault.private ? directPtePrefetch(k, installed, fault.gfn) : installed;
   const k2: KernelState = { ...k, vm: { ...k.vm, slots: replaceAt(k.vm.slots, si, mapped) } };
   return accessBacking(k2, v, mapped, fault.gfn, { op, opPc: fault.opPc, resumed: fault.opPc !== v.pc }, fault.private);
 }

@@ -5,6 +5,7 @@
 import { PAGE_SIZE, UFFDIO_REGISTER_MODE_MINOR, UFFDIO_REGISTER_MODE_MISSING, UFFD_PAGEFAULT_FLAG_MINOR, UFFD_PAGEFAULT_FLAG_WRITE } from '../kvm/uapi.ts';
 import { ABSENT, ZERO_CONTENT, fileAt, findVma, vmaAt, type MemFile, type MmState, type Uffd, type Vma } from './host-memory.ts';
 import { fillRange, replaceAt } from './immutable.ts';
+import { thpFaultRange } from './thp-fault.ts';
 
 export type HostAccess =
   /** The access happened; `content` is what was read (or written). */
@@ -28,10 +29,13 @@ export function hostPageRange(file: MemFile, filePage: number): { first: number;
 function faultInHostPage(mm: MmState, vmaIndex: number, index: number, write: boolean): MmState {
   const vma = vmaAt(mm, vmaIndex);
   const file = fileAt(mm, vma.file);
-  const { first, count } = hostPageRange(file, vma.fileOffset + index);
+  const thp = thpFaultRange(vma, file, index, write);
+  const { first, count } = thp ? { first: thp.first + vma.fileOffset, count: thp.count } : hostPageRange(file, vma.fileOffset + index);
   let pages = file.pages;
   const zero = file.kind === 'anon' && !write && pages[first] === ABSENT;
-  if (pages[first] === ABSENT) pages = fillRange(pages, first, count, ZERO_CONTENT);
+  if (thp) {
+    for (let i = first; i < first + count; i++) if (pages[i] === ABSENT) pages = replaceAt(pages, i, ZERO_CONTENT);
+  } else if (pages[first] === ABSENT) pages = fillRange(pages, first, count, ZERO_CONTENT);
   const newFile: MemFile = pages === file.pages ? file : { ...file, pages };
   const at = first - vma.fileOffset;
   const newVma: Vma = { ...vma, mapped: fillRange(vma.mapped, at, count, true), zeroPage: fillRange(vma.zeroPage, at, count, zero) };

@@ -39,6 +39,11 @@ export interface Vma {
   readonly zeroPage: readonly boolean[];
   /** Transparent huge pages allowed (anonymous/shmem): a fully populated aligned range maps huge. */
   readonly thp: boolean;
+  /**
+   * The THP size in base pages (the PMD size of the geometry), 0 without THP. Static for
+   * the VMA's life, so it is not part of the encoded state. See thp-fault.ts.
+   */
+  readonly thpPages: number;
   /** The userfaultfd registered on this VMA (its index in MmState.uffds), or -1. */
   readonly uffd: number;
   /** UFFDIO_REGISTER_MODE_* bits. */
@@ -146,6 +151,8 @@ export interface MapOptions {
   readonly file?: number;
   readonly fileOffset?: number;
   readonly thp?: boolean;
+  /** THP size in base pages (needed with `thp`: a write fault may allocate a whole THP). */
+  readonly thpPages?: number;
 }
 
 /** Add a VMA at the next free address (aligned to the host page size); returns its start. */
@@ -175,6 +182,7 @@ export function mapVma(mm: MmState, opts: MapOptions): { mm: MmState; hva: numbe
     mapped: new Array<boolean>(opts.npages).fill(false),
     zeroPage: new Array<boolean>(opts.npages).fill(false),
     thp: opts.thp ?? false,
+    thpPages: opts.thp ? (opts.thpPages ?? 0) : 0,
     uffd: -1,
     uffdMode: 0,
   };

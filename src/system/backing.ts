@@ -1,6 +1,7 @@
 /** What the guest-visible backing of a guest page holds right now. */
 import { PAGE_SIZE } from '../kvm/uapi.ts';
-import { ABSENT } from '../mm/host-memory.ts';
+import { ABSENT, ZERO_CONTENT } from '../mm/host-memory.ts';
+import { readBitmapBit } from '../mm/data-memory.ts';
 import type { Environment } from './environment.ts';
 import type { SystemState } from './state.ts';
 
@@ -17,4 +18,14 @@ export function backingContent(s: SystemState, env: Environment, gfn: number): n
   const index = (env.hva - vma.start) / PAGE_SIZE + gfn;
   if (!vma.mapped[index] && file?.kind !== 'guest_memfd') return ABSENT;
   return file?.pages[vma.fileOffset + index] ?? ABSENT;
+}
+
+/**
+ * Whether `gfn` holds zeros only because its host page came in with a neighbour's (a
+ * whole THP zero-filled by a write fault, thp-fault.ts) while its content has not arrived:
+ * its userfault bit is still set, so no vCPU fault can map it (KVM Userfault). Such zeros
+ * are a wrong state only once someone reads them, which the read checks catch.
+ */
+export function zeroWhileRemote(s: SystemState, env: Environment, gfn: number, content: number): boolean {
+  return content === ZERO_CONTENT && env.bitmap !== 0 && readBitmapBit(s.kernel.mm, env.bitmap, gfn) === true;
 }

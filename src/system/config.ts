@@ -3,7 +3,7 @@
  * pages, which pages start remote, what the guest does, what the control thread does.
  */
 import type { GuestOp } from '../kvm/state.ts';
-import type { Arch, GmemWriteSemantics, KernelMutation, UserfaultSeries } from '../kvm/variant.ts';
+import type { Arch, GmemWriteSemantics, KernelMutation, UserfaultSeries, X86Mmu } from '../kvm/variant.ts';
 import { ConfigError } from './config-error.ts';
 
 export const DESIGNS = ['kvm-userfault', 'uffd', 'exit-on-missing', 'demand-paging', 'async-pf-user'] as const;
@@ -61,10 +61,16 @@ export interface SystemConfig {
   readonly mutation?: KernelMutation;
   /** guest_memfd write() on a populated page: ENOSPC (v1–v5, default) or overwrite (v6). */
   readonly gmemWrite?: GmemWriteSemantics;
+  /** x86: the TDP MMU (default) or the legacy shadow MMU (tdp_mmu=0); see X86Mmu. */
+  readonly mmu?: X86Mmu;
+  /** Anonymous memory with transparent huge pages (a write fault allocates a whole zeroed THP). */
+  readonly thp?: boolean;
 }
 
 /** A configuration with every default filled in and every combination checked. */
-export interface ResolvedConfig extends Required<Omit<SystemConfig, 'series' | 'control' | 'mutation' | 'gmemWrite'>> {
+export interface ResolvedConfig extends Required<Omit<SystemConfig, 'series' | 'control' | 'mutation' | 'gmemWrite' | 'mmu' | 'thp'>> {
+  readonly mmu: X86Mmu;
+  readonly thp: boolean;
   readonly mutation: KernelMutation;
   readonly gmemWrite: GmemWriteSemantics;
   readonly series: UserfaultSeries;
@@ -159,5 +165,10 @@ export function resolveConfig(cfg: SystemConfig): ResolvedConfig {
   if ((control.balloon ?? []).length > 0 && cfg.backing !== 'anon') fail('KVMUF105', 'the balloon (MADV_DONTNEED) frees pages only on anonymous memory', 'use --backing anon');
   if (control.toggleDirtyLog && cfg.backing === 'guest_memfd') fail('KVMUF105', 'dirty logging is not supported on guest_memfd memslots (KVM_MEM_GUEST_MEMFD excludes LOG_DIRTY_PAGES)', 'use another backing');
   if (control.enableUserfault && cfg.design !== 'kvm-userfault') fail('KVMUF105', 'only the kvm-userfault design has a USERFAULT flag to enable', 'use --design kvm-userfault');
-  return { mutation: cfg.mutation ?? 'none', gmemWrite: cfg.gmemWrite ?? 'enospc', design: cfg.design, arch: cfg.arch, series, backing: cfg.backing, vcpus: cfg.vcpus, pages: cfg.pages, remote, programs, uffdMode, control, hugePages };
+  const mmu: X86Mmu = cfg.mmu ?? 'tdp';
+  if (mmu === 'shadow' && cfg.arch !== 'x86') fail('KVMUF105', 'the shadow MMU (tdp_mmu=0) is an x86 choice; arm64 has one stage-2 MMU', 'use --arch x86, or drop --mmu');
+  // KVM_X86_SW_PROTECTED_VM (private guest_memfd memory) is supported only with the TDP MMU (kvm_is_vm_type_supported).
+  if (mmu === 'shadow' && cfg.backing === 'guest_memfd') fail('KVMUF105', 'private guest_memfd memory needs the TDP MMU (KVM_X86_SW_PROTECTED_VM requires tdp_mmu)', 'use --mmu tdp, or another backing');
+  if (cfg.thp && cfg.backing !== 'anon') fail('KVMUF105', 'transparent huge pages are modelled for anonymous memory only', 'use --backing anon, or drop --thp');
+  return { mmu, thp: cfg.thp ?? false, mutation: cfg.mutation ?? 'none', gmemWrite: cfg.gmemWrite ?? 'enospc', design: cfg.design, arch: cfg.arch, series, backing: cfg.backing, vcpus: cfg.vcpus, pages: cfg.pages, remote, programs, uffdMode, control, hugePages };
 }

@@ -47,6 +47,7 @@ export function buildSystem(cfg: ResolvedConfig): Setup {
       asyncPfUser: cfg.design === 'async-pf-user',
       mutation: cfg.mutation,
       gmemWrite: cfg.gmemWrite,
+      mmu: cfg.mmu,
       geometry,
     },
     programs: cfg.programs,
@@ -59,7 +60,7 @@ export function buildSystem(cfg: ResolvedConfig): Setup {
   let hva: number;
   let gmemFd = -1;
   if (cfg.backing === 'anon') {
-    hva = sim.mmapAnonymous(cfg.pages);
+    hva = sim.mmapAnonymous(cfg.pages, { thp: cfg.thp });
   } else if (cfg.backing === 'guest_memfd') {
     gmemFd = must(sim.createGuestMemfd(cfg.pages * PAGE_SIZE, GUEST_MEMFD_FLAG_MMAP), 'KVM_CREATE_GUEST_MEMFD');
     hva = sim.mmapGuestMemfd(gmemFd, cfg.pages);
