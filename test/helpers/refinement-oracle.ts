@@ -10,7 +10,7 @@ import { key, specEventBetween, type SpecTransition } from '../../properties/ref
 import { SPEC_BINDINGS, type AbstractState } from '../../properties/spec-bindings.ts';
 
 function describe(a: AbstractState): string {
-  const ctx = Object.entries(a.context).filter(([k]) => k !== 'arch' && k !== 'series' && k !== 'hasCap' && k !== 'tables');
+  const ctx = Object.entries(a.context).filter(([k]) => k !== 'arch' && k !== 'series' && k !== 'mmu' && k !== 'hasCap' && k !== 'tables');
   return ctx.length === 0 ? a.value : `${a.value} (${ctx.map(([k, v]) => `${k} ${String(v)}`).join(', ')})`;
 }
 

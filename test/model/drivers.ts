@@ -35,17 +35,17 @@ function expectOk(r: SysResult, what: string): void {
   if (r.ret < 0) throw new Error(`${what} failed: errno ${r.errno}`);
 }
 
-function stage2Driver(arch: 'x86' | 'arm64', series: 'v3' | 'v1'): SpecDriver {
+function stage2Driver(arch: 'x86' | 'arm64', series: 'v3' | 'v1', mmu: 'tdp' | 'shadow' = 'tdp'): SpecDriver {
   return {
-    name: `stage2-mapping ${arch} ${series}`,
+    name: `stage2-mapping ${arch} ${series}${mmu === 'shadow' ? ' shadow MMU' : ''}`,
     machine: stage2MappingMachine,
     events: STAGE2_MAPPING_EVENTS,
-    input: { arch, series },
+    input: { arch, series, mmu },
     start() {
       // One "huge" range of 4 base pages, THP-backed: the host maps it huge once all 4 are populated.
       // vCPU k reads gfn k, over and over.
       const programs = [0, 1, 2, 3].map((g) => new Array(64).fill({ kind: 'read', gfn: g }));
-      const sim = new KvmSim({ variant: { arch, userfault: series, geometry: [1, 4, 16] }, programs });
+      const sim = new KvmSim({ variant: { arch, userfault: series, mmu, geometry: [1, 4, 16] }, programs });
       const hva = sim.mmapAnonymous(4, { thp: true });
       const bitmap = sim.mmapData(8);
       let flags = 0;
@@ -72,6 +72,15 @@ function stage2Driver(arch: 'x86' | 'arm64', series: 'v3' | 'v1'): SpecDriver {
         sim.madvise(VMM, hva + 3 * PAGE_SIZE, PAGE_SIZE, MADV_DONTNEED);
         return 3;
       };
+      /** Some 4K leaf of the range (gfn 0 or a neighbour) is mapped: a page table for in-place recovery. */
+      const mappedLeaf = (): void => {
+        const spte = sim.slot(0)?.spte ?? [];
+        if ([0, 1, 2, 3].some((g) => spte[g] === 1)) return;
+        const g = [1, 2, 3].find((n) => (spte[n] ?? 0) === 0) ?? 1;
+        const bit = sim.state.config.variant.userfault !== 'none';
+        if (bit) sim.setUserfaultBit(bitmap, g, false);
+        read(g);
+      };
       return {
         state: () => mappingState(sim.state, 0) ?? { value: 'absent', context: {} },
         apply(e) {
@@ -93,7 +102,8 @@ function stage2Driver(arch: 'x86' | 'arm64', series: 'v3' | 'v1'): SpecDriver {
             case 'ENABLE_USERFAULT':
               return setFlags(flags | KVM_MEM_USERFAULT);
             case 'DISABLE_USERFAULT':
-              hostHuge(false);
+              // A 4K mapping stays when the host maps 4K; a huge one (in-place recovery) stays as it is.
+              if ((sim.slot(0)?.spte[0] ?? 0) <= 1) hostHuge(false);
               return setFlags(flags & ~KVM_MEM_USERFAULT);
             case 'DISABLE_USERFAULT_COLLAPSE':
               hostHuge(true);
@@ -101,10 +111,18 @@ function stage2Driver(arch: 'x86' | 'arm64', series: 'v3' | 'v1'): SpecDriver {
             case 'ENABLE_DIRTY_LOG':
               return setFlags(flags | KVM_MEM_LOG_DIRTY_PAGES);
             case 'DISABLE_DIRTY_LOG':
-              hostHuge(false);
+              if ((sim.slot(0)?.spte[0] ?? 0) <= 1) hostHuge(false);
               return setFlags(flags & ~KVM_MEM_LOG_DIRTY_PAGES);
             case 'DISABLE_DIRTY_LOG_COLLAPSE':
               hostHuge(true);
+              return setFlags(flags & ~KVM_MEM_LOG_DIRTY_PAGES);
+            case 'DISABLE_USERFAULT_RECOVER':
+              hostHuge(true);
+              mappedLeaf();
+              return setFlags(flags & ~KVM_MEM_USERFAULT);
+            case 'DISABLE_DIRTY_LOG_RECOVER':
+              hostHuge(true);
+              mappedLeaf();
               return setFlags(flags & ~KVM_MEM_LOG_DIRTY_PAGES);
             default:
               throw new Error(`no driver for ${e.type}`);
@@ -234,6 +252,7 @@ export const SPEC_DRIVERS: readonly SpecDriver[] = [
   memslotDriver(true),
   memslotDriver(false),
   stage2Driver('x86', 'v3'),
+  stage2Driver('x86', 'v3', 'shadow'),
   stage2Driver('arm64', 'v3'),
   stage2Driver('arm64', 'v1'),
   waiterDriver,

@@ -63,7 +63,7 @@ describe('table-driven refinement = the string-keyed oracle', () => {
 describe('the spec table', () => {
   it('agrees with transition() on every pair of the states each machine reaches', () => {
     const inputs: Record<string, readonly unknown[]> = {
-      'stage2-mapping': [{ arch: 'x86', series: 'v3' }, { arch: 'arm64', series: 'v3' }, { arch: 'arm64', series: 'v1' }],
+      'stage2-mapping': [{ arch: 'x86', series: 'v3' }, { arch: 'x86', series: 'v3', mmu: 'shadow' }, { arch: 'arm64', series: 'v3' }, { arch: 'arm64', series: 'v1' }],
       'memslot-userfault': [{ hasCap: true }, { hasCap: false }],
       'its-restore': [{ tables: 1 }, { tables: 3 }],
     };
@@ -88,16 +88,30 @@ describe('the spec table', () => {
     expect(pairs).toBeGreaterThan(100);
   });
 
-  it('evaluates guards on the context: collapsing a 4K mapping when USERFAULT goes off is x86-only', () => {
+  it('evaluates guards on the context: collapsing a 4K mapping when USERFAULT goes off is x86-only, and shadow-MMU only', () => {
     const collapse = STAGE2_MAPPING_EVENTS.findIndex((e) => e.type === 'DISABLE_USERFAULT_COLLAPSE');
-    const verdict = (arch: 'x86' | 'arm64') => {
+    const verdict = (arch: 'x86' | 'arm64', mmu: 'tdp' | 'shadow') => {
       const table = new SpecTable(stage2MappingMachine, STAGE2_MAPPING_EVENTS);
-      const from = table.ids.idOf({ value: 'mapped4k', context: { arch, series: 'v3', userfault: true, dirtyLog: false } });
-      const to = table.ids.idOf({ value: 'unmapped', context: { arch, series: 'v3', userfault: false, dirtyLog: false } });
+      const from = table.ids.idOf({ value: 'mapped4k', context: { arch, series: 'v3', mmu, userfault: true, dirtyLog: false } });
+      const to = table.ids.idOf({ value: 'unmapped', context: { arch, series: 'v3', mmu, userfault: false, dirtyLog: false } });
       return table.eventBetween(from, to);
     };
-    expect(verdict('x86')).toBe(collapse);
-    expect(verdict('arm64')).toBe(-1);
+    expect(verdict('x86', 'shadow')).toBe(collapse);
+    expect(verdict('x86', 'tdp')).toBe(-1);
+    expect(verdict('arm64', 'tdp')).toBe(-1);
+  });
+
+  it('the TDP MMU maps an unmapped gfn huge when dirty logging goes off, even with USERFAULT on (v3 hole, review §1)', () => {
+    const recover = STAGE2_MAPPING_EVENTS.findIndex((e) => e.type === 'DISABLE_DIRTY_LOG_RECOVER');
+    const verdict = (arch: 'x86' | 'arm64', mmu: 'tdp' | 'shadow') => {
+      const table = new SpecTable(stage2MappingMachine, STAGE2_MAPPING_EVENTS);
+      const from = table.ids.idOf({ value: 'unmapped', context: { arch, series: 'v3', mmu, userfault: true, dirtyLog: true } });
+      const to = table.ids.idOf({ value: 'mappedHuge', context: { arch, series: 'v3', mmu, userfault: true, dirtyLog: false } });
+      return table.eventBetween(from, to);
+    };
+    expect(verdict('x86', 'tdp')).toBe(recover);
+    expect(verdict('x86', 'shadow')).toBe(-1);
+    expect(verdict('arm64', 'tdp')).toBe(-1);
   });
 
   it('gives an abstract state one id whatever the order of its context keys', () => {
