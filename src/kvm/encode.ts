@@ -138,7 +138,7 @@ function encodeRun(push: WordSink, r: RunResult): void {
 
 function encodeVcpu(push: WordSink, v: Vcpu): void {
   push(v.pc);
-  push(MODE[v.mode]);
+  push(MODE[v.mode] | (v.kicked ? 0x100 : 0));
   encodeInFlight(push, v.fault);
   encodeRun(push, v.run);
   if (v.lastAccess) {
@@ -157,7 +157,7 @@ function encodeVcpu(push: WordSink, v: Vcpu): void {
 function encodeVgic(push: WordSink, g: VgicState): void {
   list(push, g.itsTableGfns, (x) => push(x));
   list(push, g.itsTablesRead, (x) => push(x));
-  push((g.itsTablesRestored ? 1 : 0) | (g.gitsCtlrEnabled ? 2 : 0));
+  push((g.itsTablesRestored ? 1 : 0) | (g.gitsCtlrEnabled ? 2 : 0) | (g.vcpusLocked ? 4 : 0));
   push(g.pendingTableGfn);
   push(g.pendingTableRead);
 }

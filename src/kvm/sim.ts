@@ -18,6 +18,7 @@ import { UFFD_FEATURE_EVENT_REMOVE, Errno, KVM_CAP_ASYNC_PF_USER, KVM_CAP_DEMAND
 import { userAccess } from './user-access.ts';
 import { kernelVariant, hasUserfaultCap, SimulationUsageError, type KernelVariant } from './variant.ts';
 import { kvmRun, vcpuAt, vcpuRunnable, vcpuStep } from './vcpu.ts';
+import { kickVcpu } from './kick.ts';
 import { gicrEnableLpis, gicrSetPendbaser, itsRestoreTables, itsSetBaser, itsSetCtlr, type RestoreOutcome } from './vgic.ts';
 
 export interface SimOptions {
@@ -290,8 +291,15 @@ export class KvmSim {
     return r;
   }
 
-  itsSetBaser(tableGpas: readonly number[]): void {
-    this.state = itsSetBaser(this.state, tableGpas);
+  itsSetBaser(tableGpas: readonly number[]): SysResult {
+    const r = itsSetBaser(this.state, tableGpas);
+    this.state = r.state;
+    return r.result;
+  }
+
+  /** pthread_kill() of vCPU `id`'s thread (kick.ts). */
+  kick(id: number): void {
+    this.state = kickVcpu(this.state, id);
   }
 
   itsRestoreTables(task: number): RestoreOutcome {
@@ -300,8 +308,10 @@ export class KvmSim {
     return r;
   }
 
-  itsSetCtlr(enabled: boolean): void {
-    this.state = itsSetCtlr(this.state, enabled);
+  itsSetCtlr(enabled: boolean): SysResult {
+    const r = itsSetCtlr(this.state, enabled);
+    this.state = r.state;
+    return r.result;
   }
 
   gicrSetPendbaser(gpa: number): void {

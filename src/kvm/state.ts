@@ -101,6 +101,8 @@ export interface Vcpu {
   readonly lastAccess?: GuestAccess;
   /** Async PF user: ops parked on an asynchronous fault, in slot order (empty otherwise). */
   readonly parked: readonly ParkedOp[];
+  /** A signal is pending for the vCPU thread while it is in KVM_RUN (a kick: kick.ts). */
+  readonly kicked?: boolean;
 }
 
 /** arm64 VGIC: ITS tables and a redistributor's LPI pending table, in guest memory. */
@@ -111,6 +113,11 @@ export interface VgicState {
   readonly itsTablesRead: readonly number[];
   readonly itsTablesRestored: boolean;
   readonly gitsCtlrEnabled: boolean;
+  /**
+   * KVM_DEV_ARM_ITS_RESTORE_TABLES is in progress (between table reads, or asleep in
+   * userfaultfd): it holds every vCPU mutex (lock_all_vcpus), so no KVM_RUN can start.
+   */
+  readonly vcpusLocked?: boolean;
   /** GICR_PENDBASER frame, or -1. */
   readonly pendingTableGfn: number;
   /** Content read from the pending table when LPIs were enabled, or -1. */

@@ -30,6 +30,8 @@ export const KVM_CAP_ASYNC_PF_USER = 251;
 // Exit reasons (struct kvm_run.exit_reason).
 export const KVM_EXIT_UNKNOWN = 0;
 export const KVM_EXIT_HLT = 5;
+/** KVM_RUN returned -EINTR: a signal is pending (kvm_handle_signal_exit). */
+export const KVM_EXIT_INTR = 10;
 export const KVM_EXIT_MMIO = 6;
 export const KVM_EXIT_MEMORY_FAULT = 39;
 

@@ -40,6 +40,7 @@ import { isTaskInUffd } from '../mm/userfaultfd.ts';
 import { asyncPfPending, freeAsyncPfSlot, parkOp } from './async-pf-user.ts';
 import { gfnNonPresent } from './demand-paging-wait.ts';
 import { directPtePrefetch } from './shadow-prefetch.ts';
+import { signalExit, signalExitDue } from './kick.ts';
 
 export function vcpuAt(k: KernelState, id: number): Vcpu {
   const v = k.vm.vcpus[id];
@@ -51,10 +52,18 @@ function withVcpu(k: KernelState, vcpu: Vcpu): KernelState {
   return { ...k, vm: { ...k.vm, vcpus: replaceAt(k.vm.vcpus, vcpu.id, vcpu) } };
 }
 
+/** Whether no device ioctl holds the vCPU mutexes (lock_all_vcpus, vgic.ts). */
+export function vcpuMutexFree(k: KernelState): boolean {
+  return k.vm.vgic.vcpusLocked !== true;
+}
+
 /** The KVM_RUN ioctl begins: the vCPU enters the guest. */
 export function kvmRun(k: KernelState, id: number): KernelState {
   const v = vcpuAt(k, id);
   if (v.mode !== 'user') throw new SimulationUsageError(`vCPU ${id} is already in KVM_RUN`);
+  // KVM_RUN takes vcpu->mutex (mutex_lock_killable): it waits while a device ioctl holds
+  // every vCPU mutex (vgic.ts). Callers check vcpuMutexFree() first.
+  if (!vcpuMutexFree(k)) throw new SimulationUsageError(`vCPU ${id}: KVM_RUN would sleep on vcpu->mutex (a device ioctl holds it)`);
   return withVcpu(k, { ...v, mode: 'guest' });
 }
 
@@ -65,6 +74,7 @@ export function kvmRun(k: KernelState, id: number): KernelState {
 export function vcpuRunnable(k: KernelState, id: number): boolean {
   const v = vcpuAt(k, id);
   if (v.mode === 'user') return false;
+  if (signalExitDue(k, v)) return true;
   if (v.mode === 'halted') return v.parked.length === 0 || v.parked.some((p) => p.ready);
   return v.mode !== 'uffd-wait' || !isTaskInUffd(k.mm, id);
 }
@@ -265,6 +275,7 @@ function stepInstall(k: KernelState, v: Vcpu, fault: InFlightFault): KernelState
 export function vcpuStep(k: KernelState, id: number): KernelState {
   const v = vcpuAt(k, id);
   if (!vcpuRunnable(k, id)) throw new SimulationUsageError(`vCPU ${id} cannot step (mode ${v.mode})`);
+  if (signalExitDue(k, v)) return signalExit(k, v);
   switch (v.mode) {
     case 'guest':
       return stepGuest(k, v);

@@ -3,10 +3,18 @@
  * by KVM_DEV_ARM_ITS_RESTORE_TABLES, and a redistributor's LPI pending table, read when
  * LPIs are enabled. Both read through kvm_read_guest from the VMM thread making the
  * ioctl, one table page per step, bypassing the userfault bitmap.
+ *
+ * The ITS device ioctls are vCPU-exclusive (review M1): vgic_its_ctrl (RESTORE_TABLES)
+ * and vgic_its_attr_regs_access (GITS_BASER, GITS_CTLR) call lock_all_vcpus()
+ * (arch/arm64/kvm/vgic/vgic-its.c, read_file id 650365668; kvm_trylock_all_vcpus in newer
+ * trees), a trylock of every vcpu->mutex, which KVM_RUN holds for the whole ioctl, asleep
+ * in userfaultfd included: with any vCPU in KVM_RUN they fail with -EBUSY. RESTORE_TABLES
+ * keeps every vCPU mutex while it reads, so while it sleeps in userfaultfd no KVM_RUN can
+ * start (vcpuMutexFree in vcpu.ts).
  */
 import { kvmReadGuest } from './kvm-access.ts';
 import type { KernelState, VgicState } from './state.ts';
-import { PAGE_SIZE, ok, type SysResult } from './uapi.ts';
+import { Errno, PAGE_SIZE, fail, ok, type SysResult } from './uapi.ts';
 import { SimulationUsageError } from './variant.ts';
 
 export type RestoreOutcome =
@@ -23,11 +31,22 @@ function withVgic(k: KernelState, vgic: VgicState): KernelState {
   return { ...k, vm: { ...k.vm, vgic } };
 }
 
+/** lock_all_vcpus(): fails (the ioctl returns -EBUSY) while any vCPU is in KVM_RUN. */
+export function allVcpusLockable(k: KernelState): boolean {
+  return k.vm.vcpus.every((v) => v.mode === 'user');
+}
+
+export interface DeviceAttrResult {
+  readonly state: KernelState;
+  readonly result: SysResult;
+}
+
 /** KVM_SET_DEVICE_ATTR of the GITS_BASER registers: where the ITS tables are. */
-export function itsSetBaser(k: KernelState, tableGpas: readonly number[]): KernelState {
+export function itsSetBaser(k: KernelState, tableGpas: readonly number[]): DeviceAttrResult {
   requireArm64(k);
+  if (!allVcpusLockable(k)) return { state: k, result: fail(Errno.EBUSY) };
   const itsTableGfns = tableGpas.map((gpa) => Math.floor(gpa / PAGE_SIZE));
-  return withVgic(k, { ...k.vm.vgic, itsTableGfns, itsTablesRead: [], itsTablesRestored: false });
+  return { state: withVgic(k, { ...k.vm.vgic, itsTableGfns, itsTablesRead: [], itsTablesRestored: false }), result: ok() };
 }
 
 /**
@@ -36,24 +55,32 @@ export function itsSetBaser(k: KernelState, tableGpas: readonly number[]): Kerne
  */
 export function itsRestoreTables(k: KernelState, task: number): RestoreOutcome {
   requireArm64(k);
+  if (k.vm.vgic.vcpusLocked !== true) {
+    // The ioctl begins: lock_all_vcpus, held until it returns.
+    if (!allVcpusLockable(k)) return { kind: 'done', state: k, result: fail(Errno.EBUSY) };
+    k = withVgic(k, { ...k.vm.vgic, vcpusLocked: true });
+  }
+  const done = (state: KernelState, result: SysResult): RestoreOutcome => {
+    const { vcpusLocked: _unlocked, ...vgic } = state.vm.vgic;
+    return { kind: 'done', state: withVgic(state, vgic), result };
+  };
   const vgic = k.vm.vgic;
   const next = vgic.itsTableGfns[vgic.itsTablesRead.length];
-  if (next === undefined) {
-    return { kind: 'done', state: withVgic(k, { ...vgic, itsTablesRestored: true }), result: ok() };
-  }
+  if (next === undefined) return done(withVgic(k, { ...vgic, itsTablesRestored: true }), ok());
   const r = kvmReadGuest(k, task, next * PAGE_SIZE);
   if (r.kind === 'blocked') return r;
-  if (r.result.ret < 0) return { kind: 'done', state: withVgic(r.state, { ...vgic, itsTablesRead: [] }), result: r.result };
+  if (r.result.ret < 0) return done(withVgic(r.state, { ...vgic, itsTablesRead: [] }), r.result);
   const read = [...vgic.itsTablesRead, r.value];
   const state = withVgic(r.state, { ...vgic, itsTablesRead: read });
   if (read.length < vgic.itsTableGfns.length) return { kind: 'progress', state };
-  return { kind: 'done', state: withVgic(state, { ...vgic, itsTablesRead: read, itsTablesRestored: true }), result: ok() };
+  return done(withVgic(state, { ...vgic, itsTablesRead: read, itsTablesRestored: true }), ok());
 }
 
 /** KVM_SET_DEVICE_ATTR of GITS_CTLR: enables the ITS (last in the restore order). */
-export function itsSetCtlr(k: KernelState, enabled: boolean): KernelState {
+export function itsSetCtlr(k: KernelState, enabled: boolean): DeviceAttrResult {
   requireArm64(k);
-  return withVgic(k, { ...k.vm.vgic, gitsCtlrEnabled: enabled });
+  if (!allVcpusLockable(k)) return { state: k, result: fail(Errno.EBUSY) };
+  return { state: withVgic(k, { ...k.vm.vgic, gitsCtlrEnabled: enabled }), result: ok() };
 }
 
 /** GICR_PENDBASER: the guest frame of the LPI pending table. */

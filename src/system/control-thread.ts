@@ -8,8 +8,25 @@ import type { ControlPlan } from './config.ts';
 import type { Environment } from './environment.ts';
 import { DONE } from './state.ts';
 import type { Step, ThreadSpec } from './thread.ts';
+import type { StepContext } from './step-context.ts';
+import { errnoName } from '../kvm/uapi.ts';
 
 export const CONTROL_TASK = VMM_TASK_BASE;
+
+const STOP_VCPUS = 'kick-vcpus';
+const RESUME_AFTER = 'its-set-ctlr';
+
+/**
+ * Whether the control thread (at `pc`, with `kicked` vCPUs kicked so far at the kick step)
+ * holds the vCPU threads out of KVM_RUN (the VMM's stop flag, QEMU's cpu->stop): from its
+ * first kick until its last vCPU-exclusive ioctl has returned.
+ */
+export function stopsVcpus(spec: ThreadSpec, pc: number, kicked: number): boolean {
+  const stop = spec.steps.findIndex((s) => s.label === STOP_VCPUS);
+  const last = spec.steps.findIndex((s) => s.label === RESUME_AFTER);
+  if (stop < 0) return false;
+  return (pc === stop && kicked > 0) || (pc > stop && pc <= last);
+}
 /** The value the kvm-clock MSR restore writes (any value the guest did not write). */
 export const KVM_CLOCK_CONTENT = 50;
 
@@ -22,15 +39,39 @@ function plannedSteps(plan: ControlPlan, env: Environment): Step[] {
   }
   const tables = plan.itsTables ?? [];
   if (tables.length > 0) {
-    steps.push({ label: 'its-set-baser', run: (c) => c.itsSetBaser(tables) });
+    // The ITS ioctls are vCPU-exclusive (lock_all_vcpus → -EBUSY while any vCPU is in
+    // KVM_RUN; review M1). Unless the vCPUs have not started (vcpusWait), the VMM stops
+    // them first, as QEMU's pause_all_vcpus does: raise the stop flag and kick each vCPU
+    // thread (KVM_RUN returns -EINTR), wait until every one is out of KVM_RUN, then make
+    // the ioctls; the vCPUs re-enter once the last one is done (see stopsVcpus).
+    if (!plan.vcpusWait) {
+      steps.push({
+        label: STOP_VCPUS,
+        run(c) {
+          const next = c.reg(0);
+          c.kick(next);
+          if (next + 1 < env.config.vcpus) {
+            c.setReg(0, next + 1);
+            c.goto(c.pc);
+          } else c.setReg(0, 0);
+        },
+      });
+      steps.push({ label: 'wait-vcpus-out', run: (c) => c.guard(c.kernel.vm.vcpus.every((v) => v.mode === 'user')) });
+    }
+    // A failed restore ioctl (EBUSY: a vCPU still in KVM_RUN) aborts the restore: the VMM exits.
+    const must = (c: StepContext, what: string, err: number) => {
+      if (err !== 0) c.panic(`${what} failed: ${errnoName(err)}`);
+    };
+    steps.push({ label: 'its-set-baser', run: (c) => must(c, 'KVM_SET_DEVICE_ATTR(GITS_BASER)', c.itsSetBaser(tables)) });
     steps.push({
       label: 'its-restore-tables',
       run(c) {
         const r = c.itsRestoreTables();
         if (r === 'progress') c.goto(c.pc);
+        if (r === 'done' && !c.kernel.vm.vgic.itsTablesRestored) c.panic('KVM_DEV_ARM_ITS_RESTORE_TABLES failed');
       },
     });
-    steps.push({ label: 'its-set-ctlr', run: (c) => c.itsSetCtlr() });
+    steps.push({ label: RESUME_AFTER, run: (c) => must(c, 'KVM_SET_DEVICE_ATTR(GITS_CTLR)', c.itsSetCtlr()) });
   }
   if (plan.kvmClockGfn !== undefined) {
     const gfn = plan.kvmClockGfn;

@@ -3,6 +3,7 @@
  * index of the thread that takes its next step. Threads are deterministic, so all the
  * nondeterminism is the schedule, and each thread is one weak-fairness class.
  */
+import { HandlerPanic } from './step-errors.ts';
 import type { Model, Property, WordWriter } from '../checker/index.ts';
 import { encodeKernel } from '../kvm/encode.ts';
 import { isTaskAsleep } from '../kvm/sleep.ts';
@@ -10,7 +11,7 @@ import { coreProperties } from '../../properties/core.ts';
 import type { HandlerStrategy } from '../vmm/strategy.ts';
 import { resolveConfig, sourceContent, type ResolvedConfig, type SystemConfig } from './config.ts';
 import { ConfigError } from './config-error.ts';
-import { controlThread } from './control-thread.ts';
+import { stopsVcpus, controlThread } from './control-thread.ts';
 import type { Environment } from './environment.ts';
 import { buildSystem } from './setup.ts';
 import { runHandlerStep, type HandlerRuntimeOptions } from './handler-runtime.ts';
@@ -49,7 +50,13 @@ export function composeSystem(config: SystemConfig, strategy: HandlerStrategy, o
   const { sim, env } = buildSystem(cfg);
   const control = controlThread(cfg.control, env);
   const controlIndex = cfg.vcpus;
-  const waitForControl = (c: StepContext) => !cfg.control.vcpusWait || !control || c.sys.threads[controlIndex]?.pc === DONE;
+  const waitForControl = (c: StepContext) => {
+    if (!control) return true;
+    const ct = c.sys.threads[controlIndex];
+    const pc = ct?.pc ?? DONE;
+    if (cfg.control.vcpusWait) return pc === DONE;
+    return !stopsVcpus(control, pc, ct?.regs[0] ?? 0);
+  };
   const threads: ThreadSpec[] = Array.from({ length: cfg.vcpus }, (_, v) => vcpuThread(v, strategy, waitForControl));
   if (control) threads.push(control);
   handlerThreadsOf(strategy, env).forEach((h, i) => {
@@ -84,7 +91,9 @@ export function composeSystem(config: SystemConfig, strategy: HandlerStrategy, o
         st.run(c);
       } catch (e) {
         if (e instanceof StepDisabled) return undefined;
-        throw e;
+        // The control plan aborts the VMM when a restore ioctl fails (control-thread.ts).
+        if (!(e instanceof HandlerPanic)) throw e;
+        panic = e.message;
       }
     }
     if (panic !== undefined) {

@@ -16,6 +16,7 @@ import { userAccess } from '../kvm/user-access.ts';
 import { SimulationUsageError } from '../kvm/variant.ts';
 import { HandlerPanic, StepApiMisuse } from './step-errors.ts';
 import { kvmRun, vcpuStep } from '../kvm/vcpu.ts';
+import { kickVcpu } from '../kvm/kick.ts';
 import { describeWarning } from '../kvm/kernel-warning.ts';
 import { itsRestoreTables, itsSetBaser, itsSetCtlr } from '../kvm/vgic.ts';
 import { gmemWrite } from '../mm/guest-memfd.ts';
@@ -214,6 +215,13 @@ export class StepContext {
     this.setKernel(vcpuStep(this.kernel, vcpu));
   }
 
+  /** pthread_kill() of a vCPU thread (a kick): in KVM_RUN, it returns -EINTR (src/kvm/kick.ts). */
+  kick(vcpu: number): void {
+    this.op('kick');
+    this.setKernel(kickVcpu(this.kernel, vcpu));
+    this.note(`kick vcpu${vcpu}`);
+  }
+
   /** read() on the userfaultfd; undefined for EAGAIN. */
   uffdRead(): UffdMsg | undefined {
     this.op('read(uffd)');
@@ -380,10 +388,12 @@ export class StepContext {
     return 'ok';
   }
 
-  itsSetBaser(gfns: readonly number[]): void {
+  itsSetBaser(gfns: readonly number[]): number {
     this.op('KVM_SET_DEVICE_ATTR(GITS_BASER)');
-    this.setKernel(itsSetBaser(this.kernel, gfns.map((g) => g * PAGE_SIZE)));
-    this.note(`GITS_BASER → tables at gfn ${gfns.join(', ')}`);
+    const r = itsSetBaser(this.kernel, gfns.map((g) => g * PAGE_SIZE));
+    this.setKernel(r.state);
+    this.note(r.result.ret < 0 ? `GITS_BASER → ${errnoName(r.result.errno)}` : `GITS_BASER → tables at gfn ${gfns.join(', ')}`);
+    return r.result.ret < 0 ? r.result.errno : 0;
   }
 
   /** One step of KVM_DEV_ARM_ITS_RESTORE_TABLES; checks each table read against the ground truth. */
@@ -402,10 +412,12 @@ export class StepContext {
     return r.kind;
   }
 
-  itsSetCtlr(): void {
+  itsSetCtlr(): number {
     this.op('KVM_SET_DEVICE_ATTR(GITS_CTLR)');
-    this.setKernel(itsSetCtlr(this.kernel, true));
-    this.note('GITS_CTLR.Enabled = 1');
+    const r = itsSetCtlr(this.kernel, true);
+    this.setKernel(r.state);
+    this.note(r.result.ret < 0 ? `GITS_CTLR → ${errnoName(r.result.errno)}` : 'GITS_CTLR.Enabled = 1');
+    return r.result.ret < 0 ? r.result.errno : 0;
   }
 
   /**

@@ -4,8 +4,8 @@
  * It also checks every guest access against the ground truth and records guest writes.
  */
 import type { Vcpu } from '../kvm/state.ts';
-import { KVM_EXIT_HLT, KVM_EXIT_MEMORY_FAULT, KVM_EXIT_MMIO, PAGE_SIZE } from '../kvm/uapi.ts';
-import { vcpuAt, vcpuRunnable } from '../kvm/vcpu.ts';
+import { Errno, KVM_EXIT_HLT, KVM_EXIT_INTR, KVM_EXIT_MEMORY_FAULT, KVM_EXIT_MMIO, PAGE_SIZE } from '../kvm/uapi.ts';
+import { vcpuAt, vcpuMutexFree, vcpuRunnable } from '../kvm/vcpu.ts';
 import { replaceAt } from '../mm/immutable.ts';
 import { REG_FLAGS, REG_GFN, REG_TOKEN, type HandlerStrategy } from '../vmm/strategy.ts';
 import type { StepContext } from './step-context.ts';
@@ -26,6 +26,7 @@ function describeRun(v: Vcpu): string {
   }
   if (r.exitReason === KVM_EXIT_HLT && r.ret === 0) return 'KVM_RUN → 0, KVM_EXIT_HLT (program done)';
   if (r.exitReason === KVM_EXIT_MMIO && r.ret === 0) return 'KVM_RUN → 0, KVM_EXIT_MMIO';
+  if (r.exitReason === KVM_EXIT_INTR && r.ret < 0) return 'KVM_RUN → -EINTR, KVM_EXIT_INTR (kicked)';
   return `KVM_RUN → ${r.ret}, errno ${r.errno}`;
 }
 
@@ -63,6 +64,8 @@ function runStep(vcpu: number, strategy: HandlerStrategy): Step {
       // The program is finished only when no op is left parked on an async PF.
       if (r.ret === 0 && r.exitReason === KVM_EXIT_HLT) return c.goto(after.parked.length === 0 ? DONE : VCPU_ENTER);
       if (r.ret === 0 && r.exitReason === KVM_EXIT_MMIO) return c.goto(VCPU_ENTER);
+      // Kicked: back to userspace, where the VMM's stop flag holds the thread (waitForControl).
+      if (r.ret < 0 && r.errno === Errno.EINTR && r.exitReason === KVM_EXIT_INTR) return c.goto(VCPU_ENTER);
       if (r.ret < 0 && r.exitReason === KVM_EXIT_MEMORY_FAULT && r.memoryFault && after.run !== before.run) {
         c.setReg(REG_GFN, r.memoryFault.gpa / PAGE_SIZE);
         c.setReg(REG_FLAGS, r.memoryFault.flags);
@@ -80,7 +83,8 @@ export function vcpuThread(vcpu: number, strategy: HandlerStrategy, waitForContr
   const enter: Step = {
     label: 'KVM_RUN',
     run(c) {
-      c.guard(vcpuAt(c.kernel, vcpu).mode === 'user' && waitForControl(c));
+      // KVM_RUN sleeps on vcpu->mutex while a device ioctl holds every vCPU's (lock_all_vcpus).
+      c.guard(vcpuAt(c.kernel, vcpu).mode === 'user' && vcpuMutexFree(c.kernel) && waitForControl(c));
       c.kvmRun(vcpu);
       c.goto(VCPU_RUN);
     },

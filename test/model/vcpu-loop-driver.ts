@@ -107,6 +107,11 @@ export const vcpuLoopDriver: SpecDriver & { realizable(path: readonly EventObjec
             return sim.step(0);
           case 'MAP':
             return sim.step(0);
+          case 'SIGNAL_EXIT':
+            sim.kick(0);
+            sim.step(0);
+            vmm = 'userspace';
+            return;
           case 'MMIO_EXIT':
             sim.step(0);
             vmm = 'userspace';
