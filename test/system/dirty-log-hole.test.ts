@@ -61,3 +61,16 @@ describe('x86 TDP MMU: dirty logging off while USERFAULT stays on maps gfns that
     expect(noThp.result.status).toBe('pass');
   });
 });
+
+describe('configurations that cannot exist are refused (KVMUF105)', () => {
+  const refused: readonly [string, SystemConfig][] = [
+    ['the shadow MMU on arm64', { ...HOLE, arch: 'arm64', mmu: 'shadow' }],
+    ['the shadow MMU with private guest_memfd memory (KVM_X86_SW_PROTECTED_VM needs the TDP MMU)', { design: 'kvm-userfault', arch: 'x86', backing: 'guest_memfd', vcpus: 1, pages: 2, mmu: 'shadow' }],
+    ['THP on a backing other than anonymous memory', { ...HOLE, backing: 'shmem', uffdMode: 'minor' }],
+  ];
+  for (const [what, cfg] of refused) {
+    it(what, () => {
+      expect(() => composeSystem(cfg, kvmUserfaultHandler)).toThrow(expect.objectContaining({ code: 'KVMUF105' }));
+    });
+  }
+});
