@@ -45,7 +45,16 @@ export function applyFlagChanges(k: KernelState, index: number, old: Memslot, ne
   k = { ...k, vm: invalidateInFlightFaults(k.vm) };
   const slot = (): Memslot => k.vm.slots[index] as Memslot;
 
-  if (turnedOn(old, next, uf) && k.config.variant.mutation !== 'no-zap-on-enable') k = withSlot(k, index, zapSlot(slot()));
+  if (turnedOn(old, next, uf) && k.config.variant.mutation !== 'no-zap-on-enable') {
+    // kvm_arch_userfault_enabled → kvm_arch_flush_shadow_memslot. On x86 a default-type VM
+    // with KVM_X86_QUIRK_SLOT_ZAP_ALL (on by default) zaps every slot there
+    // (kvm_memslot_flush_zap_all → kvm_mmu_zap_all_fast; read_file id 41660347895);
+    // other VM types (here: private memory, KVM_X86_SW_PROTECTED_VM) and arm64 zap this slot only
+    // (review C4).
+    const zapAll = arch === 'x86' && !k.config.privateMem;
+    if (zapAll) k.vm.slots.forEach((s, i) => (k = withSlot(k, i, zapSlot(s))));
+    else k = withSlot(k, index, zapSlot(slot()));
+  }
   if (turnedOn(old, next, KVM_MEM_LOG_DIRTY_PAGES)) k = withSlot(k, index, splitHugeMappings(slot()));
 
   const recover = turnedOff(old, next, uf) || turnedOff(old, next, KVM_MEM_LOG_DIRTY_PAGES);
