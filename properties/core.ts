@@ -7,12 +7,13 @@ import { consistencyProblems } from '../src/kvm/consistency.ts';
 import { ABSENT } from '../src/mm/host-memory.ts';
 import type { Environment } from '../src/system/environment.ts';
 import { backingContent } from '../src/system/backing.ts';
-import { DONE, VIOLATION, type SystemState } from '../src/system/state.ts';
+import { contentAgrees, DONE, VIOLATION, type SystemState } from '../src/system/state.ts';
 import type { ThreadSpec } from '../src/system/thread.ts';
 
 export const PROPERTY = {
   noWrongRead: 'no access observes a page without its content',
   memoryHoldsContent: 'memory holds the content it should',
+  noStaleAfterRemove: 'no content served stale after a REMOVE',
   kvmRunNeverFails: 'KVM_RUN never fails without exit information',
   simulationConsistent: 'the simulation is internally consistent',
   refinesSpec: 'every step is a transition of the spec machines',
@@ -24,16 +25,26 @@ export const PROPERTY = {
 
 export function coreProperties(env: Environment, threads: readonly ThreadSpec[], options: { consistency?: boolean; refinement?: boolean } = {}): Property<SystemState>[] {
   const vcpuThreads = threads.map((t, i) => (t.kind === 'vcpu' ? i : -1)).filter((i) => i >= 0);
+  // A ballooned page whose ground truth is 0 has been zapped: what it holds or reads is judged
+  // by the REMOVE property alone (every refault reads zeros), not also by the general ones.
+  const ballooned = new Set(env.config.control.balloon ?? []);
+  const zappedByBalloon = (s: SystemState, g: number) => ballooned.has(g) && s.expected[g] === 0;
+  const wrongRead = (s: SystemState) => s.violation !== undefined && s.violation.code !== VIOLATION.kvmRunFailed && s.violation.code !== VIOLATION.populateFailed;
+  const staleRead = (s: SystemState) => wrongRead(s) && ballooned.has(s.violation?.gfn ?? -1) && s.violation?.expected === 0;
+  const wrongContent = (s: SystemState, stale: boolean) => {
+    for (let g = 0; g < env.config.pages; g++) {
+      if (zappedByBalloon(s, g) !== stale) continue;
+      const c = backingContent(s, env, g);
+      if (c !== ABSENT && !contentAgrees(s.expected[g], c)) return true;
+    }
+    return false;
+  };
   const props: Property<SystemState>[] = [
-    always(PROPERTY.noWrongRead, (s) => s.violation === undefined || s.violation.code === VIOLATION.kvmRunFailed || s.violation.code === VIOLATION.populateFailed),
+    always(PROPERTY.noWrongRead, (s) => !wrongRead(s) || staleRead(s)),
     always(PROPERTY.kvmRunNeverFails, (s) => s.violation?.code !== VIOLATION.kvmRunFailed && s.violation?.code !== VIOLATION.populateFailed),
-    always(PROPERTY.memoryHoldsContent, (s) => {
-      for (let g = 0; g < env.config.pages; g++) {
-        const c = backingContent(s, env, g);
-        if (c !== ABSENT && c !== s.expected[g]) return false;
-      }
-      return true;
-    }),
+    always(PROPERTY.memoryHoldsContent, (s) => !wrongContent(s, false)),
+    // After a balloon's zap, every refault reads zeros until the guest writes the page again.
+    always(PROPERTY.noStaleAfterRemove, (s) => !staleRead(s) && !wrongContent(s, true)),
     // A step that threw (or called c.panic) killed the VMM: the run ends there.
     always(PROPERTY.handlerNeverPanics, (s) => s.panic === undefined),
     always(PROPERTY.noKernelWarning, (s) => s.kernel.vm.warnings.length === 0),

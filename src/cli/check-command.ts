@@ -12,8 +12,8 @@ import { bundledHandler, bundledHandlerFor } from '../vmm/index.ts';
 import { loadHandler } from '../vmm/load-handler.ts';
 import type { HandlerStrategy } from '../vmm/strategy.ts';
 import type { HandlerRuntimeOptions, StepWatch } from '../system/handler-runtime.ts';
-import { ConfigError } from '../system/config-error.ts';
 import type { CommandSpec, FlagSpec, ParsedFlags } from './args.ts';
+import { shapeFromFlags, shapeWords } from './config-flags.ts';
 import { shellCommand } from './shell-quote.ts';
 
 export const CHECK_FLAGS: readonly FlagSpec[] = [
@@ -24,7 +24,16 @@ export const CHECK_FLAGS: readonly FlagSpec[] = [
   { name: 'pages', kind: 'int', range: LIMITS.pages, help: 'guest pages', default: '2' },
   { name: 'uffd', kind: 'string', choices: ['missing', 'minor', 'none'], help: 'userfaultfd registration mode (default: what the design and backing use)' },
   { name: 'series', kind: 'string', choices: ['v3', 'v1', 'v2-firecracker', 'none'], value: 'SERIES', help: 'KVM Userfault series (kernel variant)' },
-  { name: 'its', kind: 'string', value: 'PAGES', help: 'arm64: restore the ITS with its tables on these pages, e.g. 1,2', example: '1' },
+  { name: 'remote', kind: 'string', value: 'PAGES|none', help: 'the pages that start on the source, e.g. 0,2 (the others are local from the start)', default: 'all', example: '0' },
+  { name: 'program', kind: 'string', value: 'PROGRAMS', help: 'guest programs, one per vCPU separated by ;: rGFN reads, wGFN=VALUE writes (VALUE 1 to 9999), e.g. "r0 w1=101;r1"', default: 'vCPU i: ri w(i+1)=100+i', example: 'r0' },
+  { name: 'huge-pages', kind: 'int', range: LIMITS.hugePages, help: 'base pages per huge page (the hugetlbfs page size and the huge stage-2 mapping)', default: '2' },
+  { name: 'its', kind: 'string', value: 'PAGES', help: 'control plan, arm64: restore the ITS with its tables on these pages, e.g. 1,2', example: '1' },
+  { name: 'kvm-clock', kind: 'int', range: { min: 0, max: LIMITS.pages.max - 1 }, value: 'GFN', help: 'control plan, x86: restore MSR_KVM_SYSTEM_TIME, which makes KVM write the kvm-clock page at this gfn', example: '1' },
+  { name: 'balloon', kind: 'string', value: 'PAGES', help: 'control plan, anon: the guest gives these pages up (MADV_DONTNEED), e.g. 1', example: '1' },
+  { name: 'late-enable', kind: 'boolean', help: 'control plan, kvm-userfault: KVM_MEM_USERFAULT starts off and is enabled while the vCPUs run' },
+  { name: 'dirty-log-round', kind: 'boolean', help: 'control plan: dirty logging on, then off, while the vCPUs run' },
+  { name: 'disable-at-end', kind: 'boolean', help: 'control plan, kvm-userfault: disable KVM_MEM_USERFAULT once every bit is clear' },
+  { name: 'control-first', kind: 'boolean', help: 'the vCPUs start only once the control plan has finished (default: concurrently)' },
   { name: 'handler', kind: 'string', value: 'FILE|NAME', help: 'a handler file (.ts/.js) or a bundled handler name (kvmuf list)', example: './my-handler.ts' },
   { name: 'max-states', kind: 'int', range: { min: 1 }, help: 'stop (incomplete) after this many distinct states' },
   { name: 'timeout', kind: 'int', range: { min: 1 }, value: 'SECONDS', help: 'stop (incomplete) after this many seconds' },
@@ -62,11 +71,6 @@ export interface CheckOutcome {
   readonly runs: readonly CheckRun[];
 }
 
-function parsePages(text: string): number[] {
-  if (!/^\d+(,\d+)*$/.test(text)) throw new ConfigError('KVMUF003', `--its ${text}: expected page numbers like 1,2`, 'e.g. --its 1');
-  return text.split(',').map(Number);
-}
-
 export interface ResolvedHandler {
   readonly strategy: HandlerStrategy;
   /** Loaded from a user's file (its steps run behind the runtime's checks). */
@@ -101,7 +105,7 @@ export function commandWordsFor(cfg: SystemConfig, handler: string | undefined):
   const words = ['kvmuf', 'check', '--design', cfg.design, '--arch', cfg.arch, '--backing', cfg.backing, '--vcpus', String(cfg.vcpus), '--pages', String(cfg.pages)];
   if (cfg.uffdMode) words.push('--uffd', cfg.uffdMode);
   if (cfg.series) words.push('--series', cfg.series);
-  if (cfg.control?.itsTables) words.push('--its', cfg.control.itsTables.join(','));
+  words.push(...shapeWords(cfg));
   if (handler) words.push('--handler', handler);
   return words;
 }
@@ -112,7 +116,7 @@ export function commandFor(cfg: SystemConfig, handler: string | undefined): stri
 }
 
 /** Flags that describe one configuration (shared by check and replay). */
-export const CONFIG_FLAG_NAMES = ['design', 'arch', 'backing', 'vcpus', 'pages', 'uffd', 'series', 'its', 'handler'] as const;
+export const CONFIG_FLAG_NAMES = ['design', 'arch', 'backing', 'vcpus', 'pages', 'uffd', 'series', 'remote', 'program', 'huge-pages', 'its', 'kvm-clock', 'balloon', 'late-enable', 'dirty-log-round', 'disable-at-end', 'control-first', 'handler'] as const;
 
 /** The configuration the flags describe (defaults: kvm-userfault, x86, anon, 2 vCPUs, 2 pages). */
 export function configFromFlags(flags: ParsedFlags): SystemConfig {
@@ -124,7 +128,7 @@ export function configFromFlags(flags: ParsedFlags): SystemConfig {
     pages: (flags.pages as number | undefined) ?? 2,
     ...(flags.uffd ? { uffdMode: flags.uffd as UffdMode } : {}),
     ...(flags.series ? { series: flags.series as UserfaultSeries } : {}),
-    ...(flags.its !== undefined ? { control: { itsTables: parsePages(flags.its as string) } } : {}),
+    ...shapeFromFlags(flags),
   };
 }
 

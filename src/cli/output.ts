@@ -5,6 +5,7 @@
  */
 import { type CheckResult, type Failure } from '../checker/index.ts';
 import type { CheckOutcome, CheckRun } from './check-command.ts';
+import { configName as nameOf } from './config-name.ts';
 import { failureFingerprints, replayFileHeader, runRecord } from './replay-record.ts';
 import { shellCommand } from './shell-quote.ts';
 import { KVMUF_VERSION } from './version.ts';
@@ -18,8 +19,7 @@ export function exitStatus(runs: readonly CheckRun[]): number {
 }
 
 function configName(r: CheckRun): string {
-  const c = r.system.config;
-  return `${c.design} ${c.arch} ${c.backing} ${c.vcpus}v×${c.pages}p${c.series !== 'v3' && c.series !== 'none' ? ` ${c.series}` : ''}${c.control.itsTables ? ' +ITS' : ''}`;
+  return nameOf(r.system.config);
 }
 
 function coverageText(r: CheckResult): string {
