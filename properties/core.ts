@@ -2,7 +2,7 @@
  * The core properties of every composed system (../shared/DESIGN.md "What must always
  * hold"), evaluated at every reached state.
  */
-import { always, eventually, sometimes, type Property } from '../src/checker/index.ts';
+import { always, eventually, leadsTo, sometimes, type Property } from '../src/checker/index.ts';
 import { consistencyProblems } from '../src/kvm/consistency.ts';
 import { ABSENT } from '../src/mm/host-memory.ts';
 import type { Environment } from '../src/system/environment.ts';
@@ -18,6 +18,8 @@ export const PROPERTY = {
   simulationConsistent: 'the simulation is internally consistent',
   refinesSpec: 'every step is a transition of the spec machines',
   vcpusFinish: 'every vCPU finishes its guest program',
+  faultsResolved: 'every fault message that was read is eventually resolved and its waiter woken',
+  declaredThreadsFinish: 'declared threads finish',
   noKernelWarning: 'the kernel hits no WARN',
   faultServed: 'some fault is served on demand',
   handlerNeverPanics: 'the handler never panics',
@@ -50,12 +52,17 @@ export function coreProperties(env: Environment, threads: readonly ThreadSpec[],
     always(PROPERTY.noKernelWarning, (s) => s.kernel.vm.warnings.length === 0),
     // After a panic nothing moves; it is reported once, as the panic, not also as a liveness failure.
     eventually(PROPERTY.vcpusFinish, (s) => s.panic !== undefined || vcpuThreads.every((i) => s.threads[i]?.pc === DONE)),
+    // A thread whose fault message a reader took sleeps until someone wakes it (UFFDIO_WAKE,
+    // or an install that wakes): from any state with such a waiter, a state comes with none.
+    leadsTo(PROPERTY.faultsResolved, (s) => s.kernel.mm.uffds.some((u) => u.waiting.length > 0), (s) => s.panic !== undefined || s.kernel.mm.uffds.every((u) => u.waiting.length === 0)),
     // A vCPU got a memory-fault exit or slept in userfaultfd, or some thread's fault is queued on one.
     sometimes(PROPERTY.faultServed, (s) =>
       s.kernel.vm.vcpus.some((v) => v.mode === 'uffd-wait' || v.run.memoryFault !== undefined) ||
       s.kernel.mm.uffds.some((u) => u.pending.length + u.waiting.length > 0),
     ),
   ];
+  const declared = threads.map((t, i) => (t.kind === 'handler' && t.mustFinish === true ? i : -1)).filter((i) => i >= 0);
+  if (declared.length > 0) props.push(eventually(PROPERTY.declaredThreadsFinish, (s) => s.panic !== undefined || declared.every((i) => s.threads[i]?.pc === DONE)));
   if (options.refinement) props.push(always(PROPERTY.refinesSpec, (s) => s.specViolation === undefined));
   if (options.consistency) props.push(always(PROPERTY.simulationConsistent, (s) => consistencyProblems(s.kernel).length === 0));
   return props;

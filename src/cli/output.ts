@@ -4,6 +4,9 @@
  * 3 incomplete (a limit was hit and nothing failed), 4 an internal error in kvmuf.
  */
 import { type CheckResult, type Failure } from '../checker/index.ts';
+import type { Counterexample } from '../report/counterexample.ts';
+import type { SystemState } from '../system/state.ts';
+import { stuckText, stuckThreads } from '../system/stuck-threads.ts';
 import type { CheckOutcome, CheckRun } from './check-command.ts';
 import { configName as nameOf } from './config-name.ts';
 import { failureFingerprints, replayFileHeader, runRecord } from './replay-record.ts';
@@ -28,16 +31,22 @@ function coverageText(r: CheckResult): string {
   return `${fired}/${total} step kinds`;
 }
 
-function failureTitle(f: Failure): string {
+/** The threads that must finish and have not, at the end of a deadlock trace or a lasso. */
+function stuckOf(run: CheckRun, cx: Counterexample | undefined): string {
+  const last = cx?.states.at(-1);
+  return last === undefined ? '' : stuckText(stuckThreads(run.system, last));
+}
+
+function failureTitle(f: Failure, stuck: string): string {
   switch (f.kind) {
     case 'invariant':
       return `invariant violated: ${f.property}`;
     case 'deadlock':
-      return 'deadlock: no thread can move, and the vCPUs have not finished';
+      return `deadlock: no thread can move${stuck ? `; not finished: ${stuck}` : ''}`;
     case 'unwitnessed':
       return `never witnessed: ${f.property}`;
     case 'liveness':
-      return `liveness violated: ${f.property} (a fair schedule postpones it forever)`;
+      return `liveness violated: ${f.property} (a fair schedule postpones it forever)${stuck ? `; not finished: ${stuck}` : ''}`;
   }
 }
 
@@ -67,8 +76,8 @@ export function replayCommand(run: CheckRun, path: string): string {
 }
 
 export function formatCounterexample(run: CheckRun, f: Failure): string {
-  const lines = [`FAIL ${configName(run)} (handler ${run.system.strategy.name})`, `  ${failureTitle(f)}`];
   const cx = run.counterexamples[run.result.failures.indexOf(f)];
+  const lines = [`FAIL ${configName(run)} (handler ${run.system.strategy.name})`, `  ${failureTitle(f, stuckOf(run, cx))}`];
   if (!cx) return lines.join('\n');
   if (cx.specMessage) lines.push(`  ${cx.specMessage}`);
   cx.steps.forEach((step, i) => {
@@ -133,6 +142,7 @@ export function toJson(outcome: CheckOutcome): unknown {
         return {
           kind: f.kind,
           ...(f.kind !== 'deadlock' ? { property: f.property } : {}),
+          ...(f.kind === 'deadlock' || f.kind === 'liveness' ? { notFinished: cx?.states.at(-1) ? stuckThreads(r.system, cx.states.at(-1) as SystemState) : [] } : {}),
           ...(failureFingerprints(f) ? { fingerprints: failureFingerprints(f) } : {}),
           ...(cx ? { path: cx.path, steps: cx.steps, ...(cx.cycleStart !== undefined ? { cycleStart: cx.cycleStart } : {}), ...(cx.specMessage ? { spec: cx.specMessage } : {}), replay: replayCommand(r, cx.path) } : {}),
         };
