@@ -51,6 +51,13 @@ describe('README', () => {
     for (const line of block.split('\n')) expect(README).toContain(`  ${line}\n`);
   }, 30_000);
 
+  it('shows convicting lines that kvmuf list really prints', () => {
+    const list = kvmuf(['list']).stdout;
+    const block = blocks('').find((b) => b.includes('convicted by:')) ?? '';
+    expect(block.length).toBeGreaterThan(0);
+    for (const line of block.trimEnd().split('\n')) expect(list).toContain(line);
+  });
+
   it('points at nothing outside the repository', () => {
     expect(README).not.toMatch(/\.\.\//);
     expect(README).not.toMatch(/shared\/reference/);
