@@ -14,6 +14,7 @@ import type { HandlerStrategy } from '../vmm/strategy.ts';
 import type { HandlerRuntimeOptions, StepWatch } from '../system/handler-runtime.ts';
 import type { CommandSpec, FlagSpec, ParsedFlags } from './args.ts';
 import { shapeFromFlags, shapeWords } from './config-flags.ts';
+import { scenarioFlags } from './scenario-file.ts';
 import { shellCommand } from './shell-quote.ts';
 
 export const CHECK_FLAGS: readonly FlagSpec[] = [
@@ -34,6 +35,7 @@ export const CHECK_FLAGS: readonly FlagSpec[] = [
   { name: 'dirty-log-round', kind: 'boolean', help: 'control plan: dirty logging on, then off, while the vCPUs run' },
   { name: 'disable-at-end', kind: 'boolean', help: 'control plan, kvm-userfault: disable KVM_MEM_USERFAULT once every bit is clear' },
   { name: 'control-first', kind: 'boolean', help: 'the vCPUs start only once the control plan has finished (default: concurrently)' },
+  { name: 'scenario', kind: 'string', value: 'FILE', help: 'a JSON scenario file: design, pages, remote pages, vCPUs with their guest programs, huge page size, control plan (flags override it)', example: 'scenario.json' },
   { name: 'handler', kind: 'string', value: 'FILE|NAME', help: 'a handler file (.ts/.js) or a bundled handler name (kvmuf list)', example: './my-handler.ts' },
   { name: 'max-states', kind: 'int', range: { min: 1 }, help: 'stop (incomplete) after this many distinct states' },
   { name: 'timeout', kind: 'int', range: { min: 1 }, value: 'SECONDS', help: 'stop (incomplete) after this many seconds' },
@@ -116,10 +118,11 @@ export function commandFor(cfg: SystemConfig, handler: string | undefined): stri
 }
 
 /** Flags that describe one configuration (shared by check and replay). */
-export const CONFIG_FLAG_NAMES = ['design', 'arch', 'backing', 'vcpus', 'pages', 'uffd', 'series', 'remote', 'program', 'huge-pages', 'its', 'kvm-clock', 'balloon', 'late-enable', 'dirty-log-round', 'disable-at-end', 'control-first', 'handler'] as const;
+export const CONFIG_FLAG_NAMES = ['design', 'arch', 'backing', 'vcpus', 'pages', 'uffd', 'series', 'remote', 'program', 'huge-pages', 'its', 'kvm-clock', 'balloon', 'late-enable', 'dirty-log-round', 'disable-at-end', 'control-first', 'scenario', 'handler'] as const;
 
 /** The configuration the flags describe (defaults: kvm-userfault, x86, anon, 2 vCPUs, 2 pages). */
-export function configFromFlags(flags: ParsedFlags): SystemConfig {
+export function configFromFlags(given: ParsedFlags): SystemConfig {
+  const flags = withScenario(given);
   return {
     design: (flags.design as DesignName | undefined) ?? 'kvm-userfault',
     arch: (flags.arch as Arch | undefined) ?? 'x86',
@@ -130,6 +133,13 @@ export function configFromFlags(flags: ParsedFlags): SystemConfig {
     ...(flags.series ? { series: flags.series as UserfaultSeries } : {}),
     ...shapeFromFlags(flags),
   };
+}
+
+/** The flags of a --scenario file, overridden by those given on the command line. */
+function withScenario(flags: ParsedFlags): ParsedFlags {
+  if (typeof flags.scenario !== 'string') return flags;
+  const given = Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined));
+  return { ...scenarioFlags(flags.scenario, CHECK_FLAGS), ...given };
 }
 
 /** The configurations a check command line covers: one, or the default matrix. */
