@@ -5,8 +5,7 @@
  */
 import { type CheckResult, type Failure } from '../checker/index.ts';
 import type { Counterexample } from '../report/counterexample.ts';
-import type { SystemState } from '../system/state.ts';
-import { stuckText, stuckThreads } from '../system/stuck-threads.ts';
+import { stuckText, stuckThreads, withCycle, type StuckThread } from '../system/stuck-threads.ts';
 import type { CheckOutcome, CheckRun } from './check-command.ts';
 import { configName as nameOf } from './config-name.ts';
 import { failureFingerprints, replayFileHeader, runRecord } from './replay-record.ts';
@@ -32,9 +31,15 @@ function coverageText(r: CheckResult): string {
 }
 
 /** The threads that must finish and have not, at the end of a deadlock trace or a lasso. */
-function stuckOf(run: CheckRun, cx: Counterexample | undefined): string {
+function notFinished(run: CheckRun, cx: Counterexample | undefined): StuckThread[] {
   const last = cx?.states.at(-1);
-  return last === undefined ? '' : stuckText(stuckThreads(run.system, last));
+  if (cx === undefined || last === undefined) return [];
+  const list = stuckThreads(run.system, last);
+  return cx.cycleStart === undefined ? list : withCycle(list, cx.steps.slice(cx.cycleStart).map((s) => s.label));
+}
+
+function stuckOf(run: CheckRun, cx: Counterexample | undefined): string {
+  return stuckText(notFinished(run, cx));
 }
 
 function failureTitle(f: Failure, stuck: string): string {
@@ -142,7 +147,7 @@ export function toJson(outcome: CheckOutcome): unknown {
         return {
           kind: f.kind,
           ...(f.kind !== 'deadlock' ? { property: f.property } : {}),
-          ...(f.kind === 'deadlock' || f.kind === 'liveness' ? { notFinished: cx?.states.at(-1) ? stuckThreads(r.system, cx.states.at(-1) as SystemState) : [] } : {}),
+          ...(f.kind === 'deadlock' || f.kind === 'liveness' ? { notFinished: notFinished(r, cx) } : {}),
           ...(failureFingerprints(f) ? { fingerprints: failureFingerprints(f) } : {}),
           ...(cx ? { path: cx.path, steps: cx.steps, ...(cx.cycleStart !== undefined ? { cycleStart: cx.cycleStart } : {}), ...(cx.specMessage ? { spec: cx.specMessage } : {}), replay: replayCommand(r, cx.path) } : {}),
         };

@@ -40,6 +40,17 @@ export function stuckThreads(sys: System, s: SystemState): StuckThread[] {
   return out;
 }
 
+/**
+ * For a liveness lasso: a thread that moves in the cycle loops through these steps
+ * without progress. `cycle` holds the cycle's actions as formatted (`thread.step: ...`).
+ */
+export function withCycle(list: readonly StuckThread[], cycle: readonly string[]): StuckThread[] {
+  return list.map((x) => {
+    const steps = cycle.filter((l) => l.startsWith(`${x.thread}.`)).map((l) => l.slice(x.thread.length + 1).split(':')[0] ?? '');
+    return steps.length > 0 ? { ...x, why: `loops through ${[...new Set(steps)].join(', ')} without progress` } : x;
+  });
+}
+
 export function stuckText(list: readonly StuckThread[]): string {
   return list.map((x) => `${x.thread} at ${x.step} (${x.why})`).join('; ');
 }

@@ -70,4 +70,11 @@ describe("handlers' own properties and threads that must finish", { timeout: 60_
     expect(r.stdout).toContain('deadlock: no thread can move; not finished: control at its-restore-tables (sleeping in userfaultfd)');
     expect(r.stdout).not.toContain('the vCPUs have not finished');
   });
+
+  it('a livelock names the thread and the steps it loops through', () => {
+    const r = kvmuf(['check', '--design', 'kvm-userfault', '--vcpus', '1', '--pages', '1', '--handler', 'forgets-to-clear', '--json']);
+    const failure = (JSON.parse(r.stdout) as { runs: { failures: { kind: string; notFinished: unknown }[] }[] }).runs[0]?.failures[0];
+    expect(failure?.kind).toBe('liveness');
+    expect(failure?.notFinished).toEqual([{ thread: 'vcpu0', step: 'KVM_RUN', why: 'loops through KVM_RUN, run, populate without progress' }]);
+  });
 });
