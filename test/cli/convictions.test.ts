@@ -5,7 +5,7 @@
  * shortest-trace length; the reference handler of the same design passes the same line.
  *
  * How the lengths were cross-checked: for an invariant or a deadlock, an independent
- * breadth-first search (test/helpers/brute-force-distance.ts: states by their JSON, no
+ * breadth-first search (bruteForceDistance in test/helpers/brute-force.ts: states by their JSON, no
  * fingerprints) finds the nearest state violating the property, or the nearest stuck
  * state that is not an end state, at the same distance. For a liveness lasso, the same
  * search finds the cycle's first state at the prefix's length, and replaying the cycle
@@ -21,7 +21,7 @@ import { composeSystem, systemModel } from '../../src/system/model.ts';
 import type { SystemState } from '../../src/system/state.ts';
 import { CONVICTING_CONFIGS } from '../../src/vmm/convictions.ts';
 import { bundledHandler } from '../../src/vmm/index.ts';
-import { bruteForceDistance } from '../helpers/brute-force-distance.ts';
+import { bruteForceDistance } from '../helpers/brute-force.ts';
 import { canonicalJson } from '../helpers/canonical-json.ts';
 import { inShell, kvmuf } from './run-cli.ts';
 
