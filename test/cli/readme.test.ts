@@ -2,6 +2,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { StepContext } from '../../src/system/step-context.ts';
+import { BitmapFacet } from '../../src/system/step-api/bitmap-facet.ts';
+import { DevicesFacet } from '../../src/system/step-api/devices-facet.ts';
+import { GmemFacet } from '../../src/system/step-api/gmem-facet.ts';
+import { KvmFacet } from '../../src/system/step-api/kvm-facet.ts';
+import { MemoryFacet } from '../../src/system/step-api/memory-facet.ts';
+import { MemslotsFacet } from '../../src/system/step-api/memslots-facet.ts';
+import { UffdFacet } from '../../src/system/step-api/uffd-facet.ts';
 import { kvmuf } from './run-cli.ts';
 
 const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
@@ -63,9 +70,32 @@ describe('README', () => {
     const fields = [...source.matchAll(/^ {2}(?:readonly |public )?(\w+)(?:\?)?: /gm), ...source.matchAll(/^ {4}(?:public |readonly )+(\w+):/gm)].map((m) => m[1] ?? '').filter((n) => !privates.has(n));
     const section = README.slice(README.indexOf('### The step API'), README.indexOf('### An example'));
     const table = section.split('\n').filter((l) => l.startsWith('| `'));
-    const documented = new Set(table.flatMap((l) => [...(l.split(' | ')[0] ?? '').matchAll(/`?(\w+)[(`,]/g)].map((m) => m[1])));
+    const documented = new Set(table.flatMap((l) => [...(l.split(' | ')[0] ?? '').matchAll(/`?(\w+)[(`,.]/g)].map((m) => m[1])));
     const missing = [...new Set([...members, ...fields])].filter((n) => !documented.has(n));
     expect(members.length).toBeGreaterThan(30);
+    expect(missing).toEqual([]);
+  });
+
+  it('documents every member of each kernel-object part of the step API (c.uffd, c.mem, ...)', () => {
+    const section = README.slice(README.indexOf('### The step API'), README.indexOf('### An example'));
+    const firstCells = section.split('\n').filter((l) => l.startsWith('| `')).map((l) => l.split(' | ')[0] ?? '');
+    const facets: [string, object][] = [
+      ['uffd', UffdFacet.prototype],
+      ['mem', MemoryFacet.prototype],
+      ['gmem', GmemFacet.prototype],
+      ['bitmap', BitmapFacet.prototype],
+      ['memslots', MemslotsFacet.prototype],
+      ['devices', DevicesFacet.prototype],
+      ['kvm', KvmFacet.prototype],
+    ];
+    const missing: string[] = [];
+    for (const [name, proto] of facets) {
+      const source = read(`src/system/step-api/${name === 'mem' ? 'memory' : name}-facet.ts`);
+      const privates = new Set([...source.matchAll(/^ {2}private (?:get |readonly )?(\w+)/gm)].map((m) => m[1]));
+      for (const m of Object.getOwnPropertyNames(proto).filter((n) => n !== 'constructor' && !privates.has(n))) {
+        if (!firstCells.some((cell) => cell.includes(`\`${name}.${m}`) || cell.includes(` ${name}.${m}`))) missing.push(`${name}.${m}`);
+      }
+    }
     expect(missing).toEqual([]);
   });
 
