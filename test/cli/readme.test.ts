@@ -1,5 +1,7 @@
 /** The README shows real code and real output: these tests keep it so. */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { StepContext } from '../../src/system/step-context.ts';
 import { BitmapFacet } from '../../src/system/step-api/bitmap-facet.ts';
@@ -38,17 +40,32 @@ describe('README', () => {
 
   it("shows the handler files exactly as they are (minus their leading comments)", () => {
     const ts = blocks('ts');
-    for (const file of ['test/handlers/clear-first.ts', 'test/handlers/populate-first.ts']) {
+    for (const file of ['test/handlers/clear-first.ts', 'test/handlers/populate-first.ts', 'test/handlers/exits-after-one-fault.ts']) {
       const code = read(file).replace(/^(\/\/.*\n)+/, '');
       expect(ts).toContain(code);
     }
   });
 
-  it('shows the counterexample that kvmuf really prints for the wrong handler', () => {
-    const r = kvmuf(['check', '--design', 'kvm-userfault', '--backing', 'guest_memfd', '--handler', 'test/handlers/clear-first.ts']);
+  it.each([
+    [['check', '--design', 'kvm-userfault', '--backing', 'guest_memfd', '--handler', 'test/handlers/clear-first.ts']],
+    [['check', '--design', 'uffd', '--vcpus', '2', '--pages', '2', '--handler', 'test/handlers/exits-after-one-fault.ts']],
+  ])('shows the counterexample that kvmuf really prints: %j', (args) => {
+    const r = kvmuf(args);
+    expect(r.status).toBe(1);
     const printed = r.stdout.split('\n\n').find((p) => p.startsWith('FAIL')) ?? '';
     expect(printed.length).toBeGreaterThan(0);
     expect(blocks('').map((b) => b.trim())).toContain(printed.trim());
+    expect(README).toContain(`\`kvmuf ${args.join(' ')}\``);
+  });
+
+  it('the handler that dies passes once it keeps serving (its exit step removed)', () => {
+    const fixed = read('test/handlers/exits-after-one-fault.ts').replace(/\n {8}\{\n {10}label: 'exit',[\s\S]*?\n {8}\},/, '').replace('exits-after-one-fault', 'keeps-serving');
+    expect(fixed).not.toContain("label: 'exit'");
+    const dir = mkdtempSync(join(tmpdir(), 'kvmuf-readme-'));
+    writeFileSync(join(dir, 'keeps-serving.ts'), fixed);
+    const r = kvmuf(['check', '--design', 'uffd', '--vcpus', '2', '--pages', '2', '--handler', join(dir, 'keeps-serving.ts')]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
   });
 
   it('shows the "steps that never ran" block that kvmuf really prints', () => {
