@@ -3,6 +3,9 @@
  * control plan): the table names what was checked, the printed command lines carry the
  * flags so they reproduce the same configuration, and bad values are coded errors.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { inShell, kvmuf } from './run-cli.ts';
 import { hasStackTrace } from './user-dir.ts';
@@ -46,6 +49,28 @@ describe('configuration flags', { timeout: 60_000 }, () => {
     const again = inShell(replay);
     expect(again.status).toBe(1);
     expect(again.stdout).toContain('no content served stale after a REMOVE');
+  });
+
+  it('a saved replay file carries the configuration flags: kvmuf replay FILE re-runs the ballooned counterexample', () => {
+    const r = kvmuf(['check', '--design', 'uffd', '--vcpus', '1', '--program', 'r1', '--balloon', '1', '--handler', 'ignores-remove', '--json']);
+    expect(r.status).toBe(1);
+    const dir = mkdtempSync(join(tmpdir(), 'kvmuf-flags-'));
+    const file = join(dir, 'run.json');
+    writeFileSync(file, r.stdout);
+    const again = kvmuf(['replay', file]);
+    expect(again.status).toBe(1);
+    expect(again.stdout).toContain('no content served stale after a REMOVE');
+  });
+
+  it('--control-first orders the control plan before the vCPUs: the kvm-clock restore races the guest without it', () => {
+    const base = ['check', '--design', 'kvm-userfault', '--vcpus', '1', '--uffd', 'none', '--program', 'r1 r0', '--kvm-clock', '1'];
+    const racing = kvmuf(base);
+    expect(racing.status).toBe(1);
+    expect(racing.stdout).toContain('invariant violated: memory holds the content it should');
+    expect(racing.stdout).toMatch(/^kvm-userfault x86 anon 1v×2p \+kvm-clock 1 /m);
+    const ordered = kvmuf([...base, '--control-first']);
+    expect(ordered.stdout).toMatch(/^kvm-userfault x86 anon 1v×2p \+kvm-clock 1 control first +kvm-userfault +PASS/m);
+    expect(ordered.status).toBe(0);
   });
 
   it('--help names each value and its range', () => {
