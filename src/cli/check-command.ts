@@ -6,14 +6,15 @@ import { check, type CheckResult, type Progress } from '../checker/index.ts';
 import { explainFailure, type Counterexample } from '../report/counterexample.ts';
 import { specRefinement } from '../../properties/refinement.ts';
 import type { Arch, UserfaultSeries, X86Mmu } from '../kvm/variant.ts';
-import { ARCHES, BACKINGS, DESIGNS, LIMITS, type Backing, type ControlPlan, type DesignName, type SystemConfig, type UffdMode } from '../system/config.ts';
+import { ARCHES, BACKINGS, DESIGNS, LIMITS, type Backing, type DesignName, type SystemConfig, type UffdMode } from '../system/config.ts';
 import { composeSystem, systemModel, type System } from '../system/model.ts';
 import { bundledHandler, bundledHandlerFor } from '../vmm/index.ts';
 import { loadHandler } from '../vmm/load-handler.ts';
 import type { HandlerStrategy } from '../vmm/strategy.ts';
 import type { HandlerRuntimeOptions, StepWatch } from '../system/handler-runtime.ts';
-import { ConfigError } from '../system/config-error.ts';
 import type { CommandSpec, FlagSpec, ParsedFlags } from './args.ts';
+import { shapeFromFlags, shapeWords } from './config-flags.ts';
+import { scenarioFlags } from './scenario-file.ts';
 import { shellCommand } from './shell-quote.ts';
 
 export const CHECK_FLAGS: readonly FlagSpec[] = [
@@ -26,8 +27,17 @@ export const CHECK_FLAGS: readonly FlagSpec[] = [
   { name: 'series', kind: 'string', choices: ['v3', 'v1', 'v2-firecracker', 'none'], value: 'SERIES', help: 'KVM Userfault series (kernel variant)' },
   { name: 'mmu', kind: 'string', choices: ['tdp', 'shadow'], value: 'MMU', help: 'x86 MMU (kernel variant): tdp recovers huge pages in place, shadow (tdp_mmu=0) zaps and prefetches', default: 'tdp' },
   { name: 'thp', kind: 'boolean', help: 'anonymous memory with transparent huge pages (a write fault maps a whole zeroed THP)' },
-  { name: 'dirty-log', kind: 'boolean', help: 'control thread: turn dirty logging on, then off, while the vCPUs run (a migration round)' },
-  { name: 'its', kind: 'string', value: 'PAGES', help: 'arm64: restore the ITS with its tables on these pages, e.g. 1,2', example: '1' },
+  { name: 'remote', kind: 'string', value: 'PAGES|none', help: 'the pages that start on the source, e.g. 0,2 (the others are local from the start)', default: 'all', example: '0' },
+  { name: 'program', kind: 'string', value: 'PROGRAMS', help: 'guest programs, one per vCPU separated by ;: rGFN reads, wGFN=VALUE writes (VALUE 1 to 9999), e.g. "r0 w1=101;r1"', default: 'vCPU i: ri w(i+1)=100+i', example: 'r0' },
+  { name: 'huge-pages', kind: 'int', range: LIMITS.hugePages, help: 'base pages per huge page (the hugetlbfs page size and the huge stage-2 mapping)', default: '2' },
+  { name: 'its', kind: 'string', value: 'PAGES', help: 'control plan, arm64: restore the ITS with its tables on these pages, e.g. 1,2', example: '1' },
+  { name: 'kvm-clock', kind: 'int', range: { min: 0, max: LIMITS.pages.max - 1 }, value: 'GFN', help: 'control plan, x86: restore MSR_KVM_SYSTEM_TIME, which makes KVM write the kvm-clock page at this gfn', example: '1' },
+  { name: 'balloon', kind: 'string', value: 'PAGES', help: 'control plan, anon: the guest gives these pages up (MADV_DONTNEED), e.g. 1', example: '1' },
+  { name: 'late-enable', kind: 'boolean', help: 'control plan, kvm-userfault: KVM_MEM_USERFAULT starts off and is enabled while the vCPUs run' },
+  { name: 'dirty-log-round', kind: 'boolean', help: 'control plan: dirty logging on, then off, while the vCPUs run' },
+  { name: 'disable-at-end', kind: 'boolean', help: 'control plan, kvm-userfault: disable KVM_MEM_USERFAULT once every bit is clear' },
+  { name: 'control-first', kind: 'boolean', help: 'the vCPUs start only once the control plan has finished (default: concurrently)' },
+  { name: 'scenario', kind: 'string', value: 'FILE', help: 'a JSON scenario file: design, pages, remote pages, vCPUs with their guest programs, huge page size, control plan (flags override it)', example: 'scenario.json' },
   { name: 'handler', kind: 'string', value: 'FILE|NAME', help: 'a handler file (.ts/.js) or a bundled handler name (kvmuf list)', example: './my-handler.ts' },
   { name: 'max-states', kind: 'int', range: { min: 1 }, help: 'stop (incomplete) after this many distinct states' },
   { name: 'timeout', kind: 'int', range: { min: 1 }, value: 'SECONDS', help: 'stop (incomplete) after this many seconds' },
@@ -63,11 +73,6 @@ export interface CheckRun {
 
 export interface CheckOutcome {
   readonly runs: readonly CheckRun[];
-}
-
-function parsePages(text: string): number[] {
-  if (!/^\d+(,\d+)*$/.test(text)) throw new ConfigError('KVMUF003', `--its ${text}: expected page numbers like 1,2`, 'e.g. --its 1');
-  return text.split(',').map(Number);
 }
 
 export interface ResolvedHandler {
@@ -106,8 +111,7 @@ export function commandWordsFor(cfg: SystemConfig, handler: string | undefined):
   if (cfg.series) words.push('--series', cfg.series);
   if (cfg.mmu) words.push('--mmu', cfg.mmu);
   if (cfg.thp) words.push('--thp');
-  if (cfg.control?.toggleDirtyLog) words.push('--dirty-log');
-  if (cfg.control?.itsTables) words.push('--its', cfg.control.itsTables.join(','));
+  words.push(...shapeWords(cfg));
   if (handler) words.push('--handler', handler);
   return words;
 }
@@ -118,17 +122,11 @@ export function commandFor(cfg: SystemConfig, handler: string | undefined): stri
 }
 
 /** Flags that describe one configuration (shared by check and replay). */
-export const CONFIG_FLAG_NAMES = ['design', 'arch', 'backing', 'vcpus', 'pages', 'uffd', 'series', 'mmu', 'thp', 'dirty-log', 'its', 'handler'] as const;
-
-function controlFromFlags(flags: ParsedFlags): ControlPlan {
-  return {
-    ...(flags.its !== undefined ? { itsTables: parsePages(flags.its as string) } : {}),
-    ...(flags['dirty-log'] ? { toggleDirtyLog: true } : {}),
-  };
-}
+export const CONFIG_FLAG_NAMES = ['design', 'arch', 'backing', 'vcpus', 'pages', 'uffd', 'series', 'mmu', 'thp', 'remote', 'program', 'huge-pages', 'its', 'kvm-clock', 'balloon', 'late-enable', 'dirty-log-round', 'disable-at-end', 'control-first', 'scenario', 'handler'] as const;
 
 /** The configuration the flags describe (defaults: kvm-userfault, x86, anon, 2 vCPUs, 2 pages). */
-export function configFromFlags(flags: ParsedFlags): SystemConfig {
+export function configFromFlags(given: ParsedFlags): SystemConfig {
+  const flags = withScenario(given);
   return {
     design: (flags.design as DesignName | undefined) ?? 'kvm-userfault',
     arch: (flags.arch as Arch | undefined) ?? 'x86',
@@ -139,8 +137,15 @@ export function configFromFlags(flags: ParsedFlags): SystemConfig {
     ...(flags.series ? { series: flags.series as UserfaultSeries } : {}),
     ...(flags.mmu ? { mmu: flags.mmu as X86Mmu } : {}),
     ...(flags.thp ? { thp: true } : {}),
-    ...(flags.its !== undefined || flags['dirty-log'] ? { control: controlFromFlags(flags) } : {}),
+    ...shapeFromFlags(flags),
   };
+}
+
+/** The flags of a --scenario file, overridden by those given on the command line. */
+function withScenario(flags: ParsedFlags): ParsedFlags {
+  if (typeof flags.scenario !== 'string') return flags;
+  const given = Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined));
+  return { ...scenarioFlags(flags.scenario, CHECK_FLAGS), ...given };
 }
 
 /** The configurations a check command line covers: one, or the default matrix. */

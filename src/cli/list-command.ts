@@ -3,7 +3,9 @@ import { PROPERTY } from '../../properties/core.ts';
 import { SPEC_MACHINES } from '../../properties/spec-machines.ts';
 import { ARCHES, BACKINGS, DESIGNS } from '../system/config.ts';
 import { ConfigError } from '../system/config-error.ts';
+import { CONVICTING_CONFIGS } from '../vmm/convictions.ts';
 import { BUNDLED_HANDLERS } from '../vmm/index.ts';
+import { commandFor } from './check-command.ts';
 import { parseArgs, type CommandSpec } from './args.ts';
 
 export const LIST_COMMAND: CommandSpec = {
@@ -24,6 +26,10 @@ export function listText(argv: readonly string[]): string {
     'spec machines:',
     ...SPEC_MACHINES.map((m) => `  ${m.name.padEnd(24)} ${m.title}`),
     'bundled handlers:',
-    ...BUNDLED_HANDLERS.map((h) => `  ${h.name.padEnd(24)} [${h.designs.join(', ')}] ${h.description}`),
+    ...BUNDLED_HANDLERS.flatMap((h) => {
+      const line = `  ${h.name.padEnd(24)} [${h.designs.join(', ')}] ${h.description}`;
+      const convicting = CONVICTING_CONFIGS[h.name];
+      return convicting ? [line, `  ${''.padEnd(24)} convicted by: ${commandFor(convicting, h.name)}`] : [line];
+    }),
   ].join('\n');
 }

@@ -4,7 +4,10 @@
  * 3 incomplete (a limit was hit and nothing failed), 4 an internal error in kvmuf.
  */
 import { type CheckResult, type Failure } from '../checker/index.ts';
+import type { Counterexample } from '../report/counterexample.ts';
+import { stuckText, stuckThreads, withCycle, type StuckThread } from '../system/stuck-threads.ts';
 import type { CheckOutcome, CheckRun } from './check-command.ts';
+import { configName as nameOf } from './config-name.ts';
 import { failureFingerprints, replayFileHeader, runRecord } from './replay-record.ts';
 import { shellCommand } from './shell-quote.ts';
 import { KVMUF_VERSION } from './version.ts';
@@ -18,8 +21,7 @@ export function exitStatus(runs: readonly CheckRun[]): number {
 }
 
 function configName(r: CheckRun): string {
-  const c = r.system.config;
-  return `${c.design} ${c.arch} ${c.backing} ${c.vcpus}v×${c.pages}p${c.series !== 'v3' && c.series !== 'none' ? ` ${c.series}` : ''}${c.control.itsTables ? ' +ITS' : ''}${c.thp ? ' THP' : ''}${c.mmu === 'shadow' ? ' shadow-MMU' : ''}${c.control.toggleDirtyLog ? ' +dirty-log' : ''}`;
+  return nameOf(r.system.config);
 }
 
 function coverageText(r: CheckResult): string {
@@ -28,16 +30,28 @@ function coverageText(r: CheckResult): string {
   return `${fired}/${total} step kinds`;
 }
 
-function failureTitle(f: Failure): string {
+/** The threads that must finish and have not, at the end of a deadlock trace or a lasso. */
+function notFinished(run: CheckRun, cx: Counterexample | undefined): StuckThread[] {
+  const last = cx?.states.at(-1);
+  if (cx === undefined || last === undefined) return [];
+  const list = stuckThreads(run.system, last);
+  return cx.cycleStart === undefined ? list : withCycle(list, cx.steps.slice(cx.cycleStart).map((s) => s.label));
+}
+
+function stuckOf(run: CheckRun, cx: Counterexample | undefined): string {
+  return stuckText(notFinished(run, cx));
+}
+
+function failureTitle(f: Failure, stuck: string): string {
   switch (f.kind) {
     case 'invariant':
       return `invariant violated: ${f.property}`;
     case 'deadlock':
-      return 'deadlock: no thread can move, and the vCPUs have not finished';
+      return `deadlock: no thread can move${stuck ? `; not finished: ${stuck}` : ''}`;
     case 'unwitnessed':
       return `never witnessed: ${f.property}`;
     case 'liveness':
-      return `liveness violated: ${f.property} (a fair schedule postpones it forever)`;
+      return `liveness violated: ${f.property} (a fair schedule postpones it forever)${stuck ? `; not finished: ${stuck}` : ''}`;
   }
 }
 
@@ -67,8 +81,8 @@ export function replayCommand(run: CheckRun, path: string): string {
 }
 
 export function formatCounterexample(run: CheckRun, f: Failure): string {
-  const lines = [`FAIL ${configName(run)} (handler ${run.system.strategy.name})`, `  ${failureTitle(f)}`];
   const cx = run.counterexamples[run.result.failures.indexOf(f)];
+  const lines = [`FAIL ${configName(run)} (handler ${run.system.strategy.name})`, `  ${failureTitle(f, stuckOf(run, cx))}`];
   if (!cx) return lines.join('\n');
   if (cx.specMessage) lines.push(`  ${cx.specMessage}`);
   cx.steps.forEach((step, i) => {
@@ -133,6 +147,7 @@ export function toJson(outcome: CheckOutcome): unknown {
         return {
           kind: f.kind,
           ...(f.kind !== 'deadlock' ? { property: f.property } : {}),
+          ...(f.kind === 'deadlock' || f.kind === 'liveness' ? { notFinished: notFinished(r, cx) } : {}),
           ...(failureFingerprints(f) ? { fingerprints: failureFingerprints(f) } : {}),
           ...(cx ? { path: cx.path, steps: cx.steps, ...(cx.cycleStart !== undefined ? { cycleStart: cx.cycleStart } : {}), ...(cx.specMessage ? { spec: cx.specMessage } : {}), replay: replayCommand(r, cx.path) } : {}),
         };

@@ -18,6 +18,8 @@ export const ARCHES = ['x86', 'arm64'] as const;
 export const LIMITS = {
   vcpus: { min: 1, max: 256 },
   pages: { min: 1, max: 4096 },
+  /** Base pages per huge page in the scaled geometry. */
+  hugePages: { min: 2, max: 64 },
 } as const;
 
 /** How guest memory is registered with userfaultfd: MISSING, MINOR, or not at all. */
@@ -102,6 +104,7 @@ export function resolveConfig(cfg: SystemConfig): ResolvedConfig {
   if (!Number.isInteger(cfg.vcpus) || cfg.vcpus < vcpus.min || cfg.vcpus > vcpus.max) fail('KVMUF103', `--vcpus ${cfg.vcpus}: must be ${vcpus.min} to ${vcpus.max}`, 'exhaustive checks are practical up to about 4 vCPUs');
   if (!Number.isInteger(cfg.pages) || cfg.pages < pages.min || cfg.pages > pages.max) fail('KVMUF103', `--pages ${cfg.pages}: must be ${pages.min} to ${pages.max}`, 'exhaustive checks are practical up to a few pages per vCPU');
   const hugePages = cfg.hugePages ?? 2;
+  if (!Number.isInteger(hugePages) || hugePages < LIMITS.hugePages.min || hugePages > LIMITS.hugePages.max) fail('KVMUF103', `--huge-pages ${hugePages}: must be ${LIMITS.hugePages.min} to ${LIMITS.hugePages.max}`, 'e.g. --huge-pages 2');
   if (cfg.backing === 'hugetlb' && cfg.pages % hugePages !== 0) {
     fail('KVMUF104', `hugetlbfs backing needs a whole number of huge pages (${hugePages} base pages each), got ${cfg.pages} pages`, `use --pages ${Math.ceil(cfg.pages / hugePages) * hugePages}`);
   }

@@ -15,10 +15,11 @@ import { stopsVcpus, controlThread } from './control-thread.ts';
 import type { Environment } from './environment.ts';
 import { buildSystem } from './setup.ts';
 import { runHandlerStep, type HandlerRuntimeOptions } from './handler-runtime.ts';
+import { handlerProperties } from './handler-properties.ts';
 import { handlerThreadsOf, vmmWordsOf } from './handler-threads.ts';
 import { StepContext, StepDisabled } from './step-context.ts';
 import { DONE, type SystemState } from './state.ts';
-import type { Step, ThreadSpec } from './thread.ts';
+import { mustFinish, type Step, type ThreadSpec } from './thread.ts';
 import { VCPU_EXIT_STEPS, vcpuThread } from './vcpu-thread.ts';
 
 export interface StepResult {
@@ -60,7 +61,8 @@ export function composeSystem(config: SystemConfig, strategy: HandlerStrategy, o
   const threads: ThreadSpec[] = Array.from({ length: cfg.vcpus }, (_, v) => vcpuThread(v, strategy, waitForControl));
   if (control) threads.push(control);
   handlerThreadsOf(strategy, env).forEach((h, i) => {
-    threads.push({ name: h.name, kind: 'handler', task: 1100 + i, regs: h.regs ?? 4, steps: h.steps, after: 0 });
+    const mustFinish = h.mustFinish === true || strategy.threadsMustFinish === true;
+    threads.push({ name: h.name, kind: 'handler', task: 1100 + i, regs: h.regs ?? 4, steps: h.steps, after: 0, ...(mustFinish ? { mustFinish } : {}) });
   });
   // The handler's own steps run behind the runtime boundary; kvmuf's (KVM_RUN, the control plan) do not.
   const handlerSteps = new Set<Step>(threads.flatMap((t) => (t.kind === 'vcpu' ? t.steps.slice(VCPU_EXIT_STEPS) : t.kind === 'handler' ? t.steps : [])));
@@ -172,6 +174,7 @@ export function systemModel(sys: System, options: SystemModelOptions = {}): Mode
   };
   const properties = [
     ...coreProperties(sys.env, sys.threads, { consistency: options.consistency ?? false, refinement: options.refinement !== undefined }),
+    ...handlerProperties(sys.strategy, sys.env),
     ...(options.properties ?? []),
   ];
   const kinds = [...new Set(sys.threads.flatMap((t) => t.steps.map((st) => `${t.kind === 'vcpu' ? 'vcpu' : t.name}.${st.label}`)))];
@@ -200,7 +203,7 @@ export function systemModel(sys: System, options: SystemModelOptions = {}): Mode
     encode: encodeSystem,
     properties: () => properties,
     // A panic ends the run: it is reported as its own violation, not as a deadlock.
-    isEndState: (s) => s.panic !== undefined || sys.threads.every((t, i) => t.kind === 'handler' || s.threads[i]?.pc === DONE),
+    isEndState: (s) => s.panic !== undefined || sys.threads.every((t, i) => !mustFinish(t) || s.threads[i]?.pc === DONE),
     fairness: (_s, t) => t,
   };
 }

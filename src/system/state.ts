@@ -13,6 +13,18 @@ export interface ThreadState {
 
 export const DONE = -1;
 
+/**
+ * The ground truth of a page the guest has given up (a balloon's MADV_DONTNEED called, its
+ * zap not done yet): any content is right, since the guest no longer owns it. The zap makes
+ * it 0 (every refault reads zeros); a guest write after that (reuse) makes it the value.
+ */
+export const GIVEN_UP = -2;
+
+/** Whether `value`, read or held, is right for a page whose ground truth is `expected`. */
+export function contentAgrees(expected: number | undefined, value: number): boolean {
+  return expected === GIVEN_UP || value === expected;
+}
+
 /** A property violation observed at the step that caused it (sticky). */
 export interface Violation {
   readonly code: ViolationCode;
@@ -45,7 +57,7 @@ export interface Panic {
 export interface SystemState {
   readonly kernel: KernelState;
   readonly threads: readonly ThreadState[];
-  /** What each guest page should hold now: the source content, or the guest's last write. */
+  /** What each guest page should hold now: the source content, the guest's last write, 0 after a balloon's zap, or GIVEN_UP. */
   readonly expected: readonly number[];
   /** VMM shared memory words (the strategy decides their meaning). */
   readonly vmm: readonly number[];

@@ -17,6 +17,11 @@ export interface Step {
   readonly run: (c: StepContext) => void;
 }
 
+/** Whether a run may end with this thread unfinished: only handler threads that did not declare mustFinish. */
+export function mustFinish(t: ThreadSpec): boolean {
+  return t.kind !== 'handler' || t.mustFinish === true;
+}
+
 export interface ThreadSpec {
   readonly name: string;
   readonly kind: ThreadKind;
@@ -28,6 +33,8 @@ export interface ThreadSpec {
   readonly after: number;
   /** Where the handler's own steps start (goto by label looks there first); default 0. */
   readonly labelBase?: number;
+  /** A handler thread that must finish (HandlerThread.mustFinish); vCPU and control threads always must. */
+  readonly mustFinish?: boolean;
   /** For vCPU threads: the vCPU index. */
   readonly vcpu?: number;
 }

@@ -11,7 +11,7 @@ import { REG_FLAGS, REG_GFN, REG_TOKEN, type HandlerStrategy } from '../vmm/stra
 import type { StepContext } from './step-context.ts';
 import { backingContent } from './backing.ts';
 import { ABSENT } from '../mm/host-memory.ts';
-import { DONE, VIOLATION } from './state.ts';
+import { contentAgrees, DONE, VIOLATION } from './state.ts';
 import type { Step, ThreadSpec } from './thread.ts';
 
 export const VCPU_ENTER = 0;
@@ -42,7 +42,7 @@ function runStep(vcpu: number, strategy: HandlerStrategy): Step {
       if (access && access !== before.lastAccess) {
         c.note(`guest ${access.write ? 'writes' : 'reads'} gfn ${access.gfn} = ${access.value}`);
         if (access.write) c.sys = { ...c.sys, expected: replaceAt(c.sys.expected, access.gfn, access.value) };
-        else if (access.value !== c.sys.expected[access.gfn]) {
+        else if (!contentAgrees(c.sys.expected[access.gfn], access.value)) {
           c.violate(VIOLATION.guestReadWrongContent, access.gfn, access.value, c.sys.expected[access.gfn] ?? 0);
         }
       } else if (after.mode === 'uffd-wait' && before.mode !== 'uffd-wait') {

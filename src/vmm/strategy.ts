@@ -14,6 +14,8 @@
  */
 import type { DesignName } from '../system/config.ts';
 import type { Environment } from '../system/environment.ts';
+import type { Property } from '../checker/index.ts';
+import type { SystemState } from '../system/state.ts';
 import type { Step } from '../system/thread.ts';
 
 export interface HandlerThread {
@@ -21,6 +23,12 @@ export interface HandlerThread {
   /** Registers the thread uses (default 4). */
   readonly regs?: number;
   readonly steps: readonly Step[];
+  /**
+   * The thread must finish (reach DONE via c.goto(DONE)): a run where it never does is a
+   * deadlock or a violation of "declared threads finish". Default false: handler threads
+   * loop and may idle forever.
+   */
+  readonly mustFinish?: boolean;
 }
 
 export interface HandlerStrategy {
@@ -32,6 +40,15 @@ export interface HandlerStrategy {
   readonly threads?: (env: Environment) => readonly HandlerThread[];
   /** Words of shared VMM memory, all 0 at start (default: one per guest page). */
   readonly vmmWords?: (env: Environment) => number;
+  /** Every thread of `threads(env)` must finish (as if each declared `mustFinish: true`). */
+  readonly threadsMustFinish?: boolean;
+  /**
+   * Properties of your own, checked and reported like the built-in ones: `always`,
+   * `eventually`, `leadsTo`, `sometimes` over the SystemState (see the accessors in
+   * 'kvmuf': pageExpected, pageContent, threadFinished, vmmWord), or a function of the
+   * environment returning them.
+   */
+  readonly properties?: readonly Property<SystemState>[] | ((env: Environment) => readonly Property<SystemState>[]);
 }
 
 /** Register numbers of a vCPU thread. */

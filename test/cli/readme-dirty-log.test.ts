@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { kvmuf } from './run-cli.ts';
 
 const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-const COMMAND = 'kvmuf check --design kvm-userfault --arch x86 --backing anon --uffd none --thp --dirty-log';
+const COMMAND = 'kvmuf check --design kvm-userfault --arch x86 --backing anon --uffd none --thp --dirty-log-round';
 
 describe('README: x86 huge-page recovery and the v3 dirty-logging hole', () => {
   it('shows the command and the first counterexample exactly as kvmuf prints them', () => {
@@ -20,7 +20,7 @@ describe('README: x86 huge-page recovery and the v3 dirty-logging hole', () => {
     const base = COMMAND.split(' ').slice(1);
     const without = (flag: string) => base.filter((w) => w !== flag);
     const swap = (flag: string, value: string) => base.map((w, i) => (base[i - 1] === flag ? value : w));
-    for (const args of [without('--dirty-log'), without('--thp'), swap('--uffd', 'missing'), swap('--arch', 'arm64'), [...swap('--backing', 'hugetlb').filter((w) => w !== '--thp')]]) {
+    for (const args of [without('--dirty-log-round'), without('--thp'), swap('--uffd', 'missing'), swap('--arch', 'arm64'), [...swap('--backing', 'hugetlb').filter((w) => w !== '--thp')]]) {
       expect(kvmuf(args).status, args.join(' ')).toBe(0);
     }
   }, 120_000);
