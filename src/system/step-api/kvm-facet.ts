@@ -19,6 +19,11 @@ export class KvmFacet {
     return this.c.markPresent(gfn, present);
   }
 
+  /** pthread_kill() of a vCPU thread (a kick): in KVM_RUN it returns -EINTR (src/kvm/kick.ts). */
+  kick(vcpu: number): void {
+    this.c.kick(vcpu);
+  }
+
   /** KVM_ASYNC_PF_USER_READY; 0 or errno. */
   asyncPfUserReady(vcpu: number, token: number): number {
     return this.c.asyncPfUserReady(vcpu, token);
