@@ -6,10 +6,12 @@
  */
 import type { AnyStateMachine } from 'xstate';
 import { toDirectedGraph, type DirectedGraphNode } from 'xstate/graph';
+import { takenKey, violatedKey, type SpecEdgeMarks } from './spec-coverage.ts';
 
 export interface DiagramEdge {
   readonly from: string;
   readonly to: string;
+  readonly event: string;
   readonly label: string;
 }
 
@@ -43,7 +45,7 @@ export function diagramOf(machine: AnyStateMachine): Diagram {
       const label = `${e.label.text}${guard ? ` (if ${guard})` : ''}`;
       const to = shortName(id, e.target.id);
       const sources = fromAll ? states.filter((s) => !finals.includes(s)) : [shortName(id, e.source.id)];
-      for (const from of sources) edges.push({ from, to: to === id ? from : to, label });
+      for (const from of sources) edges.push({ from, to: to === id ? from : to, event: e.label.text, label });
     }
   };
   add(root, true);
@@ -61,11 +63,33 @@ export function toMermaid(machine: AnyStateMachine): string {
 
 const quote = (s: string) => `"${s.replace(/"/g, '\\"')}"`;
 
-export function toDot(machine: AnyStateMachine): string {
+const COVERED = '#15803d';
+const UNCOVERED = '#9ca3af';
+const VIOLATED = '#dc2626';
+
+/** An edge's colour attributes: covered (green), never taken (grey, dashed), or broken (red). */
+function edgeStyle(labels: readonly DiagramEdge[], marks: SpecEdgeMarks | undefined): string {
+  if (!marks) return '';
+  const from = labels[0]?.from ?? '';
+  const to = labels[0]?.to ?? '';
+  if (marks.violated.has(violatedKey(from, to))) return `, color="${VIOLATED}", fontcolor="${VIOLATED}", penwidth=2.5, class="violated"`;
+  const taken = labels.some((e) => marks.taken.has(takenKey(e.from, e.event, e.to)));
+  return taken ? `, color="${COVERED}", fontcolor="${COVERED}", penwidth=2, class="covered"` : `, color="${UNCOVERED}", fontcolor="#6b7280", style=dashed, class="uncovered"`;
+}
+
+/**
+ * The machine in DOT. With `marks` (a run's spec coverage), transitions are coloured:
+ * taken green, never taken grey and dashed, and a step that broke the spec is drawn red
+ * (an extra red edge when the spec has no edge there at all).
+ */
+export function toDot(machine: AnyStateMachine, marks?: SpecEdgeMarks): string {
   const d = diagramOf(machine);
   const lines = [
     `digraph ${quote(d.id)} {`,
     '  rankdir=LR;',
+    // Room between ranks and nodes, and labels placed beside their edges as outside labels
+    // that Graphviz keeps apart, so multi-line labels of neighbouring edges do not overlap.
+    '  graph [nodesep=0.6, ranksep=1.1, forcelabels=true, splines=true];',
     '  node [shape=box, style=rounded, fontname="Helvetica"];',
     '  edge [fontname="Helvetica", fontsize=10];',
     '  __start [shape=point, label=""];',
@@ -73,14 +97,21 @@ export function toDot(machine: AnyStateMachine): string {
   ];
   for (const s of d.states) lines.push(`  ${quote(s)}${d.finals.includes(s) ? ' [peripheries=2]' : ''};`);
   // Parallel transitions between the same two states share one edge (one label per line).
-  const grouped = new Map<string, { from: string; to: string; labels: string[] }>();
+  const grouped = new Map<string, DiagramEdge[]>();
   for (const e of d.edges) {
     const k = `${e.from}\u0000${e.to}`;
-    const g = grouped.get(k) ?? { from: e.from, to: e.to, labels: [] };
-    g.labels.push(e.label);
-    grouped.set(k, g);
+    grouped.set(k, [...(grouped.get(k) ?? []), e]);
   }
-  for (const g of grouped.values()) lines.push(`  ${quote(g.from)} -> ${quote(g.to)} [label=${quote(g.labels.join('\\n'))}];`);
+  for (const g of grouped.values()) {
+    const first = g[0] as DiagramEdge;
+    lines.push(`  ${quote(first.from)} -> ${quote(first.to)} [label=${quote(g.map((e) => e.label).join('\\n'))}${edgeStyle(g, marks)}];`);
+  }
+  for (const v of marks?.violated ?? []) {
+    const [from = '', to = ''] = v.split('\u0000');
+    if (!grouped.has(`${from}\u0000${to}`) && d.states.includes(from) && d.states.includes(to)) {
+      lines.push(`  ${quote(from)} -> ${quote(to)} [label="not in the spec: taken by the counterexample", color="${VIOLATED}", fontcolor="${VIOLATED}", penwidth=2.5, style=bold, class="violated"];`);
+    }
+  }
   lines.push('}');
   return `${lines.join('\n')}\n`;
 }
