@@ -77,6 +77,19 @@ function edgeStyle(labels: readonly DiagramEdge[], marks: SpecEdgeMarks | undefi
   return taken ? `, color="${COVERED}", fontcolor="${COVERED}", penwidth=2, class="covered"` : `, color="${UNCOVERED}", fontcolor="#6b7280", style=dashed, class="uncovered"`;
 }
 
+const html = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** The HTML-like label of a state that lists its own transitions (one line each, coloured like edges). */
+function selfLoopLabel(state: string, own: readonly DiagramEdge[], marks: SpecEdgeMarks | undefined): string {
+  const colour = (e: DiagramEdge) => {
+    if (!marks) return '#111111';
+    if (marks.violated.has(violatedKey(e.from, e.to))) return VIOLATED;
+    return marks.taken.has(takenKey(e.from, e.event, e.to)) ? COVERED : '#6b7280';
+  };
+  const rows = own.map((e) => `<tr><td align="left"><font point-size="9" color="${colour(e)}">↻ ${html(e.label)}</font></td></tr>`);
+  return `<<table border="0" cellborder="0" cellspacing="0" cellpadding="1"><tr><td><b>${html(state)}</b></td></tr>${rows.join('')}</table>>`;
+}
+
 /**
  * The machine in DOT. With `marks` (a run's spec coverage), transitions are coloured:
  * taken green, never taken grey and dashed, and a step that broke the spec is drawn red
@@ -95,10 +108,17 @@ export function toDot(machine: AnyStateMachine, marks?: SpecEdgeMarks): string {
     '  __start [shape=point, label=""];',
     `  __start -> ${quote(d.initial)};`,
   ];
-  for (const s of d.states) lines.push(`  ${quote(s)}${d.finals.includes(s) ? ' [peripheries=2]' : ''};`);
+  // A state's transitions to itself are listed inside its box (UML's internal transitions,
+  // marked ↻): as self-loops their stacked labels collided with the edges around the state.
+  for (const s of d.states) {
+    const own = d.edges.filter((e) => e.from === s && e.to === s);
+    const label = own.length === 0 ? '' : `label=${selfLoopLabel(s, own, marks)}`;
+    const attrs = [d.finals.includes(s) ? 'peripheries=2' : '', label].filter((a) => a !== '').join(', ');
+    lines.push(`  ${quote(s)}${attrs ? ` [${attrs}]` : ''};`);
+  }
   // Parallel transitions between the same two states share one edge (one label per line).
   const grouped = new Map<string, DiagramEdge[]>();
-  for (const e of d.edges) {
+  for (const e of d.edges.filter((x) => x.from !== x.to)) {
     const k = `${e.from}\u0000${e.to}`;
     grouped.set(k, [...(grouped.get(k) ?? []), e]);
   }

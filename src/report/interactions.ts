@@ -64,7 +64,13 @@ function changedPages(before: StateView, after: StateView, field: string): { gfn
   return out;
 }
 
-const short = (s: string, n = 34) => (s.length <= n ? s : `${s.slice(0, n - 1)}…`);
+const short = (s: string, n = 40) => (s.length <= n ? s : `${s.slice(0, n - 1)}…`);
+
+/** `-EFAULT, KVM_EXIT_MEMORY_FAULT gpa 0x1000 flags 0x10` → `exit MEMORY_FAULT gpa 0x1000`. */
+function exitText(result: string): string {
+  const m = /KVM_EXIT_(\w+)(?: gpa (0x[0-9a-f]+))?/.exec(result);
+  return m ? `exit ${m[1]}${m[2] ? ` gpa ${m[2]}` : ''}` : result;
+}
 
 /** The primary messages a step's own text shows. */
 function primary(thread: string, what: string): Message[] {
@@ -74,7 +80,7 @@ function primary(thread: string, what: string): Message[] {
   const call = (to: string, text: string): Message => ({ from: thread, to, text: short(text), kind: 'call' });
   const back = (from: string, text: string): Message => ({ from, to: thread, text: short(text), kind: 'return' });
   if (d === '' && label === 'KVM_RUN') return [call('KVM', 'KVM_RUN')];
-  if (d.startsWith('KVM_RUN → ')) return [back('KVM', d.slice('KVM_RUN → '.length).replace('KVM_EXIT_', 'exit '))];
+  if (d.startsWith('KVM_RUN → ')) return [back('KVM', exitText(d.slice('KVM_RUN → '.length)))];
   let m = /^stage-2 fault on gfn (\d+): GUP sleeps in userfaultfd/.exec(d);
   if (m) return [{ from: 'KVM', to: 'userfaultfd', text: `fault gfn ${m[1]}: ${thread} sleeps`, kind: 'sleep' }];
   m = /^stage-2 fault on gfn (\d+)/.exec(d);

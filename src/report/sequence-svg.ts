@@ -24,12 +24,14 @@ function arrow(x1: number, x2: number, y: number, m: Message): string {
   const dir = x2 >= x1 ? 1 : -1;
   const tip = x2 - dir * 3;
   const dash = m.kind === 'return' || m.kind === 'sleep' ? ' stroke-dasharray="5,3"' : '';
-  const mid = (x1 + x2) / 2;
+  // A label wider than its arrow starts beside the caller's dot instead of over it.
+  const fits = m.text.length * 5.6 < Math.abs(x2 - x1) - 24;
+  const at = fits ? `x="${(x1 + x2) / 2}" text-anchor="middle"` : `x="${Math.min(x1, x2) + 14}" text-anchor="start"`;
   return (
     `<g class="message ${m.kind}" data-from="${escapeXml(m.from)}" data-to="${escapeXml(m.to)}">` +
     `<line x1="${x1 + dir * 10}" y1="${y}" x2="${tip}" y2="${y}" stroke="${c}" stroke-width="1.5"${dash}/>` +
     `<path d="M${tip} ${y} l${-dir * 8} -4 v8 z" fill="${c}"/>` +
-    `<text x="${mid}" y="${y - 4}" text-anchor="middle" font-size="10" fill="${c}" stroke="white" stroke-width="3" paint-order="stroke">${escapeXml(m.text)}</text></g>`
+    `<text ${at} y="${y - 4}" font-size="10" fill="${c}" stroke="white" stroke-width="3" paint-order="stroke">${escapeXml(m.text)}</text></g>`
   );
 }
 
@@ -42,7 +44,7 @@ export function sequenceSvg(d: InteractionDiagram): string {
   rowsOf.reduce((y, n) => (starts.push(y), y + n * ROW + 6), TOP);
   const bottom = TOP + rowsOf.reduce((a, n) => a + n * ROW + 6, 0) + (d.stuck.length > 0 ? 40 : 10);
   const longest = Math.max(0, ...d.steps.map((s) => s.text.length));
-  const width = textX + Math.min(900, longest * 6.5 + 30);
+  const width = textX + Math.min(1000, longest * 7.2 + 40);
   const height = bottom + 12;
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" class="sequence" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="12">`,
