@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { userDir } from './user-dir.ts';
 
+const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 const u = userDir();
 u.write('clear-first.ts', readFileSync(new URL('../handlers/clear-first.ts', import.meta.url), 'utf8'));
 const GMEM = ['--design', 'kvm-userfault', '--backing', 'guest_memfd', '--handler', 'clear-first.ts'];
@@ -32,6 +33,8 @@ describe('kvmuf check --format columns', () => {
     // Every table line is as wide as the header: the columns line up.
     for (const line of table) expect(line.replace(/ <- violation$/, '').length).toBe(table[0]!.length);
     expect(r.stdout).toMatch(/^ {2}path 0\/0\/0\/0\/0\/0\/0\/0\/0\/0\/1\/1\/1$/m);
+    // The README shows this very table.
+    expect(README).toContain(`\n${table.join('\n')}\n`);
   });
 
   it('marks where each thread is stuck at a deadlock', () => {
