@@ -8,6 +8,7 @@
 import { dirname, relative, resolve, sep } from 'node:path';
 import type { Failure } from '../checker/index.ts';
 import type { CheckOutcome, CheckRun } from './check-command.ts';
+import { firstCounterexample } from './first-counterexample.ts';
 import { writeOutFile } from './out-file.ts';
 import { KVMUF_VERSION } from './version.ts';
 
@@ -91,14 +92,11 @@ describe(${q(`kvmuf counterexample: ${name}`)}, () => {
 
 /** Write the run's first counterexample as a test (stderr says where, or that there was none). */
 export function writeEmittedTest(outcome: CheckOutcome, file: string): void {
-  for (const run of outcome.runs) {
-    const i = run.counterexamples.findIndex((cx) => cx !== undefined);
-    const cx = run.counterexamples[i];
-    const f = run.result.failures[i];
-    if (!cx || !f) continue;
-    writeOutFile('emit-test', file, emittedTest(run, f, cx.path, file));
-    process.stderr.write(`wrote a regression test for the counterexample to ${file} (it fails until the handler no longer reaches the violation)\n`);
+  const first = firstCounterexample(outcome);
+  if (!first) {
+    process.stderr.write(`no counterexample: ${file} not written\n`);
     return;
   }
-  process.stderr.write(`no counterexample: ${file} not written\n`);
+  writeOutFile('emit-test', file, emittedTest(first.run, first.failure, first.cx.path, file));
+  process.stderr.write(`wrote a regression test for the counterexample to ${file} (it fails until the handler no longer reaches the violation)\n`);
 }
