@@ -35,3 +35,11 @@ export {
 export type { UffdMsg } from './mm/userfaultfd.ts';
 export { install, installed, isDiscarded } from './vmm/page-book.ts';
 export { uffdReaderThread } from './vmm/uffd-reader.ts';
+export { POLLIN, POLLNVAL } from './system/step-api/uffd-facet.ts';
+export type { UffdFacet, UffdIoResult, UffdRangeOptions, UffdReadResult } from './system/step-api/uffd-facet.ts';
+export type { MemoryFacet, Advice } from './system/step-api/memory-facet.ts';
+export type { GmemFacet } from './system/step-api/gmem-facet.ts';
+export type { BitmapFacet } from './system/step-api/bitmap-facet.ts';
+export type { MemslotsFacet } from './system/step-api/memslots-facet.ts';
+export type { DevicesFacet } from './system/step-api/devices-facet.ts';
+export type { KvmFacet } from './system/step-api/kvm-facet.ts';

@@ -27,6 +27,14 @@ import { sourceContent } from './config.ts';
 import type { Environment } from './environment.ts';
 import { DONE, VIOLATION, type SystemState, type ThreadState, type ViolationCode } from './state.ts';
 import type { ThreadSpec } from './thread.ts';
+import { BitmapFacet } from './step-api/bitmap-facet.ts';
+import { DevicesFacet } from './step-api/devices-facet.ts';
+import { GmemFacet } from './step-api/gmem-facet.ts';
+import { KvmFacet } from './step-api/kvm-facet.ts';
+import { MemoryFacet } from './step-api/memory-facet.ts';
+import { MemslotsFacet } from './step-api/memslots-facet.ts';
+import { OP_HOST, type OpHost } from './step-api/op-host.ts';
+import { UffdFacet } from './step-api/uffd-facet.ts';
 
 /** Thrown by guard(false): the step is not enabled in this state. */
 export class StepDisabled {
@@ -53,6 +61,76 @@ export class StepContext {
   ) {
     this.nextPc = pc + 1 >= spec.steps.length ? spec.after : pc + 1;
     this.initial = sys;
+  }
+
+  // --- the kernel objects a step talks to ----------------------------------------------
+
+  private host?: OpHost;
+  private facets: { uffd?: UffdFacet; mem?: MemoryFacet; gmem?: GmemFacet; bitmap?: BitmapFacet; memslots?: MemslotsFacet; devices?: DevicesFacet; kvm?: KvmFacet } = {};
+
+  /** The userfaultfd: poll, read (several messages), COPY/ZEROPAGE/CONTINUE over ranges with byte counts, WAKE, UNREGISTER, close. */
+  get uffd(): UffdFacet {
+    return (this.facets.uffd ??= new UffdFacet(this[OP_HOST]()));
+  }
+
+  /** Guest memory through the VMM's mapping: madvise of any range, pwrite into the memfd, memcpy, MADV_POPULATE_WRITE. */
+  get mem(): MemoryFacet {
+    return (this.facets.mem ??= new MemoryFacet(this[OP_HOST](), this));
+  }
+
+  /** The guest_memfd. */
+  get gmem(): GmemFacet {
+    return (this.facets.gmem ??= new GmemFacet(this));
+  }
+
+  /** The userfault bitmap. */
+  get bitmap(): BitmapFacet {
+    return (this.facets.bitmap ??= new BitmapFacet(this));
+  }
+
+  /** The memslot's flags. */
+  get memslots(): MemslotsFacet {
+    return (this.facets.memslots ??= new MemslotsFacet(this));
+  }
+
+  /** Device restore (the arm64 ITS). */
+  get devices(): DevicesFacet {
+    return (this.facets.devices ??= new DevicesFacet(this));
+  }
+
+  /** KVM's own accesses, demand paging, async PF user. */
+  get kvm(): KvmFacet {
+    return (this.facets.kvm ??= new KvmFacet(this));
+  }
+
+  /** For the facets (step-api/): this step's operation counter, state and checks. */
+  [OP_HOST](): OpHost {
+    if (this.host) return this.host;
+    const c = this;
+    this.host = {
+      env: this.env,
+      task: this.spec.task,
+      op: (name) => c.op(name),
+      kernel: () => c.kernel,
+      setKernel: (k) => c.setKernel(k),
+      sys: () => c.sys,
+      setSys: (s) => {
+        c.sys = s;
+      },
+      note: (text) => c.note(text),
+      page: (gfn, what) => c.page(gfn, what),
+      pages: (gfn, n, what) => c.pageRange(gfn, n, what),
+      word: (what, value) => {
+        c.checkWord(what, value);
+        return value;
+      },
+      sleep: (what) => c.sleep(what),
+      disable: () => {
+        throw new StepDisabled();
+      },
+      fetch: (gfn) => sourceContent(gfn),
+    };
+    return this.host;
   }
 
   // --- reading and local state ---------------------------------------------------------
@@ -98,6 +176,16 @@ export class StepContext {
     if (!Number.isInteger(value) || value < -0x80000000 || value > 0xffffffff) {
       throw new StepApiMisuse(`${what} = ${String(value)}: state words hold 32-bit integers`, 'store small integers (a gfn, a count, a flag); keep everything else out of the state');
     }
+  }
+
+  /** `n` pages from `gfn`, checked to lie inside guest memory. */
+  private pageRange(gfn: number, n: number, what: string): number {
+    this.page(gfn, what);
+    const pages = this.env.config.pages;
+    if (!Number.isInteger(n) || n < 1 || gfn + n > pages) {
+      throw new StepApiMisuse(`${what}: ${String(n)} pages from gfn ${gfn} go past guest memory (${pages} pages)`, 'pass a page count of at least 1 that stays inside guest memory');
+    }
+    return n;
   }
 
   /** The guest page number `gfn`, checked: an integer in 0..pages-1. */

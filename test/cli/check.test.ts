@@ -1,4 +1,5 @@
 /** `kvmuf check` as a user runs it: exit statuses, the table, counterexamples, errors. */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { inShell, kvmuf, withoutTimes } from './run-cli.ts';
 
@@ -18,6 +19,12 @@ describe('kvmuf check', () => {
     expect(r.stdout).toMatch(/demand-paging arm64 anon 2v×2p \+ITS .* PASS/);
     expect(r.stdout).toMatch(/async-pf-user x86 anon 2v×2p +\S+ +PASS/);
     expect(r.stdout).toMatch(/^12 passed, 0 failed: 12 configurations/m);
+    // The README shows this very table (timings and column widths aside).
+    const table = r.stdout.split('\n\n')[0] ?? '';
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const shown = /```\n(kvmuf check \(version[^`]*?)\n```/.exec(readme)?.[1] ?? '';
+    const normal = (t: string) => t.split('\n').map((l) => l.replace(/\d+\.\d+ s/g, 'T s').replace(/ +/g, ' ').replace(/-+/g, '-').trim());
+    expect(normal(shown)).toEqual(normal(table));
   }, 60_000); // twelve exhaustive checks in a child process: slow when the suite shares two cores
 
   it('is deterministic: the same command prints the same output (timings aside)', () => {

@@ -1,7 +1,16 @@
 /** The README shows real code and real output: these tests keep it so. */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { StepContext } from '../../src/system/step-context.ts';
+import { BitmapFacet } from '../../src/system/step-api/bitmap-facet.ts';
+import { DevicesFacet } from '../../src/system/step-api/devices-facet.ts';
+import { GmemFacet } from '../../src/system/step-api/gmem-facet.ts';
+import { KvmFacet } from '../../src/system/step-api/kvm-facet.ts';
+import { MemoryFacet } from '../../src/system/step-api/memory-facet.ts';
+import { MemslotsFacet } from '../../src/system/step-api/memslots-facet.ts';
+import { UffdFacet } from '../../src/system/step-api/uffd-facet.ts';
 import { kvmuf } from './run-cli.ts';
 
 const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
@@ -31,17 +40,32 @@ describe('README', () => {
 
   it("shows the handler files exactly as they are (minus their leading comments)", () => {
     const ts = blocks('ts');
-    for (const file of ['test/handlers/clear-first.ts', 'test/handlers/populate-first.ts']) {
+    for (const file of ['test/handlers/clear-first.ts', 'test/handlers/populate-first.ts', 'test/handlers/exits-after-one-fault.ts']) {
       const code = read(file).replace(/^(\/\/.*\n)+/, '');
       expect(ts).toContain(code);
     }
   });
 
-  it('shows the counterexample that kvmuf really prints for the wrong handler', () => {
-    const r = kvmuf(['check', '--design', 'kvm-userfault', '--backing', 'guest_memfd', '--handler', 'test/handlers/clear-first.ts']);
+  it.each([
+    [['check', '--design', 'kvm-userfault', '--backing', 'guest_memfd', '--handler', 'test/handlers/clear-first.ts']],
+    [['check', '--design', 'uffd', '--vcpus', '2', '--pages', '2', '--handler', 'test/handlers/exits-after-one-fault.ts']],
+  ])('shows the counterexample that kvmuf really prints: %j', (args) => {
+    const r = kvmuf(args);
+    expect(r.status).toBe(1);
     const printed = r.stdout.split('\n\n').find((p) => p.startsWith('FAIL')) ?? '';
     expect(printed.length).toBeGreaterThan(0);
     expect(blocks('').map((b) => b.trim())).toContain(printed.trim());
+    expect(README).toContain(`\`kvmuf ${args.join(' ')}\``);
+  });
+
+  it('the handler that dies passes once it keeps serving (its exit step removed)', () => {
+    const fixed = read('test/handlers/exits-after-one-fault.ts').replace(/\n {8}\{\n {10}label: 'exit',[\s\S]*?\n {8}\},/, '').replace('exits-after-one-fault', 'keeps-serving');
+    expect(fixed).not.toContain("label: 'exit'");
+    const dir = mkdtempSync(join(tmpdir(), 'kvmuf-readme-'));
+    writeFileSync(join(dir, 'keeps-serving.ts'), fixed);
+    const r = kvmuf(['check', '--design', 'uffd', '--vcpus', '2', '--pages', '2', '--handler', join(dir, 'keeps-serving.ts')]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
   });
 
   it('shows the "steps that never ran" block that kvmuf really prints', () => {
@@ -63,9 +87,32 @@ describe('README', () => {
     const fields = [...source.matchAll(/^ {2}(?:readonly |public )?(\w+)(?:\?)?: /gm), ...source.matchAll(/^ {4}(?:public |readonly )+(\w+):/gm)].map((m) => m[1] ?? '').filter((n) => !privates.has(n));
     const section = README.slice(README.indexOf('### The step API'), README.indexOf('### An example'));
     const table = section.split('\n').filter((l) => l.startsWith('| `'));
-    const documented = new Set(table.flatMap((l) => [...(l.split(' | ')[0] ?? '').matchAll(/`?(\w+)[(`,]/g)].map((m) => m[1])));
+    const documented = new Set(table.flatMap((l) => [...(l.split(' | ')[0] ?? '').matchAll(/`?(\w+)[(`,.]/g)].map((m) => m[1])));
     const missing = [...new Set([...members, ...fields])].filter((n) => !documented.has(n));
     expect(members.length).toBeGreaterThan(30);
+    expect(missing).toEqual([]);
+  });
+
+  it('documents every member of each kernel-object part of the step API (c.uffd, c.mem, ...)', () => {
+    const section = README.slice(README.indexOf('### The step API'), README.indexOf('### An example'));
+    const firstCells = section.split('\n').filter((l) => l.startsWith('| `')).map((l) => l.split(' | ')[0] ?? '');
+    const facets: [string, object][] = [
+      ['uffd', UffdFacet.prototype],
+      ['mem', MemoryFacet.prototype],
+      ['gmem', GmemFacet.prototype],
+      ['bitmap', BitmapFacet.prototype],
+      ['memslots', MemslotsFacet.prototype],
+      ['devices', DevicesFacet.prototype],
+      ['kvm', KvmFacet.prototype],
+    ];
+    const missing: string[] = [];
+    for (const [name, proto] of facets) {
+      const source = read(`src/system/step-api/${name === 'mem' ? 'memory' : name}-facet.ts`);
+      const privates = new Set([...source.matchAll(/^ {2}private (?:get |readonly )?(\w+)/gm)].map((m) => m[1]));
+      for (const m of Object.getOwnPropertyNames(proto).filter((n) => n !== 'constructor' && !privates.has(n))) {
+        if (!firstCells.some((cell) => cell.includes(`\`${name}.${m}`) || cell.includes(` ${name}.${m}`))) missing.push(`${name}.${m}`);
+      }
+    }
     expect(missing).toEqual([]);
   });
 
