@@ -91,9 +91,9 @@ function primary(thread: string, what: string): Message[] {
   if (m) return [call('KVM', label), { from: 'KVM', to: 'userfaultfd', text: `read gfn ${m[1]}: ${thread} sleeps`, kind: 'sleep' }];
   if (/^read → KVM waits|^read → (?!fault|REMOVE|EAGAIN)/.test(d)) return [call('KVM', 'read(notification fd)'), back('KVM', d.slice('read → '.length))];
   if (d.startsWith('read → ')) return [call('userfaultfd', 'read()'), back('userfaultfd', d.slice('read → '.length))];
-  if (/^UFFDIO_/.test(d)) return [call('userfaultfd', d)];
+  if (/^(UFFDIO_|poll →|close\(uffd\))/.test(d)) return [call('userfaultfd', d)];
   if (/^(set|clear) bit \d+/.test(d)) return [{ from: thread, to: 'bitmap', text: d, kind: 'store' }];
-  if (/^(memcpy|write\(guest_memfd\)|madvise)/.test(d)) return [call('memory', d)];
+  if (/^(memcpy|write\(guest_memfd\)|pwrite\(memfd\)|madvise)/.test(d)) return [call('memory', d)];
   if (/^(KVM read|kvm_write_guest|ITS restore)/.test(d)) return [call('KVM', label), { from: 'KVM', to: 'memory', text: short(d), kind: 'call' }];
   if (d !== '') return [call('KVM', d)];
   return [];
