@@ -82,7 +82,7 @@ function primary(thread: string, what: string): Message[] {
   if (d === '' && label === 'KVM_RUN') return [call('KVM', 'KVM_RUN')];
   if (d.startsWith('KVM_RUN → ')) return [back('KVM', exitText(d.slice('KVM_RUN → '.length)))];
   let m = /^stage-2 fault on gfn (\d+): GUP sleeps in userfaultfd/.exec(d);
-  if (m) return [{ from: 'KVM', to: 'userfaultfd', text: `fault gfn ${m[1]}: ${thread} sleeps`, kind: 'sleep' }];
+  if (m) return [call('KVM', `stage-2 fault gfn ${m[1]}`), { from: 'KVM', to: 'userfaultfd', text: `GUP: ${thread} sleeps`, kind: 'sleep' }];
   m = /^stage-2 fault on gfn (\d+)/.exec(d);
   if (m) return [call('KVM', `stage-2 fault gfn ${m[1]}`)];
   m = /^guest (reads|writes) gfn (\d+) = (\S+)/.exec(d);

@@ -19,6 +19,7 @@ const FILE = join(OUT, 'kvmuf-report.html');
 const ARGS = ['report', '--design', 'kvm-userfault', '--backing', 'guest_memfd', '--handler', 'test/handlers/clear-first.ts', '--out', FILE];
 const DEADLOCK = join(OUT, 'deadlock.html');
 const LASSO = join(OUT, 'lasso.html');
+const UFFD = join(OUT, 'uffd.html');
 const browserTest = it.skipIf(!haveChromium && !requireChromium);
 
 describe('kvmuf report', () => {
@@ -41,6 +42,7 @@ describe('kvmuf report', () => {
       kvmuf(ARGS);
       kvmuf(['report', '--design', 'kvm-userfault', '--arch', 'arm64', '--its', '1', '--handler', 'no-uffd-reader', '--out', DEADLOCK]);
       kvmuf(['report', '--design', 'kvm-userfault', '--vcpus', '1', '--pages', '1', '--handler', 'forgets-to-clear', '--out', LASSO]);
+      kvmuf(['report', '--design', 'uffd', '--handler', 'test/handlers/exits-after-one-fault.ts', '--out', UFFD]);
       if (haveChromium || requireChromium) browser = await launchChromium();
     }, 120_000);
     afterAll(async () => browser?.close());
@@ -83,6 +85,25 @@ describe('kvmuf report', () => {
       const box = await first.boundingBox();
       expect(box?.width).toBeGreaterThan(700);
       await first.screenshot({ path: join(OUT, 'sequence.png') });
+    }, 60_000);
+
+    browserTest('a userfaultfd trace: the fault that sleeps, the read and its message, the install and the wake-up', async () => {
+      const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+      await page.goto(pathToFileURL(UFFD).href);
+      const first = (await page.$$('svg.sequence'))[0]!;
+      const messages = await first.$$eval('g.message', (ms) => ms.map((m) => `${m.getAttribute('class')} ${m.getAttribute('data-from')}→${m.getAttribute('data-to')} ${m.textContent}`));
+      expect(messages).toEqual(
+        expect.arrayContaining([
+          'message sleep KVM→userfaultfd GUP: vcpu0 sleeps',
+          'message call reader→userfaultfd read()',
+          'message return userfaultfd→reader fault at gfn 0',
+          'message call userfaultfd→memory install gfn 0 = 1',
+          'message wake userfaultfd→vcpu0 wake (gfn 0)',
+        ]),
+      );
+      // The wake-up comes after the install, in the same step.
+      expect(messages.indexOf('message wake userfaultfd→vcpu0 wake (gfn 0)')).toBe(messages.indexOf('message call userfaultfd→memory install gfn 0 = 1') + 1);
+      await first.screenshot({ path: join(OUT, 'uffd.png') });
     }, 60_000);
 
     browserTest('the interleaving table has one column per thread, each step in its thread’s column', async () => {
