@@ -46,10 +46,14 @@ describe('kvmuf report', () => {
       if (haveChromium || requireChromium) browser = await launchChromium();
     }, 120_000);
     afterAll(async () => browser?.close());
+    const open = async (file: string) => {
+      const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+      await page.goto(pathToFileURL(file).href);
+      return page;
+    };
 
     browserTest('renders the table, every diagram and every trace', async () => {
-      const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-      await page.goto(pathToFileURL(FILE).href);
+      const page = await open(FILE);
       expect(await page.title()).toBe('kvmuf report');
       const boxes = await page.$$eval('svg', (svgs) => svgs.map((s) => s.getBoundingClientRect()).map((b) => ({ w: b.width, h: b.height })));
       expect(boxes.length).toBe(9);
@@ -64,8 +68,7 @@ describe('kvmuf report', () => {
     }, 60_000);
 
     browserTest('a sequence diagram has a lane per thread and per kernel object, and the messages between them', async () => {
-      const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-      await page.goto(pathToFileURL(FILE).href);
+      const page = await open(FILE);
       const first = (await page.$$('svg.sequence'))[0]!;
       expect(await first.$$eval('g.lane', (ls) => ls.map((l) => `${l.getAttribute('class')}:${l.getAttribute('data-lane')}`))).toEqual([
         'lane thread:vcpu0',
@@ -88,8 +91,7 @@ describe('kvmuf report', () => {
     }, 60_000);
 
     browserTest('a userfaultfd trace: the fault that sleeps, the read and its message, the install and the wake-up', async () => {
-      const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-      await page.goto(pathToFileURL(UFFD).href);
+      const page = await open(UFFD);
       const first = (await page.$$('svg.sequence'))[0]!;
       const messages = await first.$$eval('g.message', (ms) => ms.map((m) => `${m.getAttribute('class')} ${m.getAttribute('data-from')}→${m.getAttribute('data-to')} ${m.textContent}`));
       expect(messages).toEqual(
@@ -107,8 +109,7 @@ describe('kvmuf report', () => {
     }, 60_000);
 
     browserTest('the interleaving table has one column per thread, each step in its thread’s column', async () => {
-      const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-      await page.goto(pathToFileURL(FILE).href);
+      const page = await open(FILE);
       const table = (await page.$$('table.columns'))[0]!;
       expect(await table.$$eval('thead th', (th) => th.map((x) => x.textContent))).toEqual(['#', 'vcpu0', 'vcpu1']);
       const cells = await table.$$eval('tbody tr', (rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent ?? '')));
@@ -119,8 +120,7 @@ describe('kvmuf report', () => {
     }, 60_000);
 
     browserTest('the spec machines are coloured: taken, never taken, and the transition the counterexample broke', async () => {
-      const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-      await page.goto(pathToFileURL(FILE).href);
+      const page = await open(FILE);
       const count = (cls: string) => page.$$eval(`.diagram svg g.edge.${cls}`, (n) => n.length);
       expect(await count('covered')).toBeGreaterThanOrEqual(4);
       expect(await count('uncovered')).toBeGreaterThan(10);
@@ -130,8 +130,7 @@ describe('kvmuf report', () => {
     }, 60_000);
 
     browserTest('a deadlock marks each thread that cannot move, where it is stuck', async () => {
-      const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-      await page.goto(pathToFileURL(DEADLOCK).href);
+      const page = await open(DEADLOCK);
       const seq = (await page.$$('svg.sequence'))[0]!;
       expect(await seq.$$eval('g.stuck', (g) => g.map((x) => `${x.getAttribute('data-thread')}: ${x.textContent}`))).toEqual(['control: STUCK at its-restore-tablesasleep in userfaultfd']);
       expect(await seq.$$eval('g.message.sleep', (m) => m.map((x) => `${x.getAttribute('data-from')}→${x.getAttribute('data-to')} ${x.textContent}`))).toContain('KVM→userfaultfd read gfn 1: control sleeps');
@@ -141,8 +140,7 @@ describe('kvmuf report', () => {
     }, 60_000);
 
     browserTest('a liveness lasso boxes its cycle', async () => {
-      const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-      await page.goto(pathToFileURL(LASSO).href);
+      const page = await open(LASSO);
       const seq = (await page.$$('svg.sequence'))[0]!;
       expect(await seq.$$eval('g.cycle', (g) => g.map((x) => x.textContent))).toEqual(['the cycle: these steps repeat forever']);
       const cycle = await seq.$eval('g.cycle rect', (r) => ({ y: Number(r.getAttribute('y')), h: Number(r.getAttribute('height')) }));
