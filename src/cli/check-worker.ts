@@ -15,7 +15,6 @@ import type { ParsedFlags } from './args.ts';
 import { runCheck, type CheckOutcome } from './check-command.ts';
 import { writeEmittedTest } from './emit-test.ts';
 import { writeOutFile } from './out-file.ts';
-import { renderReport } from './report-command.ts';
 import { handlerFaultTrace } from './handler-fault-output.ts';
 import { writeItf } from './itf-output.ts';
 import { exitStatus, formatText, toJson } from './output.ts';
@@ -53,6 +52,8 @@ function memoryUsed(): number {
 
 async function resultText(outcome: CheckOutcome): Promise<string> {
   if (job.kind === 'report') {
+    // Loaded only for a report: Graphviz (WebAssembly) would slow every check's start.
+    const { renderReport } = await import('./report-command.ts');
     writeOutFile('out', job.out, await renderReport(outcome));
     return `wrote ${job.out}\n`;
   }
