@@ -1,5 +1,5 @@
 /**
- * The main thread's side of `kvmuf check`: it starts the search in a worker
+ * The main thread's side of `kvmuf check` and `kvmuf report`: it starts the search in a worker
  * (check-worker.ts) and stays in charge of ending it. Ctrl-C and --timeout raise the stop
  * flag and, should a handler step not return, end the worker after a short grace; a
  * handler step that runs longer than --step-timeout is a handler fault reported with the
@@ -11,7 +11,7 @@ import { Worker } from 'node:worker_threads';
 import type { Progress } from '../checker/index.ts';
 import { ConfigError } from '../system/config-error.ts';
 import type { ParsedFlags } from './args.ts';
-import type { WorkerInput, WorkerMessage } from './check-worker.ts';
+import type { WorkerInput, WorkerJob, WorkerMessage } from './check-worker.ts';
 import { configsOf, resolveHandler } from './check-command.ts';
 import { composeSystem } from '../system/model.ts';
 import { faultSite } from './handler-fault-output.ts';
@@ -43,13 +43,13 @@ type Ending =
   | { readonly kind: 'stuck-step'; readonly thread: number; readonly pc: number; readonly chain: ReturnType<SharedStatus['expandingPath']>; readonly config: number }
   | { readonly kind: 'cut-short'; readonly reason: string };
 
-export async function superviseCheck(flags: ParsedFlags, showProgress: boolean): Promise<number> {
+export async function superviseCheck(flags: ParsedFlags, showProgress: boolean, job: WorkerJob = { kind: 'check' }): Promise<number> {
   const status = new SharedStatus();
   const maxMemoryMb = (flags['max-memory'] as number | undefined) ?? defaultMaxMemoryMb();
   const stepTimeoutMs = (flags['step-timeout'] as number | undefined) ?? DEFAULT_STEP_TIMEOUT_MS;
   // Testing aid: KVMUF_WORKER_HEAP_MB sets the backstop itself, to show a worker that dies of memory.
   const backstopMb = Number(process.env.KVMUF_WORKER_HEAP_MB ?? '') || maxMemoryMb + 512;
-  const input: WorkerInput = { flags: { ...flags, 'max-memory': maxMemoryMb }, status: status.buffer };
+  const input: WorkerInput = { flags: { ...flags, 'max-memory': maxMemoryMb }, status: status.buffer, job };
   const worker = new Worker(new URL('./check-worker.js', import.meta.url), {
     workerData: input,
     // The search stops itself at --max-memory; the heap limit sits above it as a backstop.

@@ -3,7 +3,8 @@
  * to supervise it (check-supervisor.ts): Ctrl-C and --timeout raise a stop flag that the
  * search polls, and a handler step that never returns is seen from outside through the
  * shared status. The worker formats the output itself (results hold functions, which
- * cannot cross threads) and posts text back.
+ * cannot cross threads) and posts text back; for `kvmuf report` it writes the HTML file
+ * here too, so a looping handler step cannot hang the report either.
  */
 import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -11,7 +12,9 @@ import { ExpansionError, formatProgress, type Progress } from '../checker/index.
 import { ConfigError } from '../system/config-error.ts';
 import { HandlerFault } from '../system/handler-fault.ts';
 import type { ParsedFlags } from './args.ts';
-import { runCheck } from './check-command.ts';
+import { runCheck, type CheckOutcome } from './check-command.ts';
+import { writeEmittedTest } from './emit-test.ts';
+import { writeOutFile } from './out-file.ts';
 import { handlerFaultTrace } from './handler-fault-output.ts';
 import { writeItf } from './itf-output.ts';
 import { exitStatus, formatText, toJson } from './output.ts';
@@ -23,12 +26,16 @@ export type WorkerMessage =
   | { readonly type: 'bad-input'; readonly code: string; readonly message: string; readonly hint: string; readonly trace?: string }
   | { readonly type: 'internal'; readonly message: string; readonly stack: string };
 
+/** What the worker does with the results: print them (check), or write the HTML report. */
+export type WorkerJob = { readonly kind: 'check' } | { readonly kind: 'report'; readonly out: string };
+
 export interface WorkerInput {
   readonly flags: ParsedFlags;
   readonly status: SharedArrayBuffer;
+  readonly job: WorkerJob;
 }
 
-const { flags, status: buffer } = workerData as WorkerInput;
+const { flags, status: buffer, job } = workerData as WorkerInput;
 const status = new SharedStatus(buffer);
 const post = (m: WorkerMessage) => parentPort?.postMessage(m);
 const signal = {
@@ -41,6 +48,17 @@ const signal = {
 function memoryUsed(): number {
   const h = getHeapStatistics();
   return h.used_heap_size + h.external_memory;
+}
+
+async function resultText(outcome: CheckOutcome): Promise<string> {
+  if (job.kind === 'report') {
+    // Loaded only for a report: Graphviz (WebAssembly) would slow every check's start.
+    const { renderReport } = await import('./report-command.ts');
+    writeOutFile('out', job.out, await renderReport(outcome));
+    return `wrote ${job.out}\n`;
+  }
+  if (flags.json) return `${JSON.stringify(toJson(outcome), null, 2)}\n`;
+  return `${formatText(outcome, flags.format === 'columns' ? 'columns' : 'text')}\n`;
 }
 
 try {
@@ -57,7 +75,8 @@ try {
     memoryUsed,
   });
   if (typeof flags.itf === 'string') writeItf(outcome, flags.itf);
-  const stdout = flags.json ? `${JSON.stringify(toJson(outcome), null, 2)}\n` : `${formatText(outcome)}\n`;
+  if (typeof flags['emit-test'] === 'string') writeEmittedTest(outcome, flags['emit-test']);
+  const stdout = await resultText(outcome);
   post({ type: 'done', stdout, status: exitStatus(outcome.runs), interrupted: signal.aborted });
 } catch (e) {
   const cause = e instanceof ExpansionError ? e.cause : e;

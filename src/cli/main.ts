@@ -13,7 +13,7 @@ import { EXIT } from './output.ts';
 import { LIST_COMMAND, listText } from './list-command.ts';
 import { DIAGRAM_COMMAND, diagramText } from './diagram-command.ts';
 import { REPLAY_COMMAND, replayText } from './replay-command.ts';
-import { REPORT_COMMAND, writeReport } from './report-command.ts';
+import { REPORT_COMMAND, runReport } from './report-command.ts';
 import { KVMUF_VERSION } from './version.ts';
 
 const COMMANDS: readonly CommandSpec[] = [CHECK_COMMAND, REPLAY_COMMAND, REPORT_COMMAND, DIAGRAM_COMMAND, LIST_COMMAND];
@@ -35,6 +35,7 @@ async function check(argv: readonly string[]): Promise<number> {
   const { flags, positionals } = parseArgs('check', argv, CHECK_FLAGS);
   if (positionals.length > 0) throw new ConfigError('KVMUF004', `kvmuf check: unexpected argument '${positionals[0]}'`, 'flags start with --; see kvmuf check --help');
   if (typeof flags.itf === 'string') checkOutFile('itf', flags.itf); // before the run, not after it
+  if (typeof flags['emit-test'] === 'string') checkOutFile('emit-test', flags['emit-test']);
   const progress = (flags.progress as boolean | undefined) ?? process.stderr.isTTY === true;
   return superviseCheck(flags, progress);
 }
@@ -58,11 +59,8 @@ export async function main(args: readonly string[]): Promise<number> {
         process.stdout.write(r.text);
         return r.status;
       }
-      case 'report': {
-        const r = await writeReport(rest);
-        process.stdout.write(`wrote ${r.file}\n`);
-        return r.status;
-      }
+      case 'report':
+        return await runReport(rest);
       case 'diagram': {
         const r = await diagramText(rest);
         process.stdout.write(r.out ? `wrote ${r.out}\n` : r.text);
