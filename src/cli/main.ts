@@ -12,7 +12,7 @@ import { checkOutFile } from './out-file.ts';
 import { EXIT } from './output.ts';
 import { LIST_COMMAND, listText } from './list-command.ts';
 import { DIAGRAM_COMMAND, diagramText } from './diagram-command.ts';
-import { REPLAY_COMMAND, replayText } from './replay-command.ts';
+import { REPLAY_COMMAND } from './replay-command.ts';
 import { REPORT_COMMAND, runReport } from './report-command.ts';
 import { KVMUF_VERSION } from './version.ts';
 
@@ -54,11 +54,9 @@ export async function main(args: readonly string[]): Promise<number> {
     switch (command) {
       case 'check':
         return await check(rest);
-      case 'replay': {
-        const r = await replayText(rest);
-        process.stdout.write(r.text);
-        return r.status;
-      }
+      case 'replay':
+        // In the supervised worker: a handler step that no longer returns cannot hang it.
+        return await superviseCheck({}, false, { kind: 'replay', argv: rest });
       case 'report':
         return await runReport(rest);
       case 'diagram': {

@@ -9,6 +9,7 @@ import { parsePath, replay, ReplayError, type Model, type Trace } from '../check
 import { specRefinement } from '../../properties/refinement.ts';
 import { stateView, viewDiff } from '../report/state-view.ts';
 import { ConfigError } from '../system/config-error.ts';
+import type { StepWatch } from '../system/handler-runtime.ts';
 import { composeSystem, systemModel, type System } from '../system/model.ts';
 import type { SystemState } from '../system/state.ts';
 import { parseArgs, type CommandSpec, type FlagSpec } from './args.ts';
@@ -132,14 +133,21 @@ function savedFromArgs(argv: readonly string[]): SavedTrace[] {
   throw new ConfigError('KVMUF306', 'kvmuf replay: nothing to replay', 'give a file from kvmuf check --json, or the flags and --path printed after a counterexample');
 }
 
-export async function replayText(argv: readonly string[]): Promise<{ text: string; status: number }> {
+/** Told which system each trace replays on (the supervisor names a stuck step from it). */
+export interface ReplayHooks {
+  readonly watch?: StepWatch;
+  readonly system?: (sys: System) => void;
+}
+
+export async function replayText(argv: readonly string[], hooks: ReplayHooks = {}): Promise<{ text: string; status: number }> {
   const saved = savedFromArgs(argv);
   const format: TraceFormat = parseArgs('replay', argv, REPLAY_FLAGS).flags.format === 'columns' ? 'columns' : 'text';
   const out: string[] = [];
   let status: number = EXIT.pass;
   for (const t of saved) {
     const handler = await resolveHandler(t.handler, t.config.design);
-    const sys = composeSystem(t.config, handler.strategy, { runtime: runtimeFor(handler, {}) });
+    const sys = composeSystem(t.config, handler.strategy, { runtime: runtimeFor(handler, {}, hooks.watch) });
+    hooks.system?.(sys);
     const model = systemModel(sys, { refinement: specRefinement(sys) });
     const r = replayOne(sys, model, t, format);
     out.push(`replay ${t.config.design} ${t.config.arch} ${t.config.backing} ${t.config.vcpus}v×${t.config.pages}p, path ${t.path}`, r.text);

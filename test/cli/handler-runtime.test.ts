@@ -214,6 +214,19 @@ describe('never hang', () => {
     expect(out.handlerFault.step).toBe('populate');
   });
 
+  it('replay runs supervised too: a trace whose handler step now loops ends as a handler fault (exit 1)', () => {
+    // A path recorded with a handler that has since been edited: vCPU 0 enters and exits, and
+    // the state after that runs the (now looping) exit step to find the enabled steps.
+    const v = userDir();
+    v.write('h.ts', exitStepsHandler('h', `    { label: 'populate', run(c) { for (;;) {} } },\n${CLEAR}`));
+    const started = Date.now();
+    const r = v.run(['replay', ...GMEM.slice(1), '--vcpus', '2', '--pages', '2', '--handler', 'h.ts', '--path', '0/0/0/0']);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain("handler fault: vcpu0, step 'populate' did not return within 5000 ms");
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(hasStackTrace(r.stdout + r.stderr)).toBe(false);
+  });
+
   it('--timeout ends the run within a couple of seconds even while a step is stuck (exit 3, partial summary)', async () => {
     const r = await u.runAsync([...GMEM, '--handler', 'loops.ts', '--step-timeout', '600000', '--timeout', '1'], 0, () => undefined);
     expect(r.status).toBe(3);
