@@ -124,6 +124,8 @@ export function specRefinement(sys: System, bindings: readonly SpecBinding[] = S
         sourceOf = s;
       }
       targetIds(s, t);
+      // Every slot's transition is recorded (coverage), even past the first that breaks the spec.
+      let problem: string | undefined;
       for (let j = 0; j < slots.length; j++) {
         const from = source[j] as number;
         const to = target[j] as number;
@@ -133,7 +135,8 @@ export function specRefinement(sys: System, bindings: readonly SpecBinding[] = S
         if (e < 0) {
           const a = b.abstract(sys, s, instance) as AbstractState;
           const z = b.abstract(sys, t, instance) as AbstractState;
-          return `${b.name}[${instance}]: ${describe(a)} → ${describe(z)} is not a transition of the spec`;
+          problem ??= `${b.name}[${instance}]: ${describe(a)} → ${describe(z)} is not a transition of the spec`;
+          continue;
         }
         const code = from * table.events.length + e;
         if (!taken.has(code)) {
@@ -141,7 +144,7 @@ export function specRefinement(sys: System, bindings: readonly SpecBinding[] = S
           takenInOrder.push({ machine: b.name, from: (table.ids.states[from] as AbstractState).value, event: (b.events[e] as EventObject).type, to: (table.ids.states[to] as AbstractState).value });
         }
       }
-      return undefined;
+      return problem;
     },
     taken: () => [...new Map(takenInOrder.map((t) => [edge(t), t])).values()],
     uncovered() {

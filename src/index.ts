@@ -14,6 +14,7 @@ export { ABSENT, pageContent, pageExpected, threadFinished, threadRegister, vmmW
 export type { SystemState, ThreadState, Violation, ViolationCode, Panic } from './system/state.ts';
 export { composeSystem, systemModel, type ComposeOptions, type System } from './system/model.ts';
 export type { HandlerRuntimeOptions } from './system/handler-runtime.ts';
+export { replayCounterexample, type ReplayVerdict } from './report/replay-counterexample.ts';
 export { always, sometimes, eventually, leadsTo, check } from './checker/index.ts';
 export type { CheckOptions, CheckResult, Property } from './checker/index.ts';
 export {

@@ -43,6 +43,8 @@ export const CHECK_FLAGS: readonly FlagSpec[] = [
   { name: 'timeout', kind: 'int', range: { min: 1 }, value: 'SECONDS', help: 'stop (incomplete) after this many seconds' },
   { name: 'json', kind: 'boolean', help: 'print the results as JSON (a replay file: kvmuf replay FILE)' },
   { name: 'itf', kind: 'string', value: 'FILE', help: 'write the first counterexample to this file as ITF JSON (Apalache/Quint)', example: 'trace.itf.json' },
+  { name: 'format', kind: 'string', choices: ['text', 'columns'], help: 'counterexamples as a step per line with what changed (text), or one column per thread (columns)', default: 'text' },
+  { name: 'emit-test', kind: 'string', value: 'FILE', help: 'write the first counterexample as a vitest regression test: it fails while the handler still reaches the violation', example: 'regression.test.ts' },
   { name: 'progress', kind: 'boolean', help: 'progress on stderr (default: when stderr is a terminal)' },
   { name: 'max-memory', kind: 'int', range: { min: 1 }, value: 'MIB', help: 'stop (incomplete) when the search uses this many MiB', default: '3/4 of the heap limit' },
   { name: 'step-timeout', kind: 'int', range: { min: 1 }, value: 'MS', help: 'a handler step that runs longer than this many ms is a handler fault', default: '5000' },
@@ -60,7 +62,7 @@ export interface CheckRun {
   readonly system: System;
   readonly result: CheckResult;
   /** Spec transitions exploration took, and the ones it never took. */
-  readonly spec: { readonly taken: number; readonly uncovered: readonly string[] };
+  readonly spec: { readonly taken: number; readonly uncovered: readonly string[]; readonly transitions: readonly string[] };
   /** Each failure, replayed: numbered steps with what changed (undefined: nothing to show). */
   readonly counterexamples: readonly (Counterexample | undefined)[];
   readonly elapsedMs: number;
@@ -198,7 +200,8 @@ export async function runCheck(flags: ParsedFlags, hooks: RunHooks = {}): Promis
       ...(hooks.expandingPath && handler.fromFile ? { expandingPath: hooks.expandingPath } : {}),
     });
     const counterexamples = result.failures.map((f) => explainFailure(system, model, f));
-    const spec = { taken: refinement.taken().length, uncovered: refinement.uncovered().map((t) => `${t.machine}: ${t.from} -${t.event}-> ${t.to}`) };
+    const edge = (t: { machine: string; from: string; event: string; to: string }) => `${t.machine}: ${t.from} -${t.event}-> ${t.to}`;
+    const spec = { taken: refinement.taken().length, uncovered: refinement.uncovered().map(edge), transitions: refinement.taken().map(edge) };
     runs.push({ system, result, spec, counterexamples, elapsedMs: performance.now() - started, command: commandFor(cfg, handlerFlag), commandWords: commandWordsFor(cfg, handlerFlag), ...(handlerFlag ? { handlerFile: handlerFlag } : {}) });
   }
   return { runs };

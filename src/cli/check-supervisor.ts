@@ -1,5 +1,5 @@
 /**
- * The main thread's side of `kvmuf check`: it starts the search in a worker
+ * The main thread's side of `kvmuf check` and `kvmuf report`: it starts the search in a worker
  * (check-worker.ts) and stays in charge of ending it. Ctrl-C and --timeout raise the stop
  * flag and, should a handler step not return, end the worker after a short grace; a
  * handler step that runs longer than --step-timeout is a handler fault reported with the
@@ -11,7 +11,7 @@ import { Worker } from 'node:worker_threads';
 import type { Progress } from '../checker/index.ts';
 import { ConfigError } from '../system/config-error.ts';
 import type { ParsedFlags } from './args.ts';
-import type { WorkerInput, WorkerMessage } from './check-worker.ts';
+import type { WorkerInput, WorkerJob, WorkerMessage } from './check-worker.ts';
 import { configsOf, resolveHandler } from './check-command.ts';
 import { composeSystem } from '../system/model.ts';
 import { faultSite } from './handler-fault-output.ts';
@@ -31,6 +31,9 @@ export function defaultMaxMemoryMb(): number {
   return Math.floor((getHeapStatistics().heap_size_limit * 0.75) / 2 ** 20);
 }
 
+/** The system a replay runs on, as the worker describes it. */
+type ReplaySite = Omit<Extract<WorkerMessage, { type: 'site' }>, 'type'>;
+
 interface LastProgress {
   readonly label: string;
   readonly progress: Progress;
@@ -40,16 +43,16 @@ type Ending =
   | { readonly kind: 'done'; readonly stdout: string; readonly status: number; readonly interrupted: boolean }
   | { readonly kind: 'bad-input'; readonly error: ConfigError }
   | { readonly kind: 'internal'; readonly message: string; readonly stack: string }
-  | { readonly kind: 'stuck-step'; readonly thread: number; readonly pc: number; readonly chain: ReturnType<SharedStatus['expandingPath']>; readonly config: number }
+  | { readonly kind: 'stuck-step'; readonly thread: number; readonly pc: number; readonly chain: ReturnType<SharedStatus['expandingPath']>; readonly config: number; readonly site?: ReplaySite }
   | { readonly kind: 'cut-short'; readonly reason: string };
 
-export async function superviseCheck(flags: ParsedFlags, showProgress: boolean): Promise<number> {
+export async function superviseCheck(flags: ParsedFlags, showProgress: boolean, job: WorkerJob = { kind: 'check' }): Promise<number> {
   const status = new SharedStatus();
   const maxMemoryMb = (flags['max-memory'] as number | undefined) ?? defaultMaxMemoryMb();
   const stepTimeoutMs = (flags['step-timeout'] as number | undefined) ?? DEFAULT_STEP_TIMEOUT_MS;
   // Testing aid: KVMUF_WORKER_HEAP_MB sets the backstop itself, to show a worker that dies of memory.
   const backstopMb = Number(process.env.KVMUF_WORKER_HEAP_MB ?? '') || maxMemoryMb + 512;
-  const input: WorkerInput = { flags: { ...flags, 'max-memory': maxMemoryMb }, status: status.buffer };
+  const input: WorkerInput = { flags: { ...flags, 'max-memory': maxMemoryMb }, status: status.buffer, job };
   const worker = new Worker(new URL('./check-worker.js', import.meta.url), {
     workerData: input,
     // The search stops itself at --max-memory; the heap limit sits above it as a backstop.
@@ -58,6 +61,7 @@ export async function superviseCheck(flags: ParsedFlags, showProgress: boolean):
     stderr: false,
   });
   let last: LastProgress | undefined;
+  let site: ReplaySite | undefined;
   let stopAt = Number.POSITIVE_INFINITY; // when a stop request runs out of grace
   const timeoutS = flags.timeout as number | undefined;
   const deadline = timeoutS === undefined ? Number.POSITIVE_INFINITY : Date.now() + timeoutS * 1000 + TIMEOUT_SLACK_MS;
@@ -80,7 +84,7 @@ export async function superviseCheck(flags: ParsedFlags, showProgress: boolean):
       if (counter % 2 === 1 && counter === seenCounter) {
         if (now - stuckSince >= stepTimeoutMs) {
           const { thread, pc } = status.runningStep;
-          resolve({ kind: 'stuck-step', thread, pc, chain: status.expandingPath(), config: status.config });
+          resolve({ kind: 'stuck-step', thread, pc, chain: status.expandingPath(), config: status.config, ...(site ? { site } : {}) });
           return;
         }
       } else {
@@ -95,7 +99,8 @@ export async function superviseCheck(flags: ParsedFlags, showProgress: boolean):
       resolve(e);
     };
     worker.on('message', (m: WorkerMessage) => {
-      if (m.type === 'progress') {
+      if (m.type === 'site') site = { handler: m.handler, threads: m.threads };
+      else if (m.type === 'progress') {
         last = { label: m.label, progress: m.progress };
         if (showProgress) process.stderr.write(`\r${m.text}   `);
       } else if (m.type === 'bad-input') finish({ kind: 'bad-input', error: new ConfigError(m.code, m.message, m.hint, m.trace) });
@@ -143,6 +148,7 @@ async function report(ending: Ending, flags: ParsedFlags, last: LastProgress | u
 }
 
 async function reportStuckStep(e: Extract<Ending, { kind: 'stuck-step' }>, flags: ParsedFlags, stepTimeoutMs: number): Promise<number> {
+  if (e.site) return reportStuckReplayStep(e, e.site, stepTimeoutMs);
   const cfg = configsOf(flags)[e.config];
   const site = e.chain ? await faultSite(flags, e.config, e.chain) : undefined;
   const { threadName, stepLabel, handlerName } = await stepNames(flags, e);
@@ -166,4 +172,12 @@ async function stepNames(flags: ParsedFlags, e: Extract<Ending, { kind: 'stuck-s
   const sys = composeSystem(cfg, handler.strategy);
   const spec = sys.threads[e.thread];
   return { threadName: spec?.name ?? `thread ${e.thread}`, stepLabel: spec?.steps[e.pc]?.label ?? `#${e.pc}`, handlerName: handler.strategy.name };
+}
+
+/** A step that never returned while a trace was replayed (the handler changed since it was recorded, or is nondeterministic). */
+function reportStuckReplayStep(e: Extract<Ending, { kind: 'stuck-step' }>, site: ReplaySite, stepTimeoutMs: number): number {
+  const thread = site.threads[e.thread];
+  const what = `${thread?.name ?? `thread ${e.thread}`}, step '${thread?.steps[e.pc] ?? `#${e.pc}`}'`;
+  process.stdout.write(`replay (handler ${site.handler})\n  handler fault: ${what} did not return within ${stepTimeoutMs} ms (an endless loop, or a step that blocks)\n`);
+  return EXIT.fail;
 }

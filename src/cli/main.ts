@@ -12,8 +12,8 @@ import { checkOutFile } from './out-file.ts';
 import { EXIT } from './output.ts';
 import { LIST_COMMAND, listText } from './list-command.ts';
 import { DIAGRAM_COMMAND, diagramText } from './diagram-command.ts';
-import { REPLAY_COMMAND, replayText } from './replay-command.ts';
-import { REPORT_COMMAND, writeReport } from './report-command.ts';
+import { REPLAY_COMMAND } from './replay-command.ts';
+import { REPORT_COMMAND, runReport } from './report-command.ts';
 import { KVMUF_VERSION } from './version.ts';
 
 const COMMANDS: readonly CommandSpec[] = [CHECK_COMMAND, REPLAY_COMMAND, REPORT_COMMAND, DIAGRAM_COMMAND, LIST_COMMAND];
@@ -35,6 +35,7 @@ async function check(argv: readonly string[]): Promise<number> {
   const { flags, positionals } = parseArgs('check', argv, CHECK_FLAGS);
   if (positionals.length > 0) throw new ConfigError('KVMUF004', `kvmuf check: unexpected argument '${positionals[0]}'`, 'flags start with --; see kvmuf check --help');
   if (typeof flags.itf === 'string') checkOutFile('itf', flags.itf); // before the run, not after it
+  if (typeof flags['emit-test'] === 'string') checkOutFile('emit-test', flags['emit-test']);
   const progress = (flags.progress as boolean | undefined) ?? process.stderr.isTTY === true;
   return superviseCheck(flags, progress);
 }
@@ -53,16 +54,11 @@ export async function main(args: readonly string[]): Promise<number> {
     switch (command) {
       case 'check':
         return await check(rest);
-      case 'replay': {
-        const r = await replayText(rest);
-        process.stdout.write(r.text);
-        return r.status;
-      }
-      case 'report': {
-        const r = await writeReport(rest);
-        process.stdout.write(`wrote ${r.file}\n`);
-        return r.status;
-      }
+      case 'replay':
+        // In the supervised worker: a handler step that no longer returns cannot hang it.
+        return await superviseCheck({}, false, { kind: 'replay', argv: rest });
+      case 'report':
+        return await runReport(rest);
       case 'diagram': {
         const r = await diagramText(rest);
         process.stdout.write(r.out ? `wrote ${r.out}\n` : r.text);

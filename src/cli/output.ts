@@ -8,6 +8,8 @@ import type { Counterexample } from '../report/counterexample.ts';
 import { stuckText, stuckThreads, withCycle, type StuckThread } from '../system/stuck-threads.ts';
 import type { CheckOutcome, CheckRun } from './check-command.ts';
 import { configName as nameOf } from './config-name.ts';
+import { columnsOf, columnsText } from '../report/columns.ts';
+import { interactionsOf } from '../report/interactions.ts';
 import { failureFingerprints, replayFileHeader, runRecord } from './replay-record.ts';
 import { shellCommand } from './shell-quote.ts';
 import { KVMUF_VERSION } from './version.ts';
@@ -80,24 +82,28 @@ export function replayCommand(run: CheckRun, path: string): string {
   return shellCommand([kvmuf, 'replay', ...flags, '--path', path]);
 }
 
-export function formatCounterexample(run: CheckRun, f: Failure): string {
+/** How counterexamples are printed: a step per line with what changed, or one column per thread. */
+export type TraceFormat = 'text' | 'columns';
+
+export function formatCounterexample(run: CheckRun, f: Failure, format: TraceFormat = 'text'): string {
   const cx = run.counterexamples[run.result.failures.indexOf(f)];
   const lines = [`FAIL ${configName(run)} (handler ${run.system.strategy.name})`, `  ${failureTitle(f, stuckOf(run, cx))}`];
   if (!cx) return lines.join('\n');
   if (cx.specMessage) lines.push(`  ${cx.specMessage}`);
-  cx.steps.forEach((step, i) => {
+  if (format === 'columns') lines.push(...columnsText(columnsOf(interactionsOf(run.system, cx))));
+  else cx.steps.forEach((step, i) => {
     if (i === cx.cycleStart) lines.push('  --- the cycle starts here and repeats forever ---');
     lines.push(stepLine(i + 1, step.label));
     if (step.changes.length > 0) lines.push(`${' '.repeat(20)}${step.changes.join('; ')}`);
   });
-  if (cx.cycleStart !== undefined && cx.cycleStart === cx.steps.length) lines.push('  --- stuck here forever (no thread can move) ---');
+  if (format === 'text' && cx.cycleStart !== undefined && cx.cycleStart === cx.steps.length) lines.push('  --- stuck here forever (no thread can move) ---');
   lines.push(`  path ${cx.path}`);
   lines.push(`  reproduce: ${run.command}`);
   lines.push(`  replay:    ${replayCommand(run, cx.path)}`);
   return lines.join('\n');
 }
 
-export function formatText(outcome: CheckOutcome): string {
+export function formatText(outcome: CheckOutcome, format: TraceFormat = 'text'): string {
   const rows = outcome.runs.map((r) => [
     configName(r),
     r.system.strategy.name,
@@ -113,7 +119,7 @@ export function formatText(outcome: CheckOutcome): string {
   const fmt = (row: readonly string[]) => row.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
   const out = [`kvmuf check (version ${KVMUF_VERSION})`, fmt(header), fmt(widths.map((w) => '-'.repeat(w))), ...rows.map(fmt)];
   for (const run of outcome.runs) {
-    for (const f of run.result.failures) out.push('', formatCounterexample(run, f));
+    for (const f of run.result.failures) out.push('', formatCounterexample(run, f, format));
     if (run.result.incomplete) out.push('', `INCOMPLETE ${configName(run)}: ${incompleteText(run.result)}`);
   }
   const uncovered = outcome.runs.filter((r) => r.result.coverage.neverFired.length > 0 && r.result.status !== 'fail');

@@ -9,16 +9,21 @@ import { parsePath, replay, ReplayError, type Model, type Trace } from '../check
 import { specRefinement } from '../../properties/refinement.ts';
 import { stateView, viewDiff } from '../report/state-view.ts';
 import { ConfigError } from '../system/config-error.ts';
+import type { StepWatch } from '../system/handler-runtime.ts';
 import { composeSystem, systemModel, type System } from '../system/model.ts';
 import type { SystemState } from '../system/state.ts';
 import { parseArgs, type CommandSpec, type FlagSpec } from './args.ts';
 import { CHECK_FLAGS, CONFIG_FLAG_NAMES, configFromFlags, resolveHandler, runtimeFor } from './check-command.ts';
-import { EXIT } from './output.ts';
+import { EXIT, type TraceFormat } from './output.ts';
+import { columnsOf as columnsTable, columnsText } from '../report/columns.ts';
+import type { Counterexample } from '../report/counterexample.ts';
+import { interactionsOf } from '../report/interactions.ts';
 import { divergenceError, handlerChange } from './replay-divergence.ts';
 import { readReplayFile, type SavedTrace } from './replay-record.ts';
 
 export const REPLAY_FLAGS: readonly FlagSpec[] = [
   ...CHECK_FLAGS.filter((f) => (CONFIG_FLAG_NAMES as readonly string[]).includes(f.name)),
+  { name: 'format', kind: 'string', choices: ['text', 'columns'], help: 'a step per line with what changed (text), or one column per thread (columns)', default: 'text' },
   { name: 'path', kind: 'string', value: 'PATH', help: "the counterexample's path, e.g. 0/0/1/1 or, for a liveness lasso, 0/0/1|1/0 (the cycle after |)", example: '0/0/1/1' },
 ];
 
@@ -40,12 +45,19 @@ function parse(path: string): { prefix: { initial: number; actions: number[] }; 
   }
 }
 
+/** The replayed steps in columns, one per thread (the last step marked when it violates something). */
+function columnsOf(sys: System, states: readonly SystemState[], labels: readonly string[], cycleStart: number | undefined, violated: boolean): string {
+  const cx: Counterexample = { kind: violated && cycleStart === undefined ? 'invariant' : 'liveness', steps: labels.map((label) => ({ label, changes: [] })), states, path: '', ...(cycleStart !== undefined ? { cycleStart } : {}) };
+  return columnsText(columnsTable(interactionsOf(sys, cx))).join('\n');
+}
+
 function step(line: string[], n: number, label: string, changes: readonly string[]): void {
   line.push(`  ${String(n).padStart(3)}. ${label}`);
   if (changes.length > 0) line.push(`${' '.repeat(9)}${changes.join('; ')}`);
 }
 
-function replayOne(sys: System, model: Model<SystemState, number>, saved: SavedTrace): { text: string; violated: string[] } {
+function replayOne(sys: System, model: Model<SystemState, number>, saved: SavedTrace, format: TraceFormat): { text: string; violated: string[] } {
+  const walked: { label: string; state: SystemState }[] = [];
   const { prefix, cycle } = parse(saved.path);
   const trace: Trace = { initial: prefix.initial, actions: prefix.actions, labels: [], fingerprints: saved.fingerprints ?? [], symmetry: false };
   let states: SystemState[];
@@ -64,7 +76,9 @@ function replayOne(sys: System, model: Model<SystemState, number>, saved: SavedT
   };
   for (let i = 0; i < prefix.actions.length; i++) {
     const before = states[i] as SystemState;
-    step(lines, i + 1, labelOf(before, prefix.actions[i] as number), viewDiff(stateView(sys, before), stateView(sys, states[i + 1] as SystemState)));
+    const label = labelOf(before, prefix.actions[i] as number);
+    walked.push({ label, state: states[i + 1] as SystemState });
+    step(lines, i + 1, label, viewDiff(stateView(sys, before), stateView(sys, states[i + 1] as SystemState)));
   }
   let s = states.at(-1) as SystemState;
   if (cycle.length > 0) {
@@ -77,6 +91,7 @@ function replayOne(sys: System, model: Model<SystemState, number>, saved: SavedT
       }
       const label = model.formatAction(s, acts[a] as number);
       const next = model.next(s, acts[a] as number);
+      walked.push({ label, state: next });
       step(lines, prefix.actions.length + i + 1, label, viewDiff(stateView(sys, s), stateView(sys, next)));
       s = next;
     });
@@ -97,11 +112,16 @@ function replayOne(sys: System, model: Model<SystemState, number>, saved: SavedT
     }
     for (const p of model.properties()) if (p.kind === 'eventually' && around.every((x) => !p.condition(x))) violated.push(`${p.name} (never, on this cycle)`);
   }
+  if (format === 'columns') {
+    const cycleStart = cycle.length > 0 ? prefix.actions.length : undefined;
+    return { text: columnsOf(sys, [states[0] as SystemState, ...walked.map((w) => w.state)], walked.map((w) => w.label), cycleStart, violated.length > 0), violated };
+  }
   return { text: lines.join('\n'), violated };
 }
 
 function savedFromArgs(argv: readonly string[]): SavedTrace[] {
-  const { flags, positionals } = parseArgs('replay', argv, REPLAY_FLAGS);
+  const { flags: all, positionals } = parseArgs('replay', argv, REPLAY_FLAGS);
+  const { format: _format, ...flags } = all;
   const [file, extra] = positionals;
   if (extra !== undefined) throw new ConfigError('KVMUF004', `kvmuf replay: unexpected argument '${extra}'`, 'give one trace file, or flags and --path');
   const given = Object.keys(flags).map((f) => `--${f}`);
@@ -113,15 +133,23 @@ function savedFromArgs(argv: readonly string[]): SavedTrace[] {
   throw new ConfigError('KVMUF306', 'kvmuf replay: nothing to replay', 'give a file from kvmuf check --json, or the flags and --path printed after a counterexample');
 }
 
-export async function replayText(argv: readonly string[]): Promise<{ text: string; status: number }> {
+/** Told which system each trace replays on (the supervisor names a stuck step from it). */
+export interface ReplayHooks {
+  readonly watch?: StepWatch;
+  readonly system?: (sys: System) => void;
+}
+
+export async function replayText(argv: readonly string[], hooks: ReplayHooks = {}): Promise<{ text: string; status: number }> {
   const saved = savedFromArgs(argv);
+  const format: TraceFormat = parseArgs('replay', argv, REPLAY_FLAGS).flags.format === 'columns' ? 'columns' : 'text';
   const out: string[] = [];
   let status: number = EXIT.pass;
   for (const t of saved) {
     const handler = await resolveHandler(t.handler, t.config.design);
-    const sys = composeSystem(t.config, handler.strategy, { runtime: runtimeFor(handler, {}) });
+    const sys = composeSystem(t.config, handler.strategy, { runtime: runtimeFor(handler, {}, hooks.watch) });
+    hooks.system?.(sys);
     const model = systemModel(sys, { refinement: specRefinement(sys) });
-    const r = replayOne(sys, model, t);
+    const r = replayOne(sys, model, t, format);
     out.push(`replay ${t.config.design} ${t.config.arch} ${t.config.backing} ${t.config.vcpus}v×${t.config.pages}p, path ${t.path}`, r.text);
     const changed = handlerChange(t);
     if (changed !== undefined) out.push(`note: ${t.handler} changed since the trace was recorded (sha256 ${changed.slice(0, 12)}…), but the trace still replays`);

@@ -6,10 +6,12 @@
  */
 import type { AnyStateMachine } from 'xstate';
 import { toDirectedGraph, type DirectedGraphNode } from 'xstate/graph';
+import { takenKey, violatedKey, type SpecEdgeMarks } from './spec-coverage.ts';
 
 export interface DiagramEdge {
   readonly from: string;
   readonly to: string;
+  readonly event: string;
   readonly label: string;
 }
 
@@ -43,7 +45,7 @@ export function diagramOf(machine: AnyStateMachine): Diagram {
       const label = `${e.label.text}${guard ? ` (if ${guard})` : ''}`;
       const to = shortName(id, e.target.id);
       const sources = fromAll ? states.filter((s) => !finals.includes(s)) : [shortName(id, e.source.id)];
-      for (const from of sources) edges.push({ from, to: to === id ? from : to, label });
+      for (const from of sources) edges.push({ from, to: to === id ? from : to, event: e.label.text, label });
     }
   };
   add(root, true);
@@ -61,26 +63,75 @@ export function toMermaid(machine: AnyStateMachine): string {
 
 const quote = (s: string) => `"${s.replace(/"/g, '\\"')}"`;
 
-export function toDot(machine: AnyStateMachine): string {
+const COVERED = '#15803d';
+const UNCOVERED = '#9ca3af';
+const VIOLATED = '#dc2626';
+
+/** An edge's colour attributes: covered (green), never taken (grey, dashed), or broken (red). */
+function edgeStyle(labels: readonly DiagramEdge[], marks: SpecEdgeMarks | undefined): string {
+  if (!marks) return '';
+  const from = labels[0]?.from ?? '';
+  const to = labels[0]?.to ?? '';
+  if (marks.violated.has(violatedKey(from, to))) return `, color="${VIOLATED}", fontcolor="${VIOLATED}", penwidth=2.5, class="violated"`;
+  const taken = labels.some((e) => marks.taken.has(takenKey(e.from, e.event, e.to)));
+  return taken ? `, color="${COVERED}", fontcolor="${COVERED}", penwidth=2, class="covered"` : `, color="${UNCOVERED}", fontcolor="#6b7280", style=dashed, class="uncovered"`;
+}
+
+const html = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** The HTML-like label of a state that lists its own transitions (one line each, coloured like edges). */
+function selfLoopLabel(state: string, own: readonly DiagramEdge[], marks: SpecEdgeMarks | undefined): string {
+  const colour = (e: DiagramEdge) => {
+    if (!marks) return '#111111';
+    if (marks.violated.has(violatedKey(e.from, e.to))) return VIOLATED;
+    return marks.taken.has(takenKey(e.from, e.event, e.to)) ? COVERED : '#6b7280';
+  };
+  const rows = own.map((e) => `<tr><td align="left"><font point-size="9" color="${colour(e)}">↻ ${html(e.label)}</font></td></tr>`);
+  return `<<table border="0" cellborder="0" cellspacing="0" cellpadding="1"><tr><td><b>${html(state)}</b></td></tr>${rows.join('')}</table>>`;
+}
+
+/**
+ * The machine in DOT. With `marks` (a run's spec coverage), transitions are coloured:
+ * taken green, never taken grey and dashed, and a step that broke the spec is drawn red
+ * (an extra red edge when the spec has no edge there at all).
+ */
+export function toDot(machine: AnyStateMachine, marks?: SpecEdgeMarks): string {
   const d = diagramOf(machine);
   const lines = [
     `digraph ${quote(d.id)} {`,
     '  rankdir=LR;',
+    // Room between ranks and nodes, and labels placed beside their edges as outside labels
+    // that Graphviz keeps apart, so multi-line labels of neighbouring edges do not overlap.
+    '  graph [nodesep=0.6, ranksep=1.1, forcelabels=true, splines=true];',
     '  node [shape=box, style=rounded, fontname="Helvetica"];',
     '  edge [fontname="Helvetica", fontsize=10];',
     '  __start [shape=point, label=""];',
     `  __start -> ${quote(d.initial)};`,
   ];
-  for (const s of d.states) lines.push(`  ${quote(s)}${d.finals.includes(s) ? ' [peripheries=2]' : ''};`);
-  // Parallel transitions between the same two states share one edge (one label per line).
-  const grouped = new Map<string, { from: string; to: string; labels: string[] }>();
-  for (const e of d.edges) {
-    const k = `${e.from}\u0000${e.to}`;
-    const g = grouped.get(k) ?? { from: e.from, to: e.to, labels: [] };
-    g.labels.push(e.label);
-    grouped.set(k, g);
+  // A state's transitions to itself are listed inside its box (UML's internal transitions,
+  // marked ↻): as self-loops their stacked labels collided with the edges around the state.
+  for (const s of d.states) {
+    const own = d.edges.filter((e) => e.from === s && e.to === s);
+    const label = own.length === 0 ? '' : `label=${selfLoopLabel(s, own, marks)}`;
+    const attrs = [d.finals.includes(s) ? 'peripheries=2' : '', label].filter((a) => a !== '').join(', ');
+    lines.push(`  ${quote(s)}${attrs ? ` [${attrs}]` : ''};`);
   }
-  for (const g of grouped.values()) lines.push(`  ${quote(g.from)} -> ${quote(g.to)} [label=${quote(g.labels.join('\\n'))}];`);
+  // Parallel transitions between the same two states share one edge (one label per line).
+  const grouped = new Map<string, DiagramEdge[]>();
+  for (const e of d.edges.filter((x) => x.from !== x.to)) {
+    const k = `${e.from}\u0000${e.to}`;
+    grouped.set(k, [...(grouped.get(k) ?? []), e]);
+  }
+  for (const g of grouped.values()) {
+    const first = g[0] as DiagramEdge;
+    lines.push(`  ${quote(first.from)} -> ${quote(first.to)} [label=${quote(g.map((e) => e.label).join('\\n'))}${edgeStyle(g, marks)}];`);
+  }
+  for (const v of marks?.violated ?? []) {
+    const [from = '', to = ''] = v.split('\u0000');
+    if (!grouped.has(`${from}\u0000${to}`) && d.states.includes(from) && d.states.includes(to)) {
+      lines.push(`  ${quote(from)} -> ${quote(to)} [label="not in the spec: taken by the counterexample", color="${VIOLATED}", fontcolor="${VIOLATED}", penwidth=2.5, style=bold, class="violated"];`);
+    }
+  }
   lines.push('}');
   return `${lines.join('\n')}\n`;
 }

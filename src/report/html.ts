@@ -6,6 +6,8 @@
 import type { CheckOutcome, CheckRun } from '../cli/check-command.ts';
 import { replayCommand } from '../cli/output.ts';
 import type { Failure } from '../checker/index.ts';
+import { columnsOf, type ColumnsTable } from './columns.ts';
+import { interactionsOf } from './interactions.ts';
 import { escapeXml, sequenceSvg } from './sequence-svg.ts';
 
 export interface DiagramSection {
@@ -23,6 +25,11 @@ table { border-collapse: collapse; } td, th { padding: 4px 10px; border-bottom: 
 ol.trace li { font-family: monospace; margin: 2px 0; } .changes { color: #555; font-size: 90%; }
 code, .cmd { font-family: monospace; background: #f4f4f5; padding: 2px 4px; }
 .diagram { margin: 1em 0; overflow-x: auto; } .scroll { overflow-x: auto; }
+ol.trace li.violating { background: #fee2e2; outline: 1px solid #dc2626; }
+table.columns td, table.columns th { font-family: monospace; font-size: 90%; border: 1px solid #e5e7eb; vertical-align: top; max-width: 26em; }
+table.columns tr.violating td { background: #fee2e2; } table.columns td.stuck { color: #b91c1c; font-weight: bold; }
+table.columns tr.cycle-start td { color: #b45309; font-style: italic; }
+.legend span { display: inline-block; margin-right: 1.5em; } .legend b { display: inline-block; width: 2em; height: 0; vertical-align: middle; margin-right: 0.4em; }
 `;
 
 function configName(r: CheckRun): string {
@@ -34,22 +41,36 @@ function title(f: Failure): string {
   return f.kind === 'deadlock' ? 'deadlock' : `${f.kind}: ${f.property}`;
 }
 
+/** The interleaving table: one column per thread, one row per step (Lincheck's layout). */
+function columnsHtml(t: ColumnsTable): string {
+  const head = `<tr><th>#</th>${t.columns.map((c) => `<th>${escapeXml(c)}</th>`).join('')}</tr>`;
+  const rows = t.rows.map((r) => {
+    const cycle = r.cycleStart ? `<tr class="cycle-start"><td colspan="${t.columns.length + 1}">the cycle starts here and repeats forever</td></tr>` : '';
+    const cells = t.columns.map((_, i) => (i === r.column ? `<td class="op">${escapeXml(r.text)}</td>` : '<td></td>')).join('');
+    return `${cycle}<tr${r.violating ? ' class="violating"' : ''} data-step="${r.n}"><td>${r.n}</td>${cells}</tr>`;
+  });
+  const stuck = t.stuck.some((x) => x !== '') ? `<tr class="stuck-row"><td>end</td>${t.stuck.map((x) => (x ? `<td class="stuck">STUCK at ${escapeXml(x)}</td>` : '<td></td>')).join('')}</tr>` : '';
+  return `<table class="columns"><thead>${head}</thead><tbody>${rows.join('')}${stuck}</tbody></table>`;
+}
+
 function counterexampleHtml(r: CheckRun, f: Failure, i: number): string {
   const cx = r.counterexamples[i];
   if (!cx) return `<div class="cx"><h3>${escapeXml(configName(r))}: ${escapeXml(title(f))}</h3></div>`;
-  const threads = r.system.threads.map((t) => t.name);
+  const diagram = interactionsOf(r.system, cx);
   const steps = cx.steps
     .map((s, k) => {
       const cycle = k === cx.cycleStart ? '<li class="changes" style="list-style:none">— the cycle starts here and repeats forever —</li>' : '';
       const changes = s.changes.length > 0 ? `<div class="changes">${escapeXml(s.changes.join('; '))}</div>` : '';
-      return `${cycle}<li>${escapeXml(s.label)}${changes}</li>`;
+      return `${cycle}<li${k === diagram.violating ? ' class="violating"' : ''}>${escapeXml(s.label)}${changes}</li>`;
     })
     .join('');
   return `<div class="cx">
 <h3>${escapeXml(configName(r))} — handler ${escapeXml(r.system.strategy.name)}: ${escapeXml(title(f))}</h3>
 ${cx.specMessage ? `<p>${escapeXml(cx.specMessage)}</p>` : ''}
-<div class="scroll">${sequenceSvg(threads, cx)}</div>
-<ol class="trace">${steps}</ol>
+<h4>Sequence diagram: the threads and the kernel objects they talk to</h4>
+<div class="scroll">${sequenceSvg(diagram)}</div>
+<details><summary>The interleaving, one column per thread</summary><div class="scroll">${columnsHtml(columnsOf(diagram))}</div></details>
+<details open><summary>The trace, with what changed after each step</summary><ol class="trace">${steps}</ol></details>
 <p>path <code>${escapeXml(cx.path)}</code><br>reproduce: <span class="cmd">${escapeXml(r.command)}</span><br>replay: <span class="cmd">${escapeXml(replayCommand(r, cx.path))}</span></p>
 </div>`;
 }
@@ -86,6 +107,7 @@ ${failures.length > 0 ? failures.join('\n') : '<p>None: every property holds on 
 <h2>Coverage</h2>
 ${coverage}
 <h2>The spec: state diagrams</h2>
+<p class="legend"><span><b style="border-top:3px solid #15803d"></b>taken by this run</span><span><b style="border-top:2px dashed #9ca3af"></b>never taken</span><span><b style="border-top:3px solid #dc2626"></b>broken by a counterexample (a step the spec does not allow)</span> A machine drawn in black does not apply to these configurations.</p>
 ${specs}
 </body></html>
 `;

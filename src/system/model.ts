@@ -164,9 +164,10 @@ export function systemModel(sys: System, options: SystemModelOptions = {}): Mode
     if (s !== cachedFor) {
       cached = sys.threads.map((_, t) => {
         const r = sys.step(s, t);
-        if (!r || !options.refinement || s.specViolation !== undefined) return r;
+        if (!r || !options.refinement) return r;
+        // Past a violation the step is still checked, for spec coverage; the first violation stays.
         const problem = options.refinement.check(s, r.state);
-        return problem === undefined ? r : { ...r, state: { ...r.state, specViolation: problem } };
+        return problem === undefined || s.specViolation !== undefined ? r : { ...r, state: { ...r.state, specViolation: problem } };
       });
       cachedFor = s;
     }

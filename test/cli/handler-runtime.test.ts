@@ -4,6 +4,8 @@
  * misuse and nondeterminism are usage errors with a code and the trace (exit 2), steps
  * that never return are ended, and no stack trace reaches the user.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLEAR, exitStepsHandler, hasStackTrace, POPULATE, userDir } from './user-dir.ts';
 
@@ -212,6 +214,19 @@ describe('never hang', () => {
     expect(out.handlerFault.step).toBe('populate');
   });
 
+  it('replay runs supervised too: a trace whose handler step now loops ends as a handler fault (exit 1)', () => {
+    // A path recorded with a handler that has since been edited: vCPU 0 enters and exits, and
+    // the state after that runs the (now looping) exit step to find the enabled steps.
+    const v = userDir();
+    v.write('h.ts', exitStepsHandler('h', `    { label: 'populate', run(c) { for (;;) {} } },\n${CLEAR}`));
+    const started = Date.now();
+    const r = v.run(['replay', ...GMEM.slice(1), '--vcpus', '2', '--pages', '2', '--handler', 'h.ts', '--path', '0/0/0/0']);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain("handler fault: vcpu0, step 'populate' did not return within 5000 ms");
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(hasStackTrace(r.stdout + r.stderr)).toBe(false);
+  });
+
   it('--timeout ends the run within a couple of seconds even while a step is stuck (exit 3, partial summary)', async () => {
     const r = await u.runAsync([...GMEM, '--handler', 'loops.ts', '--step-timeout', '600000', '--timeout', '1'], 0, () => undefined);
     expect(r.status).toBe(3);
@@ -220,11 +235,22 @@ describe('never hang', () => {
   }, 15_000);
 
   it('Ctrl-C ends the run within a couple of seconds even while a step is stuck (exit 3)', async () => {
+    // The looping step leaves a marker first, so that the signal comes while it is stuck.
+    const marker = join(u.dir, 'stuck');
+    u.write(
+      'loops-marked.ts',
+      exitStepsHandler('loops-marked', `    { label: 'populate', run(c) { if (c.reg(REG_GFN) === 1) { writeFileSync(${JSON.stringify(marker)}, 'x'); for (;;) {} } c.populate(c.reg(REG_GFN), { wake: false }); } },\n${CLEAR}`, "import { writeFileSync } from 'node:fs';"),
+    );
     let sentAt = 0;
-    const r = await u.runAsync([...GMEM, '--handler', 'loops.ts', '--step-timeout', '600000'], 1500, (pid) => {
-      sentAt = Date.now();
-      process.kill(pid, 'SIGINT');
-    });
+    const r = await u.runAsync(
+      [...GMEM, '--handler', 'loops-marked.ts', '--step-timeout', '600000'],
+      0,
+      (pid) => {
+        sentAt = Date.now();
+        process.kill(pid, 'SIGINT');
+      },
+      () => existsSync(marker),
+    );
     expect(r.status).toBe(3);
     expect(r.stdout).toMatch(/^INCOMPLETE: interrupted \(Ctrl-C\); a handler step did not return/m);
     expect(sentAt).toBeGreaterThan(0);

@@ -15,8 +15,11 @@ export interface UserDir {
   readonly dir: string;
   write(name: string, text: string): string;
   run(args: readonly string[], env?: Record<string, string>): CliResult;
-  /** Start the binary; `whenRunning` is called once, after `afterMs`, with the child. */
-  runAsync(args: readonly string[], afterMs: number, whenRunning: (pid: number) => void): Promise<CliResult & { readonly ms: number; readonly endedAt: number }>;
+  /**
+   * Start the binary; `whenRunning` is called once with the child, after `afterMs`, or as
+   * soon as `ready()` holds when it is given (polled every 20 ms).
+   */
+  runAsync(args: readonly string[], afterMs: number, whenRunning: (pid: number) => void, ready?: () => boolean): Promise<CliResult & { readonly ms: number; readonly endedAt: number }>;
 }
 
 export function userDir(prefix = 'kvmuf-user-'): UserDir {
@@ -32,16 +35,23 @@ export function userDir(prefix = 'kvmuf-user-'): UserDir {
       const r = spawnSync(process.execPath, [BIN, ...args], { cwd: dir, encoding: 'utf8', timeout: 120_000, env: { ...process.env, ...env } });
       return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
     },
-    runAsync(args, afterMs, whenRunning) {
+    runAsync(args, afterMs, whenRunning, ready) {
       const started = Date.now();
       const child = spawn(process.execPath, [BIN, ...args], { cwd: dir });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      const timer = setTimeout(() => whenRunning(child.pid ?? 0), afterMs);
+      let fired = false;
+      const fire = () => {
+        if (fired) return;
+        fired = true;
+        whenRunning(child.pid ?? 0);
+      };
+      const timer = ready ? setInterval(() => ready() && fire(), 20) : setTimeout(fire, afterMs);
       return new Promise((resolve) => {
         child.on('close', (code) => {
+          clearInterval(timer);
           clearTimeout(timer);
           resolve({ status: code ?? -1, stdout, stderr, ms: Date.now() - started, endedAt: Date.now() });
         });

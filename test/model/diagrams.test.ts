@@ -31,10 +31,15 @@ describe('state diagrams', () => {
       const d = diagramOf(m.machine);
       const drawn = d.edges.map((e) => `${e.from} ${e.label.split(' ')[0]} ${e.to}`).sort();
       expect(drawn).toEqual(configuredTransitions(m.machine));
-      // DOT draws parallel transitions as one edge with one label line (\n) each.
-      const dotEdges = [...toDot(m.machine).matchAll(/^ {2}"([^"]+)" -> "([^"]+)" \[label="([^"]*)"\];$/gm)].flatMap((x) =>
+      // DOT draws parallel transitions as one edge with one label line (\n) each, and a
+      // state's transitions to itself inside its box, one ↻ line each.
+      const dot = toDot(m.machine);
+      const dotEdges = [...dot.matchAll(/^ {2}"([^"]+)" -> "([^"]+)" \[label="([^"]*)"\];$/gm)].flatMap((x) =>
         (x[3] ?? '').split('\\n').map((label) => `${x[1]} ${label} ${x[2]}`),
       );
+      for (const x of dot.matchAll(/^ {2}"([^"]+)" \[(?:peripheries=2, )?label=<(.*)>\];$/gm)) {
+        for (const own of (x[2] ?? '').matchAll(/↻ ([^<]*)</g)) dotEdges.push(`${x[1]} ${own[1]} ${x[1]}`);
+      }
       expect(dotEdges.sort()).toEqual(d.edges.map((e) => `${e.from} ${e.label} ${e.to}`).sort());
     });
 

@@ -5,7 +5,7 @@
  * arbitraries and the bundled handlers (with the package's own .d.ts, library checks on).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -110,4 +110,51 @@ describe('the packed tarball, installed in a fresh project', () => {
     // The README's fixed handler on its configuration: 288 states (pinned in test/cli/check.test.ts).
     expect(JSON.parse(r.stdout)).toEqual({ status: 'pass', distinct: 288, bundled: expect.any(Number), program: true });
   });
+});
+
+/**
+ * `kvmuf check --emit-test`: the counterexample becomes a vitest file in the user's
+ * project, which imports only from 'kvmuf' and names the handler relative to itself. It
+ * fails while the handler still reaches the violation, and passes once it is fixed.
+ */
+describe('an emitted regression test, run by vitest in the fresh project', () => {
+  const WRONG = HANDLER.replace(/vcpuExit: \[\n(.*)\n(.*)\n/, 'vcpuExit: [\n$2\n$1\n');
+  /** Vitest in the project, without this vitest run's own environment. */
+  const vitest = () => {
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VITEST') && k !== 'NODE_OPTIONS' && k !== 'TEST'));
+    const r = spawnSync(process.execPath, [join(project, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--root', project], { cwd: project, encoding: 'utf8', timeout: 120_000, env });
+    return { status: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
+  };
+
+  beforeAll(() => {
+    execFileSync(NPM, ['install', '--no-audit', '--no-fund', '--prefer-offline', '--silent', '--save-dev', 'vitest@~4.1.12'], { cwd: project, stdio: ['ignore', 'ignore', 'inherit'] });
+    mkdirSync(join(project, 'handlers'), { recursive: true });
+    writeFileSync(join(project, 'handlers', 'vmm.ts'), WRONG);
+  }, 300_000);
+
+  it('kvmuf check --emit-test writes a readable test that imports only kvmuf and vitest', () => {
+    const r = run(kvmufBin, ['check', '--design', 'kvm-userfault', '--backing', 'guest_memfd', '--handler', 'handlers/vmm.ts', '--emit-test', 'test/vmm.regression.test.ts'], project);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe('wrote a regression test for the counterexample to test/vmm.regression.test.ts (it fails until the handler no longer reaches the violation)\n');
+    const text = readFileSync(join(project, 'test', 'vmm.regression.test.ts'), 'utf8');
+    expect([...text.matchAll(/^import .* from '([^']+)';$/gm)].map((m) => m[1])).toEqual(['vitest', 'kvmuf']);
+    expect(text).toContain("const handler = new URL('../handlers/vmm.ts', import.meta.url);");
+    expect(text).toContain('It FAILS while the handler still reaches the violation');
+    expect(text).toMatch(/const path = '0(\/\d+)+';/);
+  });
+
+  it('fails on the wrong handler, naming the violation and the trace', () => {
+    const r = vitest();
+    expect(r.out).toMatch(/the trace still reaches the violation/);
+    expect(r.out).toMatch(/no access observes a page without its content/);
+    expect(r.out).toMatch(/guest reads gfn 1 = 0/);
+    expect(r.status).toBe(1);
+  }, 180_000);
+
+  it('passes once the handler is fixed (install, EEXIST is done, then clear)', () => {
+    writeFileSync(join(project, 'handlers', 'vmm.ts'), HANDLER);
+    const r = vitest();
+    expect(r.out).toMatch(/1 passed/);
+    expect(r.status).toBe(0);
+  }, 180_000);
 });
