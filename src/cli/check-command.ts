@@ -5,7 +5,7 @@
 import { check, type CheckResult, type Progress } from '../checker/index.ts';
 import { explainFailure, type Counterexample } from '../report/counterexample.ts';
 import { specRefinement } from '../../properties/refinement.ts';
-import type { Arch, UserfaultSeries, X86Mmu } from '../kvm/variant.ts';
+import type { Arch, GmemWriteSemantics, UffdEagainField, UserfaultSeries, X86Mmu } from '../kvm/variant.ts';
 import { ARCHES, BACKINGS, DESIGNS, LIMITS, type Backing, type DesignName, type SystemConfig, type UffdMode } from '../system/config.ts';
 import { composeSystem, systemModel, type System } from '../system/model.ts';
 import { bundledHandler, bundledHandlerFor } from '../vmm/index.ts';
@@ -25,6 +25,8 @@ export const CHECK_FLAGS: readonly FlagSpec[] = [
   { name: 'pages', kind: 'int', range: LIMITS.pages, help: 'guest pages', default: '2' },
   { name: 'uffd', kind: 'string', choices: ['missing', 'minor', 'none'], help: 'userfaultfd registration mode (default: what the design and backing use)' },
   { name: 'series', kind: 'string', choices: ['v3', 'v1', 'v2-firecracker', 'none'], value: 'SERIES', help: 'KVM Userfault series (kernel variant)' },
+  { name: 'gmem-write', kind: 'string', choices: ['enospc', 'overwrite'], value: 'SEMANTICS', help: 'guest_memfd write() on a populated page (kernel variant): ENOSPC (write() series v1-v5) or overwrite (v6)', default: 'enospc' },
+  { name: 'uffd-eagain-field', kind: 'string', choices: ['written', 'untouched'], value: 'FIELD', help: "a zero-progress EAGAIN's copy/zeropage/mapped field (kernel variant): -EAGAIN (mainline) or untouched (before the fix)", default: 'written' },
   { name: 'mmu', kind: 'string', choices: ['tdp', 'shadow'], value: 'MMU', help: 'x86 MMU (kernel variant): tdp recovers huge pages in place, shadow (tdp_mmu=0) zaps and prefetches', default: 'tdp' },
   { name: 'thp', kind: 'boolean', help: 'anonymous memory with transparent huge pages (a write fault maps a whole zeroed THP)' },
   { name: 'remote', kind: 'string', value: 'PAGES|none', help: 'the pages that start on the source, e.g. 0,2 (the others are local from the start)', default: 'all', example: '0' },
@@ -112,6 +114,8 @@ export function commandWordsFor(cfg: SystemConfig, handler: string | undefined):
   if (cfg.uffdMode) words.push('--uffd', cfg.uffdMode);
   if (cfg.series) words.push('--series', cfg.series);
   if (cfg.mmu) words.push('--mmu', cfg.mmu);
+  if (cfg.gmemWrite) words.push('--gmem-write', cfg.gmemWrite);
+  if (cfg.uffdEagainField) words.push('--uffd-eagain-field', cfg.uffdEagainField);
   if (cfg.thp) words.push('--thp');
   words.push(...shapeWords(cfg));
   if (handler) words.push('--handler', handler);
@@ -124,7 +128,7 @@ export function commandFor(cfg: SystemConfig, handler: string | undefined): stri
 }
 
 /** Flags that describe one configuration (shared by check and replay). */
-export const CONFIG_FLAG_NAMES = ['design', 'arch', 'backing', 'vcpus', 'pages', 'uffd', 'series', 'mmu', 'thp', 'remote', 'program', 'huge-pages', 'its', 'kvm-clock', 'balloon', 'late-enable', 'dirty-log-round', 'disable-at-end', 'control-first', 'scenario', 'handler'] as const;
+export const CONFIG_FLAG_NAMES = ['design', 'arch', 'backing', 'vcpus', 'pages', 'uffd', 'series', 'gmem-write', 'uffd-eagain-field', 'mmu', 'thp', 'remote', 'program', 'huge-pages', 'its', 'kvm-clock', 'balloon', 'late-enable', 'dirty-log-round', 'disable-at-end', 'control-first', 'scenario', 'handler'] as const;
 
 /** The configuration the flags describe (defaults: kvm-userfault, x86, anon, 2 vCPUs, 2 pages). */
 export function configFromFlags(given: ParsedFlags): SystemConfig {
@@ -138,6 +142,8 @@ export function configFromFlags(given: ParsedFlags): SystemConfig {
     ...(flags.uffd ? { uffdMode: flags.uffd as UffdMode } : {}),
     ...(flags.series ? { series: flags.series as UserfaultSeries } : {}),
     ...(flags.mmu ? { mmu: flags.mmu as X86Mmu } : {}),
+    ...(flags['gmem-write'] ? { gmemWrite: flags['gmem-write'] as GmemWriteSemantics } : {}),
+    ...(flags['uffd-eagain-field'] ? { uffdEagainField: flags['uffd-eagain-field'] as UffdEagainField } : {}),
     ...(flags.thp ? { thp: true } : {}),
     ...shapeFromFlags(flags),
   };

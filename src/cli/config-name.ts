@@ -19,6 +19,8 @@ export function configName(c: ResolvedConfig): string {
   if (c.series !== 'v3' && c.series !== 'none') parts.push(c.series);
   if (c.thp) parts.push('THP');
   if (c.mmu === 'shadow') parts.push('shadow-MMU');
+  if (c.gmemWrite !== 'enospc') parts.push(`gmem-write ${c.gmemWrite}`);
+  if (c.uffdEagainField !== 'written') parts.push(`eagain-field ${c.uffdEagainField}`);
   const touched = touchedPages(c);
   if (touched.length < c.pages) parts.push(`touches ${list(touched)}`);
   if (c.remote.length < c.pages) parts.push(`remote ${c.remote.length > 0 ? list(c.remote) : 'none'}`);

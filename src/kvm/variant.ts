@@ -25,6 +25,20 @@ export type UserfaultSeries = 'none' | 'v1' | 'v3' | 'v2-firecracker';
  *   zaps collapsible SPTEs (kvm_rmap_zap_collapsible_sptes) and faults prefetch
  *   neighbouring SPTEs without the userfault check (direct_pte_prefetch; review M7).
  */
+/**
+ * UFFDIO_COPY / ZEROPAGE / CONTINUE refused at once because a non-cooperative event is in
+ * flight (ctx->mmap_changing): the ioctl fails with EAGAIN having done nothing, and what
+ * its output field (`copy`, `zeropage`, `mapped`) holds afterwards depends on the kernel.
+ * - `written` (default): the field is set to -EAGAIN (Peter Xu, "mm/userfaultfd: fix
+ *   uninitialized output field for -EAGAIN race", Fixes: df2cc96e7701, Cc: stable; the
+ *   early `if (atomic_read(&ctx->mmap_changing))` check in userfaultfd_copy & co. gained a
+ *   put_user of -EAGAIN).
+ * - `untouched`: kernels before that fix return before writing it, so the field keeps what
+ *   the caller put there. kvmuf's handlers get 0, as from a zeroed struct (an inference
+ *   about callers: a struct filled on the stack may hold anything).
+ */
+export type UffdEagainField = 'written' | 'untouched';
+
 export type X86Mmu = 'tdp' | 'shadow';
 
 /** guest_memfd write() on a populated page: see mm/guest-memfd.ts. */
@@ -73,6 +87,8 @@ export interface KernelVariant {
   readonly gmemWrite: GmemWriteSemantics;
   /** The x86 MMU (see X86Mmu); arm64 ignores it. */
   readonly mmu: X86Mmu;
+  /** What COPY/ZEROPAGE/CONTINUE write to their output field on a zero-progress EAGAIN (see UffdEagainField). */
+  readonly uffdEagainField: UffdEagainField;
   readonly geometry: Geometry;
   /** Guest physical address bits (arm64 IPA size; x86 MAXPHYADDR). */
   readonly physAddrBits: number;
@@ -90,6 +106,8 @@ export function kernelVariant(partial: Partial<KernelVariant> = {}): KernelVaria
     // the behaviour of five of the six posted versions.
     gmemWrite: partial.gmemWrite ?? 'enospc',
     mmu: partial.mmu ?? 'tdp',
+    // Mainline since Peter Xu's fix (Cc: stable), so every maintained kernel.
+    uffdEagainField: partial.uffdEagainField ?? 'written',
     geometry: partial.geometry ?? REAL_GEOMETRY,
     physAddrBits: partial.physAddrBits ?? 40,
   };

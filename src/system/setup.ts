@@ -48,6 +48,7 @@ export function buildSystem(cfg: ResolvedConfig): Setup {
       mutation: cfg.mutation,
       gmemWrite: cfg.gmemWrite,
       mmu: cfg.mmu,
+      uffdEagainField: cfg.uffdEagainField,
       geometry,
     },
     programs: cfg.programs,

@@ -134,3 +134,28 @@ describe('c.mem', () => {
     expect(anon.at(anon.sys.initial).mem.pwrite(0)).toBe(Errno.EBADF);
   });
 });
+
+describe('kernel variants of the step API', () => {
+  /** A state where the control thread's balloon has queued its REMOVE event (mmap_changing). */
+  function eventQueued(uffdEagainField: 'written' | 'untouched'): { sys: System; at: (s: SystemState) => StepContext; s: SystemState } {
+    const { sys, at } = system({ uffdEagainField, control: { balloon: [1] }, programs: [[{ kind: 'read', gfn: 0 }], [{ kind: 'read', gfn: 0 }]] });
+    const control = sys.threads.findIndex((t) => t.kind === 'control');
+    const s = sys.step(sys.initial, control)?.state;
+    if (!s) throw new Error('the balloon step did not run');
+    expect(s.kernel.mm.uffds[0]?.events.length).toBe(1);
+    return { sys, at, s };
+  }
+
+  it("a zero-progress EAGAIN writes -EAGAIN into the copy field (mainline, since Peter Xu's fix)", () => {
+    const { at, s } = eventQueued('written');
+    expect(at(s).uffd.copy(0)).toEqual({ errno: Errno.EAGAIN, bytes: -Errno.EAGAIN });
+  });
+
+  it('before the fix the field is left as the caller set it (0 here)', () => {
+    const { at, s } = eventQueued('untouched');
+    expect(at(s).uffd.copy(0)).toEqual({ errno: Errno.EAGAIN, bytes: 0 });
+    // A fill that made progress is unaffected by the variant.
+    const fresh = system({ uffdEagainField: 'untouched' });
+    expect(fresh.at(fresh.sys.initial).uffd.copy(0)).toEqual({ errno: 0, bytes: PAGE_SIZE });
+  });
+});

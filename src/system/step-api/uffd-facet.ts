@@ -13,7 +13,7 @@
  *   ordinary memory and sleeping faults retry. Other open copies of the fd (fork, SCM
  *   rights) are not modelled.
  */
-import { PAGE_SIZE, UFFDIO_COPY_MODE_DONTWAKE, UFFD_EVENT_PAGEFAULT, errnoName } from '../../kvm/uapi.ts';
+import { Errno, PAGE_SIZE, UFFDIO_COPY_MODE_DONTWAKE, UFFD_EVENT_PAGEFAULT, errnoName } from '../../kvm/uapi.ts';
 import { uffdUnregister } from '../../mm/uffd-unregister.ts';
 import { uffdClose, uffdFill, uffdRead, uffdReadable, uffdWake, type FillKind, type UffdMsg } from '../../mm/userfaultfd.ts';
 import type { OpHost } from './op-host.ts';
@@ -151,8 +151,12 @@ export class UffdFacet {
     const r = uffdFill(this.h.kernel().mm, this.fd, kind, this.hva(gfn), n * PAGE_SIZE, wake ? 0 : UFFDIO_COPY_MODE_DONTWAKE, values);
     this.h.setKernel({ ...this.h.kernel(), mm: r.mm });
     const errno = r.result.ret === 0 ? 0 : r.result.errno;
-    this.h.note(`${name}${wake ? '' : '(DONTWAKE)'} gfn ${gfn}${n > 1 ? ` ×${n}` : ''} → ${errno === 0 ? '0' : errnoName(errno)} (${r.done >= 0 ? `${r.done} bytes` : `-${errnoName(-r.done)}`})`);
-    return { errno, bytes: r.done };
+    // A zero-progress EAGAIN (mmap_changing) leaves the output field untouched on kernels
+    // before the fix (UffdEagainField): the caller sees what it put there, 0 here.
+    const untouched = errno === Errno.EAGAIN && r.done === -Errno.EAGAIN && this.h.kernel().config.variant.uffdEagainField === 'untouched';
+    const bytes = untouched ? 0 : r.done;
+    this.h.note(`${name}${wake ? '' : '(DONTWAKE)'} gfn ${gfn}${n > 1 ? ` ×${n}` : ''} → ${errno === 0 ? '0' : errnoName(errno)} (${bytes >= 0 ? `${bytes} bytes${untouched ? ', field untouched' : ''}` : `-${errnoName(-bytes)}`})`);
+    return { errno, bytes };
   }
 
   private describe(m: UffdMsg): string {
