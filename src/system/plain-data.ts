@@ -9,7 +9,18 @@
 export function deepFreeze(x: unknown): void {
   if (typeof x !== 'object' || x === null || Object.isFrozen(x)) return;
   Object.freeze(x);
-  for (const v of Object.values(x)) deepFreeze(v);
+  if (Array.isArray(x)) {
+    for (let i = 0; i < x.length; i++) {
+      const v: unknown = x[i];
+      if (typeof v === 'object' && v !== null) deepFreeze(v);
+    }
+    return;
+  }
+  const o = x as Record<string, unknown>;
+  for (const k in o) {
+    const v = o[k];
+    if (typeof v === 'object' && v !== null) deepFreeze(v);
+  }
 }
 
 /** Where `a` and `b` first differ (a property path), or undefined if they are equal as data. */
