@@ -40,7 +40,7 @@ describe('README', () => {
 
   it("shows the handler files exactly as they are (minus their leading comments)", () => {
     const ts = blocks('ts');
-    for (const file of ['test/handlers/clear-first.ts', 'test/handlers/populate-first.ts', 'test/handlers/exits-after-one-fault.ts']) {
+    for (const file of ['test/handlers/clear-first.ts', 'test/handlers/populate-first.ts', 'test/handlers/exits-after-one-fault.ts', 'test/handlers/ignores-remove-events.ts']) {
       const code = read(file).replace(/^(\/\/.*\n)+/, '');
       expect(ts).toContain(code);
     }
@@ -49,6 +49,7 @@ describe('README', () => {
   it.each([
     [['check', '--design', 'kvm-userfault', '--backing', 'guest_memfd', '--handler', 'test/handlers/clear-first.ts']],
     [['check', '--design', 'uffd', '--vcpus', '2', '--pages', '2', '--handler', 'test/handlers/exits-after-one-fault.ts']],
+    [['check', '--design', 'uffd', '--vcpus', '1', '--pages', '2', '--program', 'r1', '--balloon', '1', '--handler', 'test/handlers/ignores-remove-events.ts']],
   ])('shows the counterexample that kvmuf really prints: %j', (args) => {
     const r = kvmuf(args);
     expect(r.status).toBe(1);
@@ -56,6 +57,12 @@ describe('README', () => {
     expect(printed.length).toBeGreaterThan(0);
     expect(blocks('').map((b) => b.trim())).toContain(printed.trim());
     expect(README).toContain(`\`kvmuf ${args.join(' ')}\``);
+  });
+
+  it('the REMOVE example also reports the EAGAIN livelock the README describes', () => {
+    const r = kvmuf(['check', '--design', 'uffd', '--vcpus', '1', '--pages', '2', '--program', 'r1', '--balloon', '1', '--handler', 'test/handlers/ignores-remove-events.ts']);
+    expect(r.stdout).toMatch(/liveness violated: every vCPU finishes its guest program .*not finished: vcpu0 at run \(sleeping in userfaultfd\)/);
+    expect(r.stdout).toMatch(/copy: UFFDIO_COPY gfn 1 → EAGAIN/);
   });
 
   it('the handler that dies passes once it keeps serving (its exit step removed)', () => {
