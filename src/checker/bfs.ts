@@ -6,6 +6,7 @@
  * found is at minimal depth: its counterexample is a shortest one. Deadlocks are detected
  * when a state is expanded, also in depth order.
  */
+import { chainTo, NO_PARENT } from './chain.ts';
 import { ChunkedU16, ChunkedU32 } from './chunked-array.ts';
 import { EncodingStore } from './encoding-store.ts';
 import { ExpansionError } from './expansion-error.ts';
@@ -22,8 +23,7 @@ import type { Space } from './space.ts';
 const RECENT_BITS = 17;
 const RECENT_MASK = (1 << RECENT_BITS) - 1;
 
-/** Parent of an initial state. */
-export const NO_PARENT = 0xffffffff;
+export { NO_PARENT } from './chain.ts';
 
 export interface SearchOutput {
   readonly parents: ChunkedU32;
@@ -128,7 +128,7 @@ class Bfs<S> {
     } catch (e) {
       if (e instanceof LimitReached) this.limit = { kind: e.limit, message: e.message };
       else if (this.expanding >= 0 && !(e instanceof RangeError)) {
-        throw new ExpansionError(e, this.chainOf(this.expanding));
+        throw new ExpansionError(e, chainTo({ parents: this.parents, actions: this.actions }, this.expanding));
       }
       else if (e instanceof RangeError && /allocat|array (buffer )?length|Array buffer/i.test(e.message)) {
         // An allocation outside the typed-array stores (e.g. the object frontier) failed.
@@ -394,38 +394,18 @@ class Bfs<S> {
     return true;
   }
 
-  /** The path to state `idx`: its initial index and action indices. */
-  private chainOf(idx: number): { initial: number; actions: number[] } {
-    const actions: number[] = [];
-    let i = idx;
-    while (this.parents.get(i) !== NO_PARENT) {
-      actions.push(this.actions.get(i));
-      i = this.parents.get(i);
-    }
-    return { initial: this.actions.get(i), actions: actions.reverse() };
-  }
-
   /** Writes the path to state `idx` into `sink` as [length, initial, actions...] (length -1: too long). */
   private publishPath(idx: number, sink: Int32Array): void {
-    let n = 0;
-    let i = idx;
-    const room = sink.length - 1;
-    while (this.parents.get(i) !== NO_PARENT) {
-      n++;
-      i = this.parents.get(i);
-    }
-    if (n + 1 > room) {
+    const { initial, actions } = chainTo({ parents: this.parents, actions: this.actions }, idx);
+    if (actions.length + 2 > sink.length) {
       Atomics.store(sink, 0, -1);
       return;
     }
-    i = idx;
-    for (let k = n; k > 0; k--) {
-      sink[k + 1] = this.actions.get(i);
-      i = this.parents.get(i);
-    }
-    sink[1] = this.actions.get(i);
-    Atomics.store(sink, 0, n + 1);
+    sink[1] = initial;
+    sink.set(actions, 2);
+    Atomics.store(sink, 0, actions.length + 1);
   }
+
 
   private growCoverage(kid: number): Float64Array {
     const bigger = new Float64Array(Math.max(kid + 1, this.coverage.length * 2));

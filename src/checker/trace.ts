@@ -5,7 +5,6 @@
  * fingerprint of every state along it is recorded so a replay that reaches a different
  * state is caught.
  */
-import { NO_PARENT, type SearchOutput } from './bfs.ts';
 import { fingerprintOf } from './make-space.ts';
 import { ReplayError, type ReplayFailure } from './replay-error.ts';
 import type { Space } from './space.ts';
@@ -34,21 +33,7 @@ export function parsePath(path: string): { initial: number; actions: number[] } 
   return { initial: initial ?? 0, actions };
 }
 
-/** The initial index and action indices leading to state `index`, from parent pointers. */
-export function chainTo(out: SearchOutput, index: number): { initial: number; actions: number[] } {
-  const actions: number[] = [];
-  let i = index;
-  for (;;) {
-    const parent = out.parents.get(i);
-    const action = out.actions.get(i);
-    if (parent === NO_PARENT) {
-      actions.reverse();
-      return { initial: action, actions };
-    }
-    actions.push(action);
-    i = parent;
-  }
-}
+export { chainTo } from './chain.ts';
 
 /**
  * Re-executes a chain of the search to name its actions and fingerprint its states.

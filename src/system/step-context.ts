@@ -67,41 +67,48 @@ export class StepContext {
   // --- the kernel objects a step talks to ----------------------------------------------
 
   private host?: OpHost;
-  private facets: { uffd?: UffdFacet; mem?: MemoryFacet; gmem?: GmemFacet; bitmap?: BitmapFacet; memslots?: MemslotsFacet; devices?: DevicesFacet; kvm?: KvmFacet } = {};
+  // Made on first use: most steps touch none of them.
+  private uffdFacet?: UffdFacet;
+  private memFacet?: MemoryFacet;
+  private gmemFacet?: GmemFacet;
+  private bitmapFacet?: BitmapFacet;
+  private memslotsFacet?: MemslotsFacet;
+  private devicesFacet?: DevicesFacet;
+  private kvmFacet?: KvmFacet;
 
   /** The userfaultfd: poll, read (several messages), COPY/ZEROPAGE/CONTINUE over ranges with byte counts, WAKE, UNREGISTER, close. */
   get uffd(): UffdFacet {
-    return (this.facets.uffd ??= new UffdFacet(this[OP_HOST]()));
+    return (this.uffdFacet ??= new UffdFacet(this[OP_HOST]()));
   }
 
   /** Guest memory through the VMM's mapping: madvise of any range, pwrite into the memfd, memcpy, MADV_POPULATE_WRITE. */
   get mem(): MemoryFacet {
-    return (this.facets.mem ??= new MemoryFacet(this[OP_HOST](), this));
+    return (this.memFacet ??= new MemoryFacet(this[OP_HOST](), this));
   }
 
   /** The guest_memfd. */
   get gmem(): GmemFacet {
-    return (this.facets.gmem ??= new GmemFacet(this));
+    return (this.gmemFacet ??= new GmemFacet(this));
   }
 
   /** The userfault bitmap. */
   get bitmap(): BitmapFacet {
-    return (this.facets.bitmap ??= new BitmapFacet(this));
+    return (this.bitmapFacet ??= new BitmapFacet(this));
   }
 
   /** The memslot's flags. */
   get memslots(): MemslotsFacet {
-    return (this.facets.memslots ??= new MemslotsFacet(this));
+    return (this.memslotsFacet ??= new MemslotsFacet(this));
   }
 
   /** Device restore (the arm64 ITS). */
   get devices(): DevicesFacet {
-    return (this.facets.devices ??= new DevicesFacet(this));
+    return (this.devicesFacet ??= new DevicesFacet(this));
   }
 
   /** KVM's own accesses, demand paging, async PF user. */
   get kvm(): KvmFacet {
-    return (this.facets.kvm ??= new KvmFacet(this));
+    return (this.kvmFacet ??= new KvmFacet(this));
   }
 
   /** For the facets (step-api/): this step's operation counter, state and checks. */

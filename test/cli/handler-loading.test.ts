@@ -3,6 +3,7 @@
  * package.json, TypeScript or JavaScript, importing `kvmuf`, its own modules and Node's
  * built-ins. Files that do not load say where and how to fix them (exit 2).
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CLEAR, exitStepsHandler, hasStackTrace, POPULATE, userDir } from './user-dir.ts';
 
@@ -41,6 +42,28 @@ export default defineHandler({ name: 'split', description: 'two files', designs:
     const r = u.run([...GMEM, '--handler', 'main.ts']);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/split +PASS +288 /);
+  });
+});
+
+describe('handlers on the per-object step API, run from their own folder', () => {
+  const u = userDir();
+  const read = (f: string) => readFileSync(new URL(`../handlers/${f}`, import.meta.url), 'utf8');
+
+  it('c.uffd poll/read/copy/close: the reader that dies is convicted, with its operations in the trace', () => {
+    u.write('dies.ts', read('exits-after-one-fault.ts'));
+    const r = u.run(['check', '--design', 'uffd', '--vcpus', '2', '--pages', '2', '--handler', 'dies.ts']);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/reader +copy: UFFDIO_COPY gfn 0 → 0 \(4096 bytes\)/);
+    expect(r.stdout).toMatch(/reader +exit: close\(uffd\) → 0/);
+    expect(r.stdout).toContain('invariant violated: no access observes a page without its content');
+  });
+
+  it('a REMOVE-dropping reader on a kernel before the EAGAIN-field fix is convicted, and its EAGAIN leaves the field untouched', () => {
+    u.write('remove.ts', read('ignores-remove-events.ts'));
+    const r = u.run(['check', '--design', 'uffd', '--vcpus', '1', '--pages', '2', '--program', 'r1', '--balloon', '1', '--uffd-eagain-field', 'untouched', '--handler', 'remove.ts']);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('invariant violated: no content served stale after a REMOVE');
+    expect(r.stdout).toMatch(/→ EAGAIN \(0 bytes, field untouched\)/);
   });
 });
 
