@@ -52,8 +52,21 @@ export interface SearchOutput {
   readonly graphDropped: LivenessRefusal | undefined;
   readonly limit: { readonly kind: LimitKind; readonly message: string } | undefined;
   readonly elapsedMs: number;
-  readonly bytes: { table: number; parents: number; frontierPeak: number; other: number };
+  readonly bytes: SearchBytes;
   readonly fingerprintMatchesRejected: number;
+}
+
+/** Memory the search held, by store (typed arrays, plus what the model reports for its encoding). */
+export interface SearchBytes {
+  readonly table: number;
+  readonly parents: number;
+  readonly frontierPeak: number;
+  /** The liveness graph (0 when liveness is off or the graph was dropped). */
+  readonly graph: number;
+  /** The model's own encoding tables (Model.encodingBytes: e.g. interned state parts). */
+  readonly encoding: number;
+  /** Exact-mode encodings and the recent-fingerprint cache. */
+  readonly other: number;
 }
 
 export function explore<S>(space: Space<S>, o: ResolvedOptions): SearchOutput {
@@ -158,7 +171,9 @@ class Bfs<S> {
         table: this.table.bytes,
         parents: this.parents.bytes + this.actions.bytes,
         frontierPeak: this.words?.peakBytes ?? 0,
-        other: (this.graph?.bytes ?? 0) + (this.exact?.bytes ?? 0) + (this.recent?.byteLength ?? 0),
+        graph: this.graph?.bytes ?? 0,
+        encoding: this.space.encodingBytes(),
+        other: (this.exact?.bytes ?? 0) + (this.recent?.byteLength ?? 0),
       },
       fingerprintMatchesRejected: this.rejected,
     };

@@ -99,7 +99,8 @@ function traceTo<S>(space: Space<S>, out: SearchOutput, o: ResolvedOptions, at: 
 
 function statsOf(out: SearchOutput): Stats {
   const seconds = out.elapsedMs / 1000;
-  const counted = out.bytes.table + out.bytes.parents + out.bytes.frontierPeak;
+  const b = out.bytes;
+  const counted = b.table + b.parents + b.frontierPeak + b.graph + b.encoding + b.other;
   return {
     generated: out.generated,
     distinct: out.distinct,

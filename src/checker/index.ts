@@ -36,5 +36,8 @@ export { ExpansionError } from './expansion-error.ts';
 export { formatSummary, formatFailure, formatProgress } from './summary.ts';
 export { collisionProbability } from './fingerprint.ts';
 export { canonicalString } from './canonical.ts';
+export { WordInterner } from './word-interner.ts';
+export { PairTree } from './pair-tree.ts';
+export { WordBuffer } from './word-buffer.ts';
 export { graphModel, type GraphSpec } from './graph-model.ts';
 export { xstateModel, snapshotKey, type XStateModelOptions } from './xstate-adapter.ts';

@@ -9,14 +9,20 @@ export function makeSpace<S, A>(model: Model<S, A> | PackedModel): Space<S> {
   return new ObjectSpace(model);
 }
 
-/** Fingerprint of a state (of its representative when `useSymmetry`), `bits` low bits kept. */
+/**
+ * Fingerprint of a state (of its representative when `useSymmetry`), `bits` low bits kept.
+ * `search`: from the encoding the search used (as recorded during this run); otherwise
+ * from the model's run-independent encoding, which is what traces show and replay checks.
+ */
 export function fingerprintOf<S>(
   space: Space<S>,
   state: S,
   useSymmetry: boolean,
   bits = 64,
+  search = false,
 ): string {
-  const len = space.encode(space.canonical(state, useSymmetry));
+  const c = space.canonical(state, useSymmetry);
+  const len = search ? space.encode(c) : space.encodeStable(c);
   const fp = new Uint32Array(2);
   fingerprintWords(space.buffer(), len, fp);
   const hiMask = bits >= 64 ? 0xffffffff : bits <= 32 ? 0 : (2 ** (bits - 32) - 1) >>> 0;

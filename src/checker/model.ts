@@ -49,6 +49,14 @@ export interface Model<S, A = unknown> {
    * during the call.
    */
   decode?(words: Uint32Array): S;
+  /**
+   * Optional run-independent canonical encoding, for when `encode` writes ids that only
+   * mean something in this run (e.g. interned parts): the fingerprints that leave the
+   * process — in traces, JSON output and replay files — are taken from it. Default: `encode`.
+   */
+  stableEncode?(state: S, out: WordWriter): void;
+  /** Bytes the model holds for its encoding (intern tables), counted in the run's memory per state. */
+  encodingBytes?(): number;
   /** Named properties: `always`, `sometimes`, `eventually` (see property.ts). */
   properties(): readonly Property<S>[];
   /** Declared end states: terminal states that are not deadlocks. */

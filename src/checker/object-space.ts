@@ -64,6 +64,14 @@ export class ObjectSpace<S, A> implements Space<S> {
     this.model.encode(state, this.buf);
     return this.buf.length;
   }
+  encodeStable(state: S): number {
+    this.buf.reset();
+    (this.model.stableEncode ?? this.model.encode).call(this.model, state, this.buf);
+    return this.buf.length;
+  }
+  encodingBytes(): number {
+    return this.model.encodingBytes?.() ?? 0;
+  }
   buffer(): Uint32Array {
     return this.buf.words;
   }

@@ -78,6 +78,12 @@ export class PackedSpace implements Space<Uint32Array> {
     this.last = state;
     return this.fixedWidth;
   }
+  encodeStable(state: Uint32Array): number {
+    return this.encode(state);
+  }
+  encodingBytes(): number {
+    return 0;
+  }
   buffer(): Uint32Array {
     return this.last;
   }

@@ -1,4 +1,5 @@
 /** What a check run returns. */
+import type { SearchBytes } from './bfs.ts';
 import type { LimitKind } from './limit-error.ts';
 import type { Lasso } from './liveness.ts';
 import type { LivenessRefusal } from './memory-budget.ts';
@@ -26,13 +27,13 @@ export interface Stats {
   /** Distinct states per second of search time. */
   readonly statesPerSecond: number;
   /**
-   * Typed-array bytes allocated for the fingerprint table + parent pointers and action
-   * indices + the peak of the frontier's chunks, divided by distinct states. JS objects
-   * (frontier of models without `decode`), the liveness graph and exact-mode encodings
-   * are not in it (they are in `bytes.other`).
+   * Bytes held per distinct state: the fingerprint table, parent pointers and action
+   * indices, the peak of the frontier's chunks, the liveness graph, the model's encoding
+   * tables and exact-mode encodings, divided by distinct states. JS objects (the frontier
+   * of a model without `decode`) are not in it: they are only seen as process memory.
    */
   readonly bytesPerState: number;
-  readonly bytes: { table: number; parents: number; frontierPeak: number; other: number };
+  readonly bytes: SearchBytes;
   /** Estimated probability that a fingerprint collision merged two states (fingerprint.ts). */
   readonly collisionProbability: { birthday: number; optimistic: number };
   /** Exact mode: fingerprint matches whose encodings differed (real collisions avoided). */

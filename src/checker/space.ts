@@ -31,7 +31,11 @@ export interface Space<S> {
   canonical(state: S, useSymmetry: boolean): S;
   /** Writes the encoding into `this.buffer` and returns its length. */
   encode(state: S): number;
-  /** The words of the last `encode` (valid until the next call). */
+  /** Like `encode`, with the model's run-independent encoding (fingerprints that leave the run). */
+  encodeStable(state: S): number;
+  /** Bytes the model holds for its encoding, beyond the checker's own stores. */
+  encodingBytes(): number;
+  /** The words of the last `encode` or `encodeStable` (valid until the next call). */
   buffer(): Uint32Array;
   /** Rebuilds a state from `words[offset .. offset+size)` (requires `decodes`). */
   decode(words: Uint32Array, offset: number, size: number): S;

@@ -14,7 +14,8 @@ export function formatSummary(r: CheckResult): string {
   lines.push(
     `${Math.round(s.statesPerSecond)} distinct states/s over ${(s.elapsedMs / 1000).toFixed(2)} s; ` +
       `${s.bytesPerState.toFixed(1)} bytes per stored state ` +
-      `(table ${s.bytes.table} + parents ${s.bytes.parents} + frontier peak ${s.bytes.frontierPeak} bytes, / distinct).`,
+      `(table ${s.bytes.table} + parents ${s.bytes.parents} + frontier peak ${s.bytes.frontierPeak} + ` +
+      `liveness graph ${s.bytes.graph} + encoding ${s.bytes.encoding} + other ${s.bytes.other} bytes, / distinct).`,
   );
   lines.push(
     `Fingerprint collision probability: ${s.collisionProbability.birthday.toExponential(2)} ` +

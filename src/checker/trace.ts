@@ -53,10 +53,13 @@ export function buildTrace<S>(
   if (first === undefined) {
     throw divergence(0, `initial state ${chain.initial} does not exist (${inits.length} initial states)`, 'out-of-range');
   }
-  // The fingerprints the search saw, recomputed along the chain in the search's own space.
+  // The fingerprints the search saw, recomputed along the chain in the search's own space
+  // (`fps`, to follow the chain under symmetry), and the run-independent ones a trace shows.
   const fps: string[] = [];
+  const shown: string[] = [];
   let s = space.keep(space.canonical(first, symmetry));
-  fps.push(fingerprintOf(space, s, false));
+  fps.push(fingerprintOf(space, s, false, 64, true));
+  shown.push(fingerprintOf(space, s, false));
   const searchLabels: string[] = [];
   for (let step = 0; step < chain.actions.length; step++) {
     const a = chain.actions[step]!;
@@ -64,15 +67,16 @@ export function buildTrace<S>(
     if (a >= n) throw divergence(step + 1, `action ${a} is not enabled (${n} enabled)`, 'out-of-range');
     searchLabels.push(space.label(a));
     s = space.keep(space.canonical(space.successor(a), symmetry));
-    fps.push(fingerprintOf(space, s, false));
+    fps.push(fingerprintOf(space, s, false, 64, true));
+    shown.push(fingerprintOf(space, s, false));
   }
-  if (recordedFinal !== undefined && fingerprintOf(space, s, false, bits) !== recordedFinal) {
+  if (recordedFinal !== undefined && fingerprintOf(space, s, false, bits, true) !== recordedFinal) {
     throw divergence(chain.actions.length, 'the final state differs from the one the search recorded');
   }
   if (!symmetry) {
     const states = replayStates(space, chain);
     return {
-      trace: { initial: chain.initial, actions: [...chain.actions], labels: searchLabels, fingerprints: fps, symmetry },
+      trace: { initial: chain.initial, actions: [...chain.actions], labels: searchLabels, fingerprints: shown, symmetry },
       states,
     };
   }
@@ -86,7 +90,7 @@ export function buildTrace<S>(
     let chosen = -1;
     for (let k = 0; k < n && chosen < 0; k++) {
       const succ = space.keep(space.successor(k));
-      if (fingerprintOf(space, succ, true) === want) chosen = k;
+      if (fingerprintOf(space, succ, true, 64, true) === want) chosen = k;
     }
     if (chosen < 0) throw divergence(step, 'no enabled action reaches the recorded representative');
     labels.push(space.label(chosen));
@@ -94,7 +98,7 @@ export function buildTrace<S>(
     x = space.keep(space.successor(chosen));
     states.push(x);
   }
-  return { trace: { initial: chain.initial, actions, labels, fingerprints: fps, symmetry }, states };
+  return { trace: { initial: chain.initial, actions, labels, fingerprints: shown, symmetry }, states };
 }
 
 function replayStates<S>(space: Space<S>, chain: { initial: number; actions: readonly number[] }): S[] {

@@ -10,7 +10,7 @@ export type WordSink = (word: number) => void;
 
 const TWO_32 = 2 ** 32;
 
-function u64(push: WordSink, n: number): void {
+export function u64(push: WordSink, n: number): void {
   push(n % TWO_32 | 0);
   push(Math.floor(n / TWO_32) | 0);
 }
@@ -71,27 +71,51 @@ function encodeUffd(push: WordSink, u: Uffd): void {
   });
 }
 
-export function encodeMm(push: WordSink, mm: MmState): void {
-  list(push, mm.files, (f) => encodeFile(push, f));
-  list(push, mm.vmas, (v) => encodeVma(push, v));
-  list(push, mm.data, (d) => {
+export function encodeFiles(push: WordSink, files: MmState['files']): void {
+  list(push, files, (f) => encodeFile(push, f));
+}
+
+export function encodeVmas(push: WordSink, vmas: MmState['vmas']): void {
+  list(push, vmas, (v) => encodeVma(push, v));
+}
+
+export function encodeDataRegions(push: WordSink, data: MmState['data']): void {
+  list(push, data, (d) => {
     u64(push, d.start);
     push(d.length);
     packed(push, d.bytes, 8);
   });
-  list(push, mm.uffds, (u) => encodeUffd(push, u));
-  list(push, mm.pendingZaps, (z) => {
+}
+
+export function encodeUffds(push: WordSink, uffds: MmState['uffds']): void {
+  list(push, uffds, (u) => encodeUffd(push, u));
+}
+
+export function encodePendingZaps(push: WordSink, zaps: MmState['pendingZaps']): void {
+  list(push, zaps, (z) => {
     push(z.task);
     push(z.uffd);
     push(z.mmapChanging ? 1 : 0);
     u64(push, z.start);
     u64(push, z.len);
   });
-  list(push, mm.gmems, (g) => {
+}
+
+export function encodeGmems(push: WordSink, gmems: MmState['gmems']): void {
+  list(push, gmems, (g) => {
     push(g.fd);
     push(g.file);
     push(g.flags | (g.open ? 1 << 31 : 0));
   });
+}
+
+export function encodeMm(push: WordSink, mm: MmState): void {
+  encodeFiles(push, mm.files);
+  encodeVmas(push, mm.vmas);
+  encodeDataRegions(push, mm.data);
+  encodeUffds(push, mm.uffds);
+  encodePendingZaps(push, mm.pendingZaps);
+  encodeGmems(push, mm.gmems);
   u64(push, mm.nextHva);
   push(mm.nextFd);
 }
@@ -136,7 +160,7 @@ function encodeRun(push: WordSink, r: RunResult): void {
   } else push(0);
 }
 
-function encodeVcpu(push: WordSink, v: Vcpu): void {
+export function encodeVcpu(push: WordSink, v: Vcpu): void {
   push(v.pc);
   push(MODE[v.mode] | (v.kicked ? 0x100 : 0));
   encodeInFlight(push, v.fault);
@@ -154,7 +178,7 @@ function encodeVcpu(push: WordSink, v: Vcpu): void {
   });
 }
 
-function encodeVgic(push: WordSink, g: VgicState): void {
+export function encodeVgic(push: WordSink, g: VgicState): void {
   list(push, g.itsTableGfns, (x) => push(x));
   list(push, g.itsTablesRead, (x) => push(x));
   push((g.itsTablesRestored ? 1 : 0) | (g.gitsCtlrEnabled ? 2 : 0) | (g.vcpusLocked ? 4 : 0));
@@ -162,18 +186,34 @@ function encodeVgic(push: WordSink, g: VgicState): void {
   push(g.pendingTableRead);
 }
 
-export function encodeVm(push: WordSink, vm: VmState): void {
-  list(push, vm.slots, (s) => encodeSlot(push, s));
-  list(push, vm.vcpus, (v) => encodeVcpu(push, v));
-  list(push, vm.privateGfns, (g) => push(g));
-  encodeVgic(push, vm.vgic);
-  push(vm.demandPaging.notifyFd);
-  list(push, vm.demandPaging.waiters, (w) => {
+export function encodeSlots(push: WordSink, slots: VmState['slots']): void {
+  list(push, slots, (s) => encodeSlot(push, s));
+}
+
+export function encodeGfnList(push: WordSink, gfns: readonly number[]): void {
+  list(push, gfns, (g) => push(g));
+}
+
+export function encodeDemandPaging(push: WordSink, d: VmState['demandPaging']): void {
+  push(d.notifyFd);
+  list(push, d.waiters, (w) => {
     push(w.task);
     push(w.gfn);
     push(w.notified ? 1 : 0);
   });
-  list(push, vm.warnings, (w) => push(w));
+}
+
+export function encodeWarnings(push: WordSink, warnings: VmState['warnings']): void {
+  list(push, warnings, (w) => push(w));
+}
+
+export function encodeVm(push: WordSink, vm: VmState): void {
+  encodeSlots(push, vm.slots);
+  list(push, vm.vcpus, (v) => encodeVcpu(push, v));
+  encodeGfnList(push, vm.privateGfns);
+  encodeVgic(push, vm.vgic);
+  encodeDemandPaging(push, vm.demandPaging);
+  encodeWarnings(push, vm.warnings);
 }
 
 export function encodeKernel(push: WordSink, k: KernelState): void {

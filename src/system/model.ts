@@ -19,6 +19,8 @@ import { handlerProperties } from './handler-properties.ts';
 import { handlerThreadsOf, vmmWordsOf } from './handler-threads.ts';
 import { StepContext, StepDisabled } from './step-context.ts';
 import { DONE, type SystemState } from './state.ts';
+import { StateCodec } from './state-codec.ts';
+import { encodePanic, encodeViolation, pushText } from './state-parts.ts';
 import { mustFinish, type Step, type ThreadSpec } from './thread.ts';
 import { VCPU_EXIT_STEPS, vcpuThread } from './vcpu-thread.ts';
 
@@ -120,26 +122,9 @@ function encodeSystem(s: SystemState, out: WordWriter): void {
   }
   for (const e of s.expected) push(e);
   for (const w of s.vmm) push(w);
-  const v = s.violation;
-  if (v) {
-    push(v.code);
-    push(v.thread);
-    push(v.gfn);
-    push(v.got);
-    push(v.expected);
-  } else push(0);
+  encodeViolation(push, s.violation);
   pushText(push, s.specViolation ?? '');
-  const p = s.panic;
-  if (p) {
-    push(p.thread + 1);
-    pushText(push, p.step);
-    pushText(push, p.message);
-  } else push(0);
-}
-
-function pushText(push: (w: number) => void, text: string): void {
-  push(text.length);
-  for (let i = 0; i < text.length; i++) push(text.charCodeAt(i));
+  encodePanic(push, s.panic);
 }
 
 /** A refinement check of each step against the spec machines (properties/refinement.ts). */
@@ -154,6 +139,12 @@ export interface SystemModelOptions {
   readonly consistency?: boolean;
   /** Extra properties (e.g. the refinement map, or a user's own). */
   readonly properties?: readonly Property<SystemState>[];
+  /**
+   * Store and queue states in the compact encoding (state-codec.ts: one word per state,
+   * rebuilt on expansion). Default on; off keeps every queued state as a JS object and
+   * fingerprints the full encoding (for cross-checks and measurements).
+   */
+  readonly compact?: boolean;
 }
 
 /** The system as a model for the explorer. */
@@ -178,6 +169,7 @@ export function systemModel(sys: System, options: SystemModelOptions = {}): Mode
     ...handlerProperties(sys.strategy, sys.env),
     ...(options.properties ?? []),
   ];
+  const codec = options.compact === false ? undefined : new StateCodec(sys.initial.kernel.config, sys.initial.kernel.vm.vcpus.length, sys.threads.length);
   const kinds = [...new Set(sys.threads.flatMap((t) => t.steps.map((st) => `${t.kind === 'vcpu' ? 'vcpu' : t.name}.${st.label}`)))];
   return {
     initialStates: () => [sys.initial],
@@ -201,7 +193,14 @@ export function systemModel(sys: System, options: SystemModelOptions = {}): Mode
       return `${spec.kind === 'vcpu' ? 'vcpu' : spec.name}.${successors(s)[t]?.label ?? '?'}`;
     },
     actionKinds: kinds,
-    encode: encodeSystem,
+    ...(codec
+      ? {
+          encode: (s: SystemState, out: WordWriter) => codec.encode(s, out),
+          decode: (words: Uint32Array) => codec.decode(words),
+          stableEncode: encodeSystem,
+          encodingBytes: () => codec.bytes,
+        }
+      : { encode: encodeSystem }),
     properties: () => properties,
     // A panic ends the run: it is reported as its own violation, not as a deadlock.
     isEndState: (s) => s.panic !== undefined || sys.threads.every((t, i) => !mustFinish(t) || s.threads[i]?.pc === DONE),

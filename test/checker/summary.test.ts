@@ -7,7 +7,7 @@ describe('summary', () => {
     const text = formatSummary(check(m, { maxStates: 10 }));
     expect(text).toMatch(/^status: incomplete \(states limit: stopped at the limit of 10 distinct states\)/);
     expect(text).toMatch(/10 distinct states found, \d+ states left on queue/);
-    expect(text).toMatch(/bytes per stored state \(table \d+ \+ parents \d+ \+ frontier peak \d+ bytes, \/ distinct\)/);
+    expect(text).toMatch(/bytes per stored state \(table \d+ \+ parents \d+ \+ frontier peak \d+ \+ liveness graph \d+ \+ encoding \d+ \+ other \d+ bytes, \/ distinct\)/);
     expect(text).toMatch(/birthday bound n\^2\/2\^65.*TLC optimistic/);
   });
 
