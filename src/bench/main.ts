@@ -4,14 +4,17 @@
  * Each measurement runs several times after a warm-up run (JIT) and prints the median
  * with min–max (the machine is shared, so the spread is the noise). The last line is one
  * JSON object: {"statesPerSecond", "bytesPerState", "xstateGraphSpeedup",
- * "productStatesPerSecond"}; the last is `kvmuf check`'s composed-system path (product.ts),
- * over PRODUCT_RUNS runs (default 3: each is ~200k states).
+ * "productStatesPerSecond", "productBytesPerState"}; the last two are `kvmuf check`'s
+ * composed-system path (product.ts), over PRODUCT_RUNS runs (default 3: each is ~200k
+ * states), and its memory as peak-RSS growth per state between two runs of one design
+ * (product-memory.ts).
  */
 import { getAdjacencyMap } from 'xstate/graph';
 import { check, formatSummary, xstateModel, type CheckResult, type PackedModel } from '../checker/index.ts';
 import { postcopyConfig, postcopyModel } from '../examples/postcopy-packed.ts';
 import { formatSpread, spread, type Spread } from './measure.ts';
 import { PRODUCT_CONFIG, productRuns } from './product.ts';
+import { MEMORY_CONFIGS, productBytesPerState } from './product-memory.ts';
 import { postcopyEvents, postcopyMachine } from './postcopy-machine.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -81,6 +84,11 @@ function main(): void {
   const c = PRODUCT_CONFIG;
   log(`== kvmuf check, composed system with refinement and liveness: ${c.design} ${c.arch} ${c.backing} ${c.vcpus} vCPUs × ${c.pages} pages (${product.last.stats.distinct} states)`);
   log(`   distinct states/s: ${formatSpread(product.rate, 'states/s')} (after a warm-up run on a smaller configuration)`);
+  log(`   / packed engine (headline above): ${(product.rate.median / big.rate.median).toFixed(3)}`);
+  const mem = productBytesPerState();
+  const [m0, m1] = MEMORY_CONFIGS;
+  log(`== kvmuf check memory: peak RSS growth per state, ${m0.design} ${m0.arch} ${m0.vcpus}→${m1.vcpus} vCPUs × ${m1.pages} pages`);
+  log(`   ${mem.small.distinct} states: ${(mem.small.maxRssBytes / 2 ** 20).toFixed(1)} MiB; ${mem.large.distinct} states: ${(mem.large.maxRssBytes / 2 ** 20).toFixed(1)} MiB; ${mem.bytesPerState.toFixed(1)} B/state (everything the run holds, liveness pass included)`);
 
   log(
     JSON.stringify({
@@ -88,6 +96,7 @@ function main(): void {
       bytesPerState: Number(big.bytes.median.toFixed(1)),
       xstateGraphSpeedup: Number(speedup.toFixed(1)),
       productStatesPerSecond: Math.round(product.rate.median),
+      productBytesPerState: Number(mem.bytesPerState.toFixed(1)),
     }),
   );
 }

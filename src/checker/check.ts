@@ -4,7 +4,7 @@
  */
 import { explore, type SearchOutput } from './bfs.ts';
 import { collisionProbability, formatFingerprint } from './fingerprint.ts';
-import { findLasso } from './liveness.ts';
+import { findLasso, LivenessWork } from './liveness.ts';
 import { livenessRefusal } from './memory-budget.ts';
 import { makeSpace } from './make-space.ts';
 import type { Model, PackedModel } from './model.ts';
@@ -63,8 +63,9 @@ export function check<S, A>(model: Model<S, A> | PackedModel, options: CheckOpti
       const safety = failures.length === 0 ? `every invariant holds in all ${out.distinct} reachable states` : `all ${out.distinct} reachable states explored`;
       incomplete = { limit: refusal.limit, message: `safety: complete (${safety}); liveness: not checked (${refusal.reason})` };
     } else {
+      const work = eventually.length > 0 ? new LivenessWork(out.distinct) : undefined;
       eventually.forEach((p, i) => {
-        const lasso = findLasso(space, out, i, p.trigger === undefined);
+        const lasso = findLasso(space, out, i, p.trigger === undefined, work);
         if (lasso !== undefined) failures.push({ kind: 'liveness', property: p.name, lasso });
       });
     }

@@ -35,7 +35,7 @@
 import { chainTo, buildTrace, type Trace } from './trace.ts';
 import { NO_PARENT, type SearchOutput } from './bfs.ts';
 import { fairCycle } from './fair-cycle.ts';
-import { tarjan } from './scc.ts';
+import { tarjan, TarjanWork } from './scc.ts';
 import type { Space } from './space.ts';
 import { fingerprintOf } from './make-space.ts';
 import { divergence } from './trace.ts';
@@ -48,11 +48,29 @@ export interface Lasso {
   readonly cycleLabels: readonly string[];
 }
 
+/**
+ * The per-state arrays of the liveness pass, allocated once for all `eventually`
+ * properties (so the peak memory is one pass's, not one per property).
+ */
+export class LivenessWork {
+  readonly rParent: Int32Array;
+  readonly rEdge: Int32Array;
+  readonly order: Int32Array;
+  readonly tarjan: TarjanWork;
+  constructor(n: number) {
+    this.rParent = new Int32Array(n);
+    this.rEdge = new Int32Array(n);
+    this.order = new Int32Array(n);
+    this.tarjan = new TarjanWork(n);
+  }
+}
+
 export function findLasso<S>(
   space: Space<S>,
   out: SearchOutput,
   propertyIndex: number,
   plainEventually: boolean,
+  work: LivenessWork = new LivenessWork(out.distinct),
 ): Lasso | undefined {
   const g = out.graph;
   if (g === undefined) throw new Error('liveness needs the stored graph');
@@ -62,9 +80,9 @@ export function findLasso<S>(
   const good = (i: number): boolean => (g.propertyBits.get(i) & goodBit) !== 0;
 
   // 1. R: ¬p states reachable from triggers through ¬p states.
-  const rParent = new Int32Array(n).fill(-1);
-  const rEdge = new Int32Array(n).fill(-1);
-  const order = new Int32Array(n);
+  const rParent = work.rParent.fill(-1);
+  const rEdge = work.rEdge.fill(-1);
+  const order = work.order;
   let head = 0;
   let tail = 0;
   for (let i = 0; i < n; i++) {
@@ -88,7 +106,7 @@ export function findLasso<S>(
   if (tail === 0) return undefined;
 
   // 2. SCCs of R.
-  const scc = tarjan(g, order, tail, rParent);
+  const scc = tarjan(g, order, tail, rParent, work.tarjan);
 
   // 3. Fairness per SCC.
   const count = scc.count;

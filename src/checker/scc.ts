@@ -5,19 +5,34 @@
  */
 import type { LivenessGraph } from './liveness-graph.ts';
 
+/** Tarjan's work arrays, one per state, allocated once and reused for every property. */
+export class TarjanWork {
+  readonly index: Int32Array;
+  readonly low: Int32Array;
+  readonly id: Int32Array;
+  readonly stack: Int32Array;
+  readonly callNode: Int32Array;
+  readonly callEdge: Int32Array;
+  constructor(n: number) {
+    this.index = new Int32Array(n);
+    this.low = new Int32Array(n);
+    this.id = new Int32Array(n);
+    this.stack = new Int32Array(n);
+    this.callNode = new Int32Array(n);
+    this.callEdge = new Int32Array(n);
+  }
+}
+
 export function tarjan(
   g: LivenessGraph,
   order: Int32Array,
   size: number,
   inR: Int32Array,
+  work: TarjanWork = new TarjanWork(inR.length),
 ): { id: Int32Array; count: number } {
-  const n = inR.length;
-  const index = new Int32Array(n).fill(-1);
-  const low = new Int32Array(n);
-  const id = new Int32Array(n).fill(-1);
-  const stack = new Int32Array(size);
-  const callNode = new Int32Array(size);
-  const callEdge = new Int32Array(size);
+  const { index, low, id, stack, callNode, callEdge } = work;
+  index.fill(-1);
+  id.fill(-1);
   let sp = 0;
   let next = 0;
   let count = 0;

@@ -19,7 +19,7 @@
 import { PairTree, WordBuffer, WordInterner, type WordWriter } from '../checker/index.ts';
 import type { VmConfig } from '../kvm/state.ts';
 import type { SystemState } from './state.ts';
-import { assemble, systemParts, type StatePart } from './state-parts.ts';
+import { assemble, groupContainer, systemParts, type PartGroup, type StatePart } from './state-parts.ts';
 
 export class StateCodec {
   private readonly parts: readonly StatePart[];
@@ -35,6 +35,10 @@ export class StateCodec {
   /** The parts (and their ids) of the state decoded last: its successors share most of them. */
   private readonly lastValues: unknown[];
   private readonly lastIds: Uint32Array;
+  /** The state decoded last (its containers tell which groups of parts a successor shares). */
+  private lastState: SystemState | undefined;
+  /** Part indices by group, and the groups in order. */
+  private readonly groups: { readonly group: PartGroup; readonly parts: readonly number[] }[];
 
   constructor(
     private readonly config: VmConfig,
@@ -50,6 +54,9 @@ export class StateCodec {
     this.vector = new Uint32Array(n);
     this.lastValues = new Array<unknown>(n).fill(NOT_A_PART);
     this.lastIds = new Uint32Array(n);
+    const byGroup = new Map<PartGroup, number[]>();
+    this.parts.forEach((p, i) => byGroup.set(p.group, [...(byGroup.get(p.group) ?? []), i]));
+    this.groups = [...byGroup].map(([group, parts]) => ({ group, parts }));
   }
 
   /** Number of words in a state's name. */
@@ -61,9 +68,16 @@ export class StateCodec {
   encode(s: SystemState, out: WordWriter): void {
     const parts = this.parts;
     const vector = this.vector;
-    for (let i = 0; i < parts.length; i++) {
-      const v = parts[i]!.get(s);
-      vector[i] = v === this.lastValues[i] ? this.lastIds[i]! : this.idOf(i, v);
+    const last = this.lastState;
+    for (const { group, parts: members } of this.groups) {
+      if (last !== undefined && groupContainer(group, s) === groupContainer(group, last)) {
+        for (const i of members) vector[i] = this.lastIds[i]!;
+        continue;
+      }
+      for (const i of members) {
+        const v = parts[i]!.get(s);
+        vector[i] = v === this.lastValues[i] ? this.lastIds[i]! : this.idOf(i, v);
+      }
     }
     this.tree.insert(vector, this.ids);
     for (let i = 0; i < this.ids.length; i++) out.push(this.ids[i]!);
@@ -74,7 +88,9 @@ export class StateCodec {
     this.tree.read(words, this.lastIds);
     const values = this.lastValues;
     for (let i = 0; i < values.length; i++) values[i] = this.values[i]![this.lastIds[i]!];
-    return assemble(this.config, this.vcpus, this.threads, values);
+    const s = assemble(this.config, this.vcpus, this.threads, values);
+    this.lastState = s;
+    return s;
   }
 
   /** Bytes held by the intern tables and the tree (the encoding's share of memory per state). */

@@ -31,12 +31,33 @@ import type { Panic, SystemState, ThreadState, Violation } from './state.ts';
 
 export interface StatePart {
   readonly name: string;
+  /** The container the part lives in: when a state shares it with another, it shares the part. */
+  readonly group: PartGroup;
   get(s: SystemState): unknown;
   encode(push: WordSink, value: unknown): void;
 }
 
+/** Containers of parts, each got from a state by `groupContainer`. */
+export type PartGroup = 'vcpus' | 'threads' | 'mm' | 'vm' | 'state';
+
+export function groupContainer(g: PartGroup, s: SystemState): unknown {
+  switch (g) {
+    case 'vcpus':
+      return s.kernel.vm.vcpus;
+    case 'threads':
+      return s.threads;
+    case 'mm':
+      return s.kernel.mm;
+    case 'vm':
+      return s.kernel.vm;
+    case 'state':
+      return s;
+  }
+}
+
 function part<T>(name: string, get: (s: SystemState) => T, encode: (push: WordSink, value: T) => void): StatePart {
-  return { name, get, encode: encode as (push: WordSink, value: unknown) => void };
+  const group: PartGroup = name.startsWith('vm.vcpus[') ? 'vcpus' : name.startsWith('threads[') ? 'threads' : name.startsWith('mm.') ? 'mm' : name.startsWith('vm.') ? 'vm' : 'state';
+  return { name, group, get, encode: encode as (push: WordSink, value: unknown) => void };
 }
 
 function encodeThread(push: WordSink, t: ThreadState): void {

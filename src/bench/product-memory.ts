@@ -1,0 +1,44 @@
+/**
+ * Bytes per state of `kvmuf check` on a composed system, measured as the operating
+ * system sees it: the growth of the peak resident set between a small and a large run of
+ * the same design, divided by the growth in distinct states. Everything the run holds is
+ * in it — fingerprint table, parents, frontier, liveness graph, intern tables, JS objects
+ * and the garbage collector's slack — and the fixed cost of the process (code, JIT,
+ * young generation) cancels out. Each run is its own process.
+ */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { SystemConfig } from '../system/config.ts';
+import { MATRIX_PROGRAMS } from '../../test/system/matrix.ts';
+
+interface RssRun {
+  readonly distinct: number;
+  readonly status: string;
+  readonly maxRssBytes: number;
+}
+
+/** async-pf-user x86 anon, matrix programs, 2 pages: 2 vCPUs = 8,659 states, 3 vCPUs = 328,368 (matrix-pins.ts). */
+export const MEMORY_CONFIGS: readonly [SystemConfig, SystemConfig] = [2, 3].map((vcpus) => ({
+  design: 'async-pf-user',
+  arch: 'x86',
+  backing: 'anon',
+  vcpus,
+  pages: 2,
+  programs: MATRIX_PROGRAMS.slice(0, vcpus),
+})) as unknown as readonly [SystemConfig, SystemConfig];
+
+function rssRun(cfg: SystemConfig): RssRun {
+  const child = fileURLToPath(new URL('./product-rss.ts', import.meta.url));
+  const r = spawnSync(process.execPath, [...process.execArgv, child, JSON.stringify(cfg)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const line = r.stdout.trim().split('\n').at(-1) ?? '';
+  if (r.status !== 0 || !line.startsWith('{')) throw new Error(`product memory run failed (exit ${r.status}): ${r.stderr.trim().split('\n').at(-1)}`);
+  return JSON.parse(line) as RssRun;
+}
+
+/** Peak-RSS growth per distinct state between the two configurations. */
+export function productBytesPerState(): { bytesPerState: number; small: RssRun; large: RssRun } {
+  const small = rssRun(MEMORY_CONFIGS[0]);
+  const large = rssRun(MEMORY_CONFIGS[1]);
+  for (const r of [small, large]) if (r.status !== 'pass') throw new Error(`product memory run: expected pass, got ${r.status}`);
+  return { bytesPerState: (large.maxRssBytes - small.maxRssBytes) / (large.distinct - small.distinct), small, large };
+}
