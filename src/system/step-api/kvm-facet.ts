@@ -3,6 +3,7 @@ import { PAGE_SIZE } from '../../kvm/uapi.ts';
 import { setSystemTimeMsr } from '../../kvm/pvclock.ts';
 import type { Outcome, StepContext } from '../step-context.ts';
 import type { OpHost } from './op-host.ts';
+import { StepApiMisuse } from '../step-errors.ts';
 
 export class KvmFacet {
   constructor(
@@ -18,6 +19,10 @@ export class KvmFacet {
    */
   setSystemTimeMsr(vcpu: number, gfn: number): Outcome {
     this.h.page(gfn, 'KVM_SET_MSRS(MSR_KVM_SYSTEM_TIME_NEW)');
+    const vcpus = this.h.env.config.vcpus;
+    if (!Number.isInteger(vcpu) || vcpu < 0 || vcpu >= vcpus) {
+      throw new StepApiMisuse(`KVM_SET_MSRS: vCPU ${String(vcpu)} is not a vCPU of the configuration (0..${vcpus - 1})`, 'pass a vCPU index, e.g. 0');
+    }
     this.h.op('KVM_SET_MSRS');
     const r = setSystemTimeMsr(this.h.kernel(), this.h.task, vcpu, gfn * PAGE_SIZE);
     this.h.setKernel(r.state);
