@@ -21,7 +21,11 @@
  * per-cpu data can share that page (review M6), so its other bytes still need the source.
  *
  * Modelled: one pvclock per vCPU, written once (later updates rewrite the same bytes with
- * a new time, which changes nothing the checks look at). The cache counts as valid while
+ * a new time, which changes nothing the checks look at). The request is taken at the
+ * vCPU's next step in guest mode: after KVM_RUN, or at once if the vCPU is already in the
+ * guest (an inference: KVM would take it at the next VM entry, after the next exit; and
+ * KVM_SET_MSRS, a vCPU ioctl, could not run then at all, as it takes vcpu->mutex). With
+ * KVM Demand Paging, the refresh does not wait for KVM_MARK_GFNS_PRESENT (not modelled). The cache counts as valid while
  * the host PTE is present and writable (gfn_to_pfn_cache_invalidate_start drops it on an
  * MMU invalidation of its range; an inference that ignores the mmu_notifier_retry window).
  */
