@@ -10,7 +10,7 @@ export type { Environment } from './system/environment.ts';
 export type { SystemConfig, DesignName, Backing, ControlPlan } from './system/config.ts';
 export { sourceContent } from './system/config.ts';
 export { DONE, GIVEN_UP, VIOLATION } from './system/state.ts';
-export { ABSENT, pageContent, pageExpected, threadFinished, threadRegister, vmmWord } from './system/state-accessors.ts';
+export { ABSENT, byteAt, PARTIAL_BASE, pageContent, pageExpected, threadFinished, threadRegister, vmmWord } from './system/state-accessors.ts';
 export type { SystemState, ThreadState, Violation, ViolationCode, Panic } from './system/state.ts';
 export { composeSystem, systemModel, type ComposeOptions, type System } from './system/model.ts';
 export type { HandlerRuntimeOptions } from './system/handler-runtime.ts';

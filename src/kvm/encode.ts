@@ -135,7 +135,7 @@ function encodeSlot(push: WordSink, s: Memslot): void {
 
 function encodeInFlight(push: WordSink, f: InFlightFault | undefined): void {
   if (!f) return push(0);
-  push(1 | (f.write ? 2 : 0) | (f.private ? 4 : 0) | (f.retry ? 8 : 0));
+  push(1 | (f.write ? 2 : 0) | (f.private ? 4 : 0) | (f.retry ? 8 : 0) | (f.pvclock ? 16 : 0));
   push(f.gfn);
   push(f.opPc);
 }
@@ -162,13 +162,19 @@ function encodeRun(push: WordSink, r: RunResult): void {
 
 export function encodeVcpu(push: WordSink, v: Vcpu): void {
   push(v.pc);
-  push(MODE[v.mode] | (v.kicked ? 0x100 : 0));
+  push(MODE[v.mode] | (v.kicked ? 0x100 : 0) | (v.pvclockPending !== undefined ? 0x200 : 0));
+  if (v.pvclockPending !== undefined) u64(push, v.pvclockPending);
   encodeInFlight(push, v.fault);
   encodeRun(push, v.run);
   if (v.lastAccess) {
-    push(v.lastAccess.write ? 3 : 1);
+    const at = v.lastAccess.offset;
+    push((v.lastAccess.write ? 3 : 1) | (at !== undefined ? 4 : 0));
     push(v.lastAccess.gfn);
     push(v.lastAccess.value);
+    if (at !== undefined) {
+      push(at);
+      push(v.lastAccess.stored ?? 0);
+    }
   } else push(0);
   list(push, v.parked, (p) => {
     push(p.token);

@@ -17,7 +17,7 @@ export type KvmAccessOutcome =
   /** The calling task sleeps in userfaultfd; re-issue the access once it is woken. */
   | { readonly kind: 'blocked'; readonly state: KernelState };
 
-function access(k: KernelState, task: number, gpa: number, write: boolean, value: number): KvmAccessOutcome {
+function access(k: KernelState, task: number, gpa: number, write: boolean, value: number | undefined): KvmAccessOutcome {
   const gfn = Math.floor(gpa / PAGE_SIZE);
   const slot = k.vm.slots[slotIndexForGfn(k.vm, gfn)];
   if (!slot || (write && (slot.flags & KVM_MEM_READONLY) !== 0)) {
@@ -25,7 +25,7 @@ function access(k: KernelState, task: number, gpa: number, write: boolean, value
   }
   // KVM Demand Paging: wait until userspace marks the gfn present (and post a notification).
   if (gfnNonPresent(k.vm, gfn)) return { kind: 'blocked', state: sleepUntilPresent(k, task, gfn) };
-  return accessOutcome(k, hostAccess(k.mm, task, slotHva(slot, gfn), write, write ? value : undefined));
+  return accessOutcome(k, hostAccess(k.mm, task, slotHva(slot, gfn) + (gpa % PAGE_SIZE), write, write ? value : undefined));
 }
 
 /** A host access as a syscall-style outcome: done (value or -EFAULT), or asleep in userfaultfd. */
@@ -48,4 +48,13 @@ export function kvmReadGuest(k: KernelState, task: number, gpa: number): KvmAcce
 /** kvm_write_guest of `value` to the page at `gpa` (e.g. the kvm-clock page on MSR restore). */
 export function kvmWriteGuest(k: KernelState, task: number, gpa: number, value: number): KvmAccessOutcome {
   return access(k, task, gpa, true, value);
+}
+
+/**
+ * A GUP with FOLL_WRITE of the page at `gpa` that stores nothing: how a gfn_to_pfn cache
+ * is activated or refreshed (kvm_gpc_activate → hva_to_pfn; pvclock.ts). It may sleep in
+ * userfaultfd, or fault in a zero-filled page.
+ */
+export function kvmGupForWrite(k: KernelState, task: number, gpa: number): KvmAccessOutcome {
+  return access(k, task, gpa, true, undefined);
 }

@@ -8,6 +8,7 @@ import { gmemClose, gmemCreate, gmemWrite } from '../mm/guest-memfd.ts';
 import { uffdClose, uffdCreate, uffdFill, uffdRead, uffdReadable, uffdRegister, uffdWake, type UffdMsg } from '../mm/userfaultfd.ts';
 import { storeUserfaultBit } from './bitmap.ts';
 import { kvmReadGuest, kvmWriteGuest, type KvmAccessOutcome } from './kvm-access.ts';
+import { setSystemTimeMsr } from './pvclock.ts';
 import { setUserMemoryRegion, setUserMemoryRegion2, type UserspaceMemoryRegion2 } from './memslot.ts';
 import { madvise, setMemoryAttributes, type MadviseResult, type MemoryAttributes } from './mmu-notifier.ts';
 import { createKernel, type GuestOp, type KernelState, type Memslot, type RunResult, type Vcpu } from './state.ts';
@@ -287,6 +288,13 @@ export class KvmSim {
 
   kvmWriteGuest(task: number, gpa: number, value: number): KvmAccessOutcome {
     const r = kvmWriteGuest(this.state, task, gpa, value);
+    this.state = r.state;
+    return r;
+  }
+
+  /** KVM_SET_MSRS(MSR_KVM_SYSTEM_TIME_NEW = gpa | 1) of `vcpu`, made by `task` (pvclock.ts). */
+  setSystemTimeMsr(task: number, vcpu: number, gpa: number): KvmAccessOutcome {
+    const r = setSystemTimeMsr(this.state, task, vcpu, gpa);
     this.state = r.state;
     return r;
   }

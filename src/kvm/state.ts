@@ -6,11 +6,24 @@
 import type { KernelWarning } from './kernel-warning.ts';
 import { emptyMm, type MmState } from '../mm/host-memory.ts';
 import type { KernelVariant } from './variant.ts';
+import { PAGE_SIZE } from './uapi.ts';
 
-/** One instruction of a guest program: an access to a guest page. */
+/**
+ * One instruction of a guest program: an access to a guest page. Without `offset` it
+ * reads or writes the whole page; with one, a u64 (GUEST_ACCESS_BYTES) at that byte
+ * offset inside the page (partial pages: src/mm/page-content.ts).
+ */
 export type GuestOp =
-  | { readonly kind: 'read'; readonly gfn: number }
-  | { readonly kind: 'write'; readonly gfn: number; readonly value: number };
+  | { readonly kind: 'read'; readonly gfn: number; readonly offset?: number }
+  | { readonly kind: 'write'; readonly gfn: number; readonly value: number; readonly offset?: number };
+
+/** The size of a guest access at an offset: one u64 load or store. */
+export const GUEST_ACCESS_BYTES = 8;
+
+/** The bytes a guest op touches inside its page. */
+export function opBytes(op: GuestOp): { readonly offset: number; readonly len: number } {
+  return op.offset === undefined ? { offset: 0, len: PAGE_SIZE } : { offset: op.offset, len: GUEST_ACCESS_BYTES };
+}
 
 export interface Memslot {
   /** (as_id << 16) | id; only address space 0 is modelled. */
@@ -50,6 +63,8 @@ export interface InFlightFault {
   readonly retry: boolean;
   /** The faulting op's index in the guest program (a parked op's, when it runs again). */
   readonly opPc: number;
+  /** Not a guest fault: the pvclock cache refresh at guest entry sleeps in userfaultfd (pvclock.ts). */
+  readonly pvclock?: boolean;
 }
 
 export interface MemoryFaultInfo {
@@ -86,8 +101,11 @@ export interface RunResult {
 export interface GuestAccess {
   readonly gfn: number;
   readonly write: boolean;
-  /** The content read, or written. */
+  /** The page's content after the access (for a whole-page write, the value written). */
   readonly value: number;
+  /** An access at a byte offset: the offset, and the value a write stored there. */
+  readonly offset?: number;
+  readonly stored?: number;
 }
 
 export interface Vcpu {
@@ -103,6 +121,11 @@ export interface Vcpu {
   readonly parked: readonly ParkedOp[];
   /** A signal is pending for the vCPU thread while it is in KVM_RUN (a kick: kick.ts). */
   readonly kicked?: boolean;
+  /**
+   * KVM_REQ_CLOCK_UPDATE pending after MSR_KVM_SYSTEM_TIME_NEW was set: the gpa of the
+   * pvclock that kvm_guest_time_update writes at the next guest entry (pvclock.ts, M6).
+   */
+  readonly pvclockPending?: number;
 }
 
 /** arm64 VGIC: ITS tables and a redistributor's LPI pending table, in guest memory. */

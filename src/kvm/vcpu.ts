@@ -20,7 +20,9 @@ import { gmemGetPage, gmemReleased } from '../mm/guest-memfd.ts';
 import { readBitmapBit } from '../mm/data-memory.ts';
 import { replaceAt } from '../mm/immutable.ts';
 import { installMapping, isPrivateGfn, maxMappingLevel, slotHva, slotIndexForGfn } from './stage2.ts';
-import type { GuestOp, InFlightFault, KernelState, Memslot, RunResult, Vcpu } from './state.ts';
+import { GUEST_ACCESS_BYTES, type GuestOp, type InFlightFault, type KernelState, type Memslot, type RunResult, type Vcpu } from './state.ts';
+import { storeBytes } from '../mm/page-content.ts';
+import { guestTimeUpdate } from './pvclock.ts';
 import {
   Errno,
   KVM_EXIT_HLT,
@@ -109,6 +111,12 @@ function exitTo(k: KernelState, v: Vcpu, run: RunResult, done?: number): KernelS
   return withVcpu(k, done === undefined ? next : completed(next, done));
 }
 
+/**
+ * A memory-fault exit reports the page, never the byte: the gpa is page aligned and the
+ * size PAGE_SIZE even for an access at offset 0x123 (x86 kvm_mmu_prepare_memory_fault_exit:
+ * `kvm_prepare_memory_fault_exit(vcpu, fault->gfn << PAGE_SHIFT, PAGE_SIZE, ...)`; the v3
+ * userfault exits on x86 and arm64 pass `gfn << PAGE_SHIFT, PAGE_SIZE` the same way).
+ */
 function memoryFaultExit(k: KernelState, v: Vcpu, gfn: number, flags: number, token?: number): KernelState {
   const run: RunResult = {
     ret: -1,
@@ -140,11 +148,15 @@ function userfaultChecked(k: KernelState, slot: Memslot): boolean {
   return !(arch === 'arm64' && slot.gmemFile >= 0 && userfault !== 'v2-firecracker');
 }
 
-/** The content of the page behind `gfn`, accessed (and for writes, stored) through its backing. */
+/**
+ * The content of the page behind `gfn`, accessed (and for writes, stored) through its
+ * backing. A store at an offset changes only its GUEST_ACCESS_BYTES (page-content.ts).
+ */
 function accessBacking(k: KernelState, v: Vcpu, slot: Memslot, gfn: number, exec: Executing, isPrivate: boolean): KernelState {
   const op = exec.op;
   const write = op.kind === 'write';
   const value = op.kind === 'write' ? op.value : 0;
+  const stored = (old: number) => (op.offset === undefined ? value : storeBytes(old, op.offset, GUEST_ACCESS_BYTES, value));
   let mm = k.mm;
   let content: number;
   if (isPrivate) {
@@ -155,17 +167,21 @@ function accessBacking(k: KernelState, v: Vcpu, slot: Memslot, gfn: number, exec
     if (write) {
       const f = mm.files[slot.gmemFile];
       if (!f) throw new SimulationUsageError('guest_memfd file vanished');
-      mm = { ...mm, files: replaceAt(mm.files, slot.gmemFile, { ...f, pages: replaceAt(f.pages, page, value) }) };
-      content = value;
+      content = stored(content);
+      mm = { ...mm, files: replaceAt(mm.files, slot.gmemFile, { ...f, pages: replaceAt(f.pages, page, content) }) };
     }
   } else {
-    const r = hostAccess(mm, v.id, slotHva(slot, gfn), write, write ? value : undefined);
+    const hva = slotHva(slot, gfn);
+    let r = hostAccess(mm, v.id, hva, write, write && op.offset === undefined ? value : undefined);
+    // A store at an offset: the page is now writable; merge the bytes into what it holds.
+    if (r.kind === 'ok' && write && op.offset !== undefined) r = hostAccess(r.mm, v.id, hva, true, stored(r.content));
     if (r.kind !== 'ok') throw new SimulationUsageError(`stage-2 maps gfn ${gfn} but the host page is not mapped`);
     mm = r.mm;
     content = r.content;
   }
   const { fault: _done, ...rest } = v;
-  const next: Vcpu = completed({ ...rest, mode: 'guest', lastAccess: { gfn, write, value: content } }, exec.opPc);
+  const at = op.offset !== undefined ? { offset: op.offset, ...(write ? { stored: value } : {}) } : {};
+  const next: Vcpu = completed({ ...rest, mode: 'guest', lastAccess: { gfn, write, value: content, ...at } }, exec.opPc);
   return withVcpu({ ...k, mm }, next);
 }
 
@@ -223,7 +239,8 @@ function stepGuest(k: KernelState, v: Vcpu): KernelState {
   const slot = k.vm.slots[si];
   const write = op.kind === 'write';
   if (!slot || (write && (slot.flags & KVM_MEM_READONLY) !== 0)) {
-    return exitTo(k, v, { ret: 0, errno: 0, exitReason: KVM_EXIT_MMIO, mmioGpa: op.gfn * PAGE_SIZE }, exec.opPc);
+    // kvm_run->mmio.phys_addr is the exact address accessed (offset included).
+    return exitTo(k, v, { ret: 0, errno: 0, exitReason: KVM_EXIT_MMIO, mmioGpa: op.gfn * PAGE_SIZE + (op.offset ?? 0) }, exec.opPc);
   }
   const isPrivate = isPrivateGfn(k.vm, op.gfn);
   if ((slot.spte[op.gfn - slot.baseGfn] ?? 0) > 0) {
@@ -278,6 +295,8 @@ export function vcpuStep(k: KernelState, id: number): KernelState {
   if (signalExitDue(k, v)) return signalExit(k, v);
   switch (v.mode) {
     case 'guest':
+      // vcpu_enter_guest handles KVM_REQ_CLOCK_UPDATE before the guest runs (pvclock.ts).
+      if (v.pvclockPending !== undefined) return guestTimeUpdate(k, v).state;
       return stepGuest(k, v);
     case 'install':
       return stepInstall(k, v, v.fault as InFlightFault);
@@ -285,7 +304,8 @@ export function vcpuStep(k: KernelState, id: number): KernelState {
       // Woken: GUP retries the host fault (the userfault bit is not checked again).
       const fault = v.fault as InFlightFault;
       const slot = k.vm.slots[slotIndexForGfn(k.vm, fault.gfn)];
-      if (!slot || fault.retry) {
+      // The pvclock cache refresh: back to guest entry, which refreshes again (pvclock.ts).
+      if (!slot || fault.retry || fault.pvclock === true) {
         const { fault: _retry, ...rest } = v;
         return withVcpu(k, { ...rest, mode: 'guest' });
       }

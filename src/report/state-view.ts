@@ -8,6 +8,7 @@
 import { ABSENT } from '../mm/host-memory.ts';
 import { readBitmapBit } from '../mm/data-memory.ts';
 import { backingContent } from '../system/backing.ts';
+import { describeContent, isPartial } from '../mm/page-content.ts';
 import type { System } from '../system/model.ts';
 import { DONE, type SystemState } from '../system/state.ts';
 
@@ -31,8 +32,10 @@ export function stateView(sys: System, s: SystemState): StateView {
   if (slot) v['memslot.flags'] = slot.flags;
   for (let g = 0; g < sys.config.pages; g++) {
     const content = backingContent(s, sys.env, g);
-    v[`page${g}.content`] = content === ABSENT ? 'absent' : content;
-    v[`page${g}.expected`] = s.expected[g] ?? 0;
+    // A partial page (page-content.ts) shows its byte runs, never its interned id.
+    const shown = (c: number) => (isPartial(c) ? describeContent(c) : c);
+    v[`page${g}.content`] = content === ABSENT ? 'absent' : shown(content);
+    v[`page${g}.expected`] = shown(s.expected[g] ?? 0);
     if (slot) v[`page${g}.stage2`] = LEVEL[slot.spte[g - slot.baseGfn] ?? 0] ?? '?';
     if (sys.env.bitmap !== 0) v[`page${g}.bit`] = readBitmapBit(k.mm, sys.env.bitmap, g) === true;
   }

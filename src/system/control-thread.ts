@@ -27,8 +27,6 @@ export function stopsVcpus(spec: ThreadSpec, pc: number, kicked: number): boolea
   if (stop < 0) return false;
   return (pc === stop && kicked > 0) || (pc > stop && pc <= last);
 }
-/** The value the kvm-clock MSR restore writes (any value the guest did not write). */
-export const KVM_CLOCK_CONTENT = 50;
 
 function plannedSteps(plan: ControlPlan, env: Environment): Step[] {
   const steps: Step[] = [];
@@ -75,8 +73,12 @@ function plannedSteps(plan: ControlPlan, env: Environment): Step[] {
   }
   if (plan.kvmClockGfn !== undefined) {
     const gfn = plan.kvmClockGfn;
-    steps.push({ label: 'restore-msr-kvm-clock', run: (c) => void c.kvmWriteGuest(gfn, KVM_CLOCK_CONTENT) });
-    // KVM populated that page itself: the VMM clears its bit (as Firecracker does).
+    // Activates vCPU 0's pvclock cache; KVM writes its 32 bytes at vCPU 0's next KVM_RUN
+    // (src/kvm/pvclock.ts). KVM_SET_MSRS is a vCPU ioctl (vcpu->mutex); made here from the
+    // control thread, concurrently with KVM_RUN (a shortcut, as for the ITS before M1).
+    steps.push({ label: 'restore-msr-kvm-clock', run: (c) => void c.kvm.setSystemTimeMsr(0, gfn) });
+    // The VMM believes KVM populated that page itself and clears its bit (as Firecracker
+    // does): right only if nothing else on that page is still owed by the source.
     if (env.bitmap !== 0) steps.push({ label: 'clear-kvm-clock-bit', run: (c) => c.setUserfaultBit(gfn, false) });
   }
   for (const gfn of plan.balloon ?? []) steps.push({ label: 'balloon', run: (c) => void c.balloon(gfn) });

@@ -10,13 +10,19 @@ import type { Environment } from './environment.ts';
 import { DONE, type SystemState } from './state.ts';
 
 export { ABSENT };
+export { byteAt, PARTIAL_BASE } from '../mm/page-content.ts';
 
-/** What guest page `gfn` should hold: the source content, the guest's last write, 0 after a balloon's zap, or GIVEN_UP. */
+/**
+ * What guest page `gfn` should hold: the source content, the guest's last write, 0 after a
+ * balloon's zap, or GIVEN_UP. A page written in part (KVM's pvclock, a guest store at an
+ * offset) is one integer at or above PARTIAL_BASE: compare with `===` as usual, or read its
+ * bytes with byteAt (src/mm/page-content.ts).
+ */
 export function pageExpected(s: SystemState, gfn: number): number {
   return s.expected[gfn] ?? ABSENT;
 }
 
-/** What guest page `gfn`'s backing holds now, or ABSENT (-1) when no page is there. */
+/** What guest page `gfn`'s backing holds now (a partial page as in pageExpected), or ABSENT (-1) when no page is there. */
 export function pageContent(s: SystemState, env: Environment, gfn: number): number {
   return backingContent(s, env, gfn);
 }

@@ -3,6 +3,8 @@
  * what every guest page should hold, and the VMM's shared bookkeeping. Plain data.
  */
 import type { KernelState } from '../kvm/state.ts';
+import { PAGE_SIZE } from '../kvm/uapi.ts';
+import { firstDifference, isPartial } from '../mm/page-content.ts';
 
 export interface ThreadState {
   /** The next step; DONE when the thread has finished. */
@@ -20,9 +22,16 @@ export const DONE = -1;
  */
 export const GIVEN_UP = -2;
 
-/** Whether `value`, read or held, is right for a page whose ground truth is `expected`. */
-export function contentAgrees(expected: number | undefined, value: number): boolean {
-  return expected === GIVEN_UP || value === expected;
+/**
+ * Whether `value`, read or held, is right for a page whose ground truth is `expected`, in
+ * bytes `offset`..`offset+len-1` (the whole page by default). Partial pages (page-content.ts)
+ * are judged byte range by byte range: KVM's 32 pvclock bytes over a page whose other bytes
+ * never arrived is wrong content for a read of those other bytes.
+ */
+export function contentAgrees(expected: number | undefined, value: number, offset = 0, len = PAGE_SIZE): boolean {
+  if (expected === GIVEN_UP || value === expected) return true;
+  if (expected === undefined || (!isPartial(expected) && !isPartial(value))) return false;
+  return firstDifference(expected, value, offset, len, GIVEN_UP) === undefined;
 }
 
 /** A property violation observed at the step that caused it (sticky). */

@@ -108,7 +108,7 @@ export class StepContext {
 
   /** KVM's own accesses, demand paging, async PF user. */
   get kvm(): KvmFacet {
-    return (this.kvmFacet ??= new KvmFacet(this));
+    return (this.kvmFacet ??= new KvmFacet(this[OP_HOST](), this));
   }
 
   /** For the facets (step-api/): this step's operation counter, state and checks. */

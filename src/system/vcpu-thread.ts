@@ -6,12 +6,12 @@
 import type { Vcpu } from '../kvm/state.ts';
 import { Errno, KVM_EXIT_HLT, KVM_EXIT_INTR, KVM_EXIT_MEMORY_FAULT, KVM_EXIT_MMIO, PAGE_SIZE } from '../kvm/uapi.ts';
 import { vcpuAt, vcpuMutexFree, vcpuRunnable } from '../kvm/vcpu.ts';
-import { replaceAt } from '../mm/immutable.ts';
 import { REG_FLAGS, REG_GFN, REG_TOKEN, type HandlerStrategy } from '../vmm/strategy.ts';
 import type { StepContext } from './step-context.ts';
 import { backingContent } from './backing.ts';
 import { ABSENT } from '../mm/host-memory.ts';
-import { contentAgrees, DONE, VIOLATION } from './state.ts';
+import { DONE, VIOLATION } from './state.ts';
+import { judgeAccess, pvclockWritten } from './guest-access-truth.ts';
 import type { Step, ThreadSpec } from './thread.ts';
 
 export const VCPU_ENTER = 0;
@@ -40,13 +40,12 @@ function runStep(vcpu: number, strategy: HandlerStrategy): Step {
       const after = vcpuAt(c.kernel, vcpu);
       const access = after.lastAccess;
       if (access && access !== before.lastAccess) {
-        c.note(`guest ${access.write ? 'writes' : 'reads'} gfn ${access.gfn} = ${access.value}`);
-        if (access.write) c.sys = { ...c.sys, expected: replaceAt(c.sys.expected, access.gfn, access.value) };
-        else if (!contentAgrees(c.sys.expected[access.gfn], access.value)) {
-          c.violate(VIOLATION.guestReadWrongContent, access.gfn, access.value, c.sys.expected[access.gfn] ?? 0);
-        }
+        judgeAccess(c, access);
+      } else if (before.pvclockPending !== undefined && after.pvclockPending === undefined) {
+        pvclockWritten(c, before.pvclockPending);
       } else if (after.mode === 'uffd-wait' && before.mode !== 'uffd-wait') {
-        c.note(`stage-2 fault on gfn ${after.fault?.gfn}: GUP sleeps in userfaultfd`);
+        const what = after.fault?.pvclock === true ? 'kvm_guest_time_update: the pvclock cache refresh' : 'stage-2 fault';
+        c.note(`${what} on gfn ${after.fault?.gfn}: GUP sleeps in userfaultfd`);
       } else if (after.mode === 'install') {
         const gfn = after.fault?.gfn ?? 0;
         const zeroFilled = backingContent(c.initial, c.env, gfn) === ABSENT && backingContent(c.sys, c.env, gfn) === 0;

@@ -40,8 +40,23 @@ export function recordMessage(c: StepContext, msg: UffdMsg): number {
   return (msg.address - c.env.hva) / PAGE_SIZE;
 }
 
+/**
+ * Whether the VMM fetches 4K at a time inside a hugetlbfs page: KVM Userfault with no
+ * userfaultfd, where the bitmap is per 4K gfn and nothing forces a whole huge page (Google's
+ * HugeTLB use, seed 004). Every other hugetlbfs install is whole: UFFDIO_COPY/CONTINUE must
+ * be huge-page aligned, and KVM Demand Paging marks the host page present (c.markPresent).
+ */
+export function fetchesBasePages(c: StepContext): boolean {
+  return c.env.uffd < 0 && c.env.hostPagePages > 1 && c.env.config.design === 'kvm-userfault';
+}
+
+/** The page-book word that records an install covering `gfn`: its own, or its host page's. */
+function installUnit(c: StepContext, gfn: number): number {
+  return fetchesBasePages(c) ? gfn : c.hostPageOf(gfn);
+}
+
 export function isInstalled(c: StepContext, gfn: number): boolean {
-  return (c.vmm(c.hostPageOf(gfn)) & INSTALLED) !== 0;
+  return (c.vmm(installUnit(c, gfn)) & INSTALLED) !== 0;
 }
 
 /**
@@ -51,12 +66,12 @@ export function isInstalled(c: StepContext, gfn: number): boolean {
  * lock: one atomic step. 0 if the page is in (now or before), else the errno.
  */
 export function installOnce(c: StepContext, gfn: number): number {
-  const first = c.hostPageOf(gfn);
+  const first = installUnit(c, gfn);
   if (isInstalled(c, gfn)) {
     c.note(`gfn ${first} already installed`);
     return 0;
   }
-  const err = c.populate(gfn, { wake: false });
+  const err = fetchesBasePages(c) ? (c.mem.memcpy(gfn, undefined, { basePage: true }) === 'ok' ? 0 : Errno.EAGAIN) : c.populate(gfn, { wake: false });
   if (err !== 0 && err !== Errno.EEXIST) return err;
   c.setVmm(first, c.vmm(first) | INSTALLED);
   return 0;

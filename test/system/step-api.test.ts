@@ -159,3 +159,28 @@ describe('kernel variants of the step API', () => {
     expect(fresh.at(fresh.sys.initial).uffd.copy(0)).toEqual({ errno: 0, bytes: PAGE_SIZE });
   });
 });
+
+describe('c.kvm.setSystemTimeMsr and c.mem.memcpy({ basePage })', () => {
+  it('the MSR restore activates the pvclock cache without writing; a bad vCPU is misuse', () => {
+    const { sys, at } = system({ design: 'kvm-userfault', uffdMode: 'none' });
+    const c = at(sys.initial);
+    expect(c.kvm.setSystemTimeMsr(1, 2)).toBe('ok');
+    expect(c.sys.kernel.vm.vcpus[1]?.pvclockPending).toBe(2 * PAGE_SIZE);
+    // The GUP for writing faulted in a zero page: the source content has not arrived.
+    expect(backingContent(c.sys, sys.env, 2)).toBe(0);
+    expect(c.sys.expected[2]).toBe(sys.initial.expected[2]);
+    expect(() => at(sys.initial).kvm.setSystemTimeMsr(2, 0)).toThrow(StepApiMisuse);
+  });
+
+  it('memcpy of one base page inside a hugetlbfs page faults the whole huge page in, zero-filled', () => {
+    const { sys, at } = system({ design: 'kvm-userfault', backing: 'hugetlb', uffdMode: 'none' });
+    expect(sys.env.hostPagePages).toBe(2);
+    const c = at(sys.initial);
+    expect(c.mem.memcpy(1, undefined, { basePage: true })).toBe('ok');
+    expect([backingContent(c.sys, sys.env, 0), backingContent(c.sys, sys.env, 1)]).toEqual([0, c.fetch(1)]);
+    // Without the option the whole huge page is copied (c.memcpy).
+    const whole = at(sys.initial);
+    whole.mem.memcpy(1);
+    expect([backingContent(whole.sys, sys.env, 0), backingContent(whole.sys, sys.env, 1)]).toEqual([whole.fetch(0), whole.fetch(1)]);
+  });
+});

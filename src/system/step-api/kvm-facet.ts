@@ -1,8 +1,35 @@
 /** `c.kvm`: KVM's own guest accesses and the demand-paging / async PF user interfaces. */
+import { PAGE_SIZE } from '../../kvm/uapi.ts';
+import { setSystemTimeMsr } from '../../kvm/pvclock.ts';
 import type { Outcome, StepContext } from '../step-context.ts';
+import type { OpHost } from './op-host.ts';
+import { StepApiMisuse } from '../step-errors.ts';
 
 export class KvmFacet {
-  constructor(private readonly c: StepContext) {}
+  constructor(
+    private readonly h: OpHost,
+    private readonly c: StepContext,
+  ) {}
+
+  /**
+   * KVM_SET_MSRS(MSR_KVM_SYSTEM_TIME_NEW) of `vcpu` with the pvclock at the start of
+   * `gfn`: activates the pvclock cache (a GUP for writing, which may sleep in userfaultfd:
+   * 'blocked', the step runs again once woken); KVM writes the 32 bytes at that vCPU's next
+   * guest entry (src/kvm/pvclock.ts, review M6). 'ok' or 'blocked'.
+   */
+  setSystemTimeMsr(vcpu: number, gfn: number): Outcome {
+    this.h.page(gfn, 'KVM_SET_MSRS(MSR_KVM_SYSTEM_TIME_NEW)');
+    const vcpus = this.h.env.config.vcpus;
+    if (!Number.isInteger(vcpu) || vcpu < 0 || vcpu >= vcpus) {
+      throw new StepApiMisuse(`KVM_SET_MSRS: vCPU ${String(vcpu)} is not a vCPU of the configuration (0..${vcpus - 1})`, 'pass a vCPU index, e.g. 0');
+    }
+    this.h.op('KVM_SET_MSRS');
+    const r = setSystemTimeMsr(this.h.kernel(), this.h.task, vcpu, gfn * PAGE_SIZE);
+    this.h.setKernel(r.state);
+    if (r.kind === 'blocked') return this.h.sleep(`KVM_SET_MSRS(MSR_KVM_SYSTEM_TIME_NEW) gfn ${gfn}: the pvclock cache's GUP`);
+    this.h.note(`KVM_SET_MSRS(MSR_KVM_SYSTEM_TIME_NEW) vcpu ${vcpu} gfn ${gfn}: pvclock cache active, written at the next KVM_RUN`);
+    return 'ok';
+  }
 
   /** kvm_read_guest(): the value, or 'blocked'; checked against the ground truth. */
   readGuest(gfn: number): number | 'blocked' {

@@ -12,6 +12,7 @@
  */
 import { MADV_DONTNEED, MADV_POPULATE_WRITE, PAGE_SIZE, errnoName } from '../../kvm/uapi.ts';
 import { madvise } from '../../kvm/mmu-notifier.ts';
+import { userAccess } from '../../kvm/user-access.ts';
 import { pageCacheWrite } from '../../mm/page-cache-write.ts';
 import { fillRange } from '../../mm/immutable.ts';
 import type { Outcome, StepContext } from '../step-context.ts';
@@ -30,9 +31,26 @@ export class MemoryFacet {
     private readonly c: StepContext,
   ) {}
 
-  /** Plain stores of the page's content through the mapping (may fault into userfaultfd): see c.memcpy. */
-  memcpy(gfn: number, content?: number): Outcome {
-    return content === undefined ? this.c.memcpy(gfn) : this.c.memcpy(gfn, content);
+  /**
+   * Plain stores of the page's content through the mapping (may fault into userfaultfd):
+   * see c.memcpy, which copies a whole hugetlbfs page in one step. With `{ basePage: true }`
+   * only the 4K of `gfn` is copied, also inside a hugetlbfs page: the first store faults the
+   * whole huge page in, zero-filled (hugetlb_no_page → folio_zero_user) and mapped huge, so
+   * its other base pages hold zeros that never arrived until their own copies (4K demand
+   * paging inside HugeTLB with KVM Userfault and no userfaultfd, seed 004; userfaultfd
+   * itself cannot do this: UFFDIO_COPY into hugetlbfs must be huge-page aligned, and HugeTLB
+   * high-granularity mapping was never merged).
+   */
+  memcpy(gfn: number, content?: number, options: { readonly basePage?: boolean } = {}): Outcome {
+    if (options.basePage !== true || this.h.env.hostPagePages === 1) return content === undefined ? this.c.memcpy(gfn) : this.c.memcpy(gfn, content);
+    this.h.page(gfn, 'memcpy');
+    const value = content === undefined ? this.h.fetch(gfn) : this.h.word('content', content);
+    this.h.op('memcpy');
+    const r = userAccess(this.h.kernel(), this.h.task, this.h.env.hva + gfn * PAGE_SIZE, value);
+    this.h.setKernel(r.state);
+    if (r.kind === 'blocked') return this.h.sleep(`memcpy to gfn ${gfn}`);
+    this.h.note(`memcpy gfn ${gfn} (4K of its huge page)`);
+    return 'ok';
   }
 
   /** madvise(MADV_POPULATE_WRITE) of the host page holding `gfn`: see c.populateWrite. */

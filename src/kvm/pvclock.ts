@@ -1,0 +1,99 @@
+/**
+ * kvm-clock (x86): MSR_KVM_SYSTEM_TIME_NEW and the pvclock KVM writes into guest memory
+ * (review M6). Two separate moments, as in the kernel:
+ *
+ * 1. KVM_SET_MSRS → kvm_write_system_time() (arch/x86/kvm/x86.c, read_file id
+ *    57353172411) stores the gpa, raises KVM_REQ_GLOBAL_CLOCK_UPDATE (KVM_REQ_CLOCK_UPDATE
+ *    since David Woodhouse's change, read_file id 62360732318) and, with the enable bit,
+ *    kvm_gpc_activate(&vcpu->arch.pv_time, gpa, sizeof(struct pvclock_vcpu_time_info)).
+ *    Activation refreshes the gfn_to_pfn cache: hva_to_pfn, a GUP with FOLL_WRITE from
+ *    the ioctl's thread, which sleeps in userfaultfd on a missing registered page, or
+ *    faults in a zero-filled page without one. Nothing is written to the page.
+ * 2. At the vCPU's next guest entry, vcpu_enter_guest handles the request:
+ *    kvm_guest_time_update() → kvm_setup_guest_pvclock() writes the 32-byte
+ *    pvclock_vcpu_time_info through the cache; `while (!kvm_gpc_check(gpc, ...))
+ *    kvm_gpc_refresh(...)` (read_file id 388711572) re-does the GUP first if an MMU
+ *    invalidation dropped the cached pfn, and that GUP may sleep in userfaultfd too; a
+ *    refresh that fails returns without writing.
+ *
+ * So the page ends up with KVM's 32 bytes over whatever GUP found: the source's content
+ * if the VMM (or a uffd handler) put it there first, else zeros. Steal time and other
+ * per-cpu data can share that page (review M6), so its other bytes still need the source.
+ *
+ * Modelled: one pvclock per vCPU, written once (later updates rewrite the same bytes with
+ * a new time, which changes nothing the checks look at). The request is taken at the
+ * vCPU's next step in guest mode: after KVM_RUN, or at once if the vCPU is already in the
+ * guest (an inference: KVM would take it at the next VM entry, after the next exit; and
+ * KVM_SET_MSRS, a vCPU ioctl, could not run then at all, as it takes vcpu->mutex). With
+ * KVM Demand Paging, the refresh does not wait for KVM_MARK_GFNS_PRESENT (not modelled). The cache counts as valid while
+ * the host PTE is present and writable (gfn_to_pfn_cache_invalidate_start drops it on an
+ * MMU invalidation of its range; an inference that ignores the mmu_notifier_retry window).
+ */
+import { hostAccess, hostPteReadOnly, peekHostPage } from '../mm/host-fault.ts';
+import { ABSENT, findVma, vmaAt, fileAt } from '../mm/host-memory.ts';
+import { replaceAt } from '../mm/immutable.ts';
+import { storeBytes } from '../mm/page-content.ts';
+import { accessOutcome, kvmGupForWrite, type KvmAccessOutcome } from './kvm-access.ts';
+import { slotHva, slotIndexForGfn } from './stage2.ts';
+import type { KernelState, Vcpu } from './state.ts';
+import { PAGE_SIZE } from './uapi.ts';
+
+/** sizeof(struct pvclock_vcpu_time_info). */
+export const PVCLOCK_BYTES = 32;
+
+/** The value the pvclock bytes hold once KVM wrote them (any value no guest or source writes). */
+export const KVM_CLOCK_CONTENT = 50;
+
+function withVcpu(k: KernelState, v: Vcpu): KernelState {
+  return { ...k, vm: { ...k.vm, vcpus: replaceAt(k.vm.vcpus, v.id, v) } };
+}
+
+/**
+ * KVM_SET_MSRS(MSR_KVM_SYSTEM_TIME_NEW = gpa | 1) for vCPU `vcpu`, made by `task`: the
+ * activation GUP (which may sleep: re-issue once woken); when it is done, the clock update
+ * is pending for the vCPU's next guest entry.
+ */
+export function setSystemTimeMsr(k: KernelState, task: number, vcpu: number, gpa: number): KvmAccessOutcome {
+  const r = kvmGupForWrite(k, task, gpa);
+  if (r.kind !== 'done' || r.result.ret !== 0) return r;
+  const v = r.state.vm.vcpus[vcpu];
+  if (!v) return r;
+  return { ...r, state: withVcpu(r.state, { ...v, pvclockPending: gpa }) };
+}
+
+export type PvclockUpdate =
+  /** The 32 bytes are written: `gfn` now holds `content`. */
+  | { readonly kind: 'written'; readonly state: KernelState; readonly gfn: number; readonly offset: number }
+  /** The cache refresh sleeps in userfaultfd; the vCPU retries at its next entry. */
+  | { readonly kind: 'blocked'; readonly state: KernelState }
+  /** The refresh failed (no slot, no VMA): kvm_setup_guest_pvclock returns, nothing written. */
+  | { readonly kind: 'dropped'; readonly state: KernelState };
+
+/** kvm_guest_time_update at guest entry, for a vCPU with a pending clock update. */
+export function guestTimeUpdate(k: KernelState, v: Vcpu): PvclockUpdate {
+  const gpa = v.pvclockPending ?? 0;
+  const { pvclockPending: _done, ...rest } = v;
+  const gfn = Math.floor(gpa / PAGE_SIZE);
+  const offset = gpa % PAGE_SIZE;
+  const slot = k.vm.slots[slotIndexForGfn(k.vm, gfn)];
+  if (!slot) return { kind: 'dropped', state: withVcpu(k, rest) };
+  const hva = slotHva(slot, gfn) + offset;
+  let mm = k.mm;
+  const cached = peekHostPage(mm, hva) !== ABSENT && !hostPteReadOnly(mm, hva);
+  if (!cached) {
+    const r = accessOutcome(k, hostAccess(mm, v.id, hva, true));
+    if (r.kind === 'blocked') {
+      const fault = { gfn, write: true, private: false, retry: false, opPc: v.pc, pvclock: true };
+      return { kind: 'blocked', state: withVcpu(r.state, { ...v, mode: 'uffd-wait', fault }) };
+    }
+    if (r.result.ret !== 0) return { kind: 'dropped', state: withVcpu(r.state, rest) };
+    mm = r.state.mm;
+  }
+  const vi = findVma(mm, hva);
+  const vma = vmaAt(mm, vi);
+  const file = fileAt(mm, vma.file);
+  const page = vma.fileOffset + Math.floor((hva - vma.start) / PAGE_SIZE);
+  const content = storeBytes(file.pages[page] as number, offset, PVCLOCK_BYTES, KVM_CLOCK_CONTENT);
+  const files = replaceAt(mm.files, vma.file, { ...file, pages: replaceAt(file.pages, page, content) });
+  return { kind: 'written', state: withVcpu({ ...k, mm: { ...mm, files } }, rest), gfn, offset };
+}
