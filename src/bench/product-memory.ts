@@ -27,9 +27,21 @@ export const MEMORY_CONFIGS: readonly [SystemConfig, SystemConfig] = [2, 3].map(
   programs: MATRIX_PROGRAMS.slice(0, vcpus),
 })) as unknown as readonly [SystemConfig, SystemConfig];
 
+/** The loader flags of this process (`--import tsx`), and nothing else: an `-e` script must not re-run in the child. */
+function loaderArgs(): string[] {
+  const out: string[] = [];
+  const argv = process.execArgv;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--import' || a === '--loader') out.push(a, argv[++i] ?? '');
+    else if (a.startsWith('--import=') || a.startsWith('--loader=')) out.push(a);
+  }
+  return out;
+}
+
 function rssRun(cfg: SystemConfig): RssRun {
   const child = fileURLToPath(new URL('./product-rss.ts', import.meta.url));
-  const r = spawnSync(process.execPath, [...process.execArgv, child, JSON.stringify(cfg)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const r = spawnSync(process.execPath, [...loaderArgs(), child, JSON.stringify(cfg)], { encoding: 'utf8', maxBuffer: 1 << 20, timeout: 30 * 60_000 });
   const line = r.stdout.trim().split('\n').at(-1) ?? '';
   if (r.status !== 0 || !line.startsWith('{')) throw new Error(`product memory run failed (exit ${r.status}): ${r.stderr.trim().split('\n').at(-1)}`);
   return JSON.parse(line) as RssRun;

@@ -15,8 +15,12 @@
  * page, would need 128 blocks to resolve 32 bytes, or would blur a read at 0x123 into
  * KVM's bytes at 0x0.
  *
- * The intern table is per process and only ever grows; ids depend on the order in which
- * contents are first seen, so nothing user-visible prints an id: describeContent() does.
+ * The intern table is per process and only ever grows. An id is PARTIAL_BASE plus a
+ * 30-bit hash of the canonical content (linear probing past a taken id), so the same
+ * content gets the same id in every run — the fingerprints in replay files include
+ * content ids and are checked by another process — unless two contents of one run share
+ * a hash (probability about n²/2^31 for n distinct partial contents), when the id depends
+ * on which was met first. Nothing user-visible prints an id: describeContent() does.
  */
 import { PAGE_SIZE } from '../kvm/uapi.ts';
 
@@ -36,7 +40,8 @@ export interface PartialContent {
 export const PARTIAL_BASE = 0x4000_0000;
 
 const byKey = new Map<string, number>();
-const byId: PartialContent[] = [];
+const byId = new Map<number, PartialContent>();
+const ID_SPACE = 0x4000_0000;
 
 export function isPartial(content: number): boolean {
   return content >= PARTIAL_BASE;
@@ -45,7 +50,7 @@ export function isPartial(content: number): boolean {
 /** The content as base plus runs (a whole page has no runs). */
 export function partialOf(content: number): PartialContent {
   if (!isPartial(content)) return { base: content, runs: [] };
-  const p = byId[content - PARTIAL_BASE];
+  const p = byId.get(content);
   if (!p) throw new RangeError(`no partial content ${content}`);
   return p;
 }
@@ -55,10 +60,24 @@ function intern(base: number, runs: readonly ByteRun[]): number {
   const key = `${base}|${runs.map((r) => `${r.offset},${r.len},${r.value}`).join(';')}`;
   const known = byKey.get(key);
   if (known !== undefined) return known;
-  const id = PARTIAL_BASE + byId.length;
-  byId.push(Object.freeze({ base, runs: Object.freeze(runs.map((r) => Object.freeze({ ...r }))) }));
+  let slot = hashText(key) % ID_SPACE;
+  while (byId.has(PARTIAL_BASE + slot)) slot = (slot + 1) % ID_SPACE;
+  const id = PARTIAL_BASE + slot;
+  byId.set(id, Object.freeze({ base, runs: Object.freeze(runs.map((r) => Object.freeze({ ...r }))) }));
   byKey.set(key, id);
   return id;
+}
+
+/** FNV-1a over the UTF-16 code units, then murmur3's finaliser. */
+function hashText(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
 }
 
 /** The byte values of the whole page as runs covering 0..PAGE_SIZE (base gaps included). */

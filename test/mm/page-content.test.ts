@@ -2,6 +2,8 @@
  * Partial page content (src/mm/page-content.ts): byte runs over a base value, one integer
  * per page, canonical so that equal bytes are equal integers.
  */
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { PAGE_SIZE } from '../../src/kvm/uapi.ts';
 import { byteAt, describeContent, firstDifference, isPartial, loadBytes, partialOf, storeBytes } from '../../src/mm/page-content.ts';
@@ -63,5 +65,21 @@ describe('partial page content', () => {
   it('describes itself without its id', () => {
     expect(describeContent(storeBytes(1, 0, 32, 50))).toBe('1, 50 at 0x0..0x1f');
     expect(describeContent(7)).toBe('7');
+  });
+
+  it('a content gets the same id in every process, whatever order contents were met in (replay files carry fingerprints of them)', () => {
+    // dist/ is built by the global setup; each child interns three contents in its own order.
+    const mod = fileURLToPath(new URL('../../dist/src/mm/page-content.js', import.meta.url));
+    const ids = (order: number[]) => {
+      const script = `import { storeBytes } from ${JSON.stringify(mod)};
+        const made = {}; for (const k of ${JSON.stringify(order)}) made[k] = storeBytes(1, 8 * k, 8, 40 + k);
+        console.log(JSON.stringify(made));`;
+      return JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' })) as Record<string, number>;
+    };
+    const a = ids([0, 1, 2]);
+    const b = ids([2, 0, 1]);
+    expect(a).toEqual(b);
+    expect(new Set(Object.values(a)).size).toBe(3);
+    expect(a['1']).toBe(storeBytes(1, 8, 8, 41));
   });
 });

@@ -1,0 +1,2 @@
+import { productBytesPerState } from './product-memory.ts';
+console.log(JSON.stringify(productBytesPerState()));
