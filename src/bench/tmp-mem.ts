@@ -1,2 +1,0 @@
-import { productBytesPerState } from './product-memory.ts';
-console.log(JSON.stringify(productBytesPerState()));
