@@ -25,6 +25,7 @@ const TOP: Readonly<Record<string, readonly [string, Kind]>> = {
   backing: ['backing', 'string'],
   series: ['series', 'string'],
   uffd: ['uffd', 'string'],
+  gmemUffd: ['gmem-uffd', 'string'],
   pages: ['pages', 'int'],
   hugePages: ['huge-pages', 'int'],
   remote: ['remote', 'pages'],

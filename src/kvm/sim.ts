@@ -203,7 +203,7 @@ export class KvmSim {
   }
 
   uffdRegister(fd: number, start: number, len: number, mode: number): SysResult {
-    return this.mm(uffdRegister(this.state.mm, fd, start, len, mode));
+    return this.mm(uffdRegister(this.state.mm, fd, start, len, mode, this.state.config.variant.gmemUffd));
   }
 
   uffdRead(fd: number): { result: SysResult; msg?: UffdMsg } {

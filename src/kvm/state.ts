@@ -45,6 +45,7 @@ export type VcpuMode = 'user' | 'guest' | 'install' | 'uffd-wait' | 'halted';
 export interface InFlightFault {
   readonly gfn: number;
   readonly write: boolean;
+  /** The page comes from the guest_memfd (a private gfn, or a gmem-only slot: stage2.ts faultsFromGmem). */
   readonly private: boolean;
   /** An MMU invalidation happened since the fault began (mmu_invalidate_seq changed): retry. */
   readonly retry: boolean;

@@ -1,4 +1,5 @@
 import type { GmemWriteSemantics } from '../mm/guest-memfd.ts';
+import type { GmemUffdSupport } from '../mm/userfaultfd.ts';
 
 /**
  * Which kernel is simulated: the architecture, and which KVM Userfault series (if any)
@@ -43,6 +44,8 @@ export type X86Mmu = 'tdp' | 'shadow';
 
 /** guest_memfd write() on a populated page: see mm/guest-memfd.ts. */
 export type { GmemWriteSemantics } from '../mm/guest-memfd.ts';
+/** Whether a guest_memfd mapping can be registered with userfaultfd: see mm/userfaultfd.ts. */
+export type { GmemUffdSupport } from '../mm/userfaultfd.ts';
 
 /**
  * The mapping geometry: how many base pages one mapping covers at each stage-2 level
@@ -85,6 +88,8 @@ export interface KernelVariant {
   readonly asyncPfUser: boolean;
   /** guest_memfd write() on a populated page (see GmemWriteSemantics). */
   readonly gmemWrite: GmemWriteSemantics;
+  /** userfaultfd on a guest_memfd mapping: EINVAL (mainline) or the vm_uffd_ops series (see GmemUffdSupport). */
+  readonly gmemUffd: GmemUffdSupport;
   /** The x86 MMU (see X86Mmu); arm64 ignores it. */
   readonly mmu: X86Mmu;
   /** What COPY/ZEROPAGE/CONTINUE write to their output field on a zero-progress EAGAIN (see UffdEagainField). */
@@ -105,6 +110,8 @@ export function kernelVariant(partial: Partial<KernelVariant> = {}): KernelVaria
     // The default is the version the KVM Userfault v3 cover letter (seed 000) links, and
     // the behaviour of five of the six posted versions.
     gmemWrite: partial.gmemWrite ?? 'enospc',
+    // Mainline refuses; only the unmerged series admits it.
+    gmemUffd: partial.gmemUffd ?? 'einval',
     mmu: partial.mmu ?? 'tdp',
     // Mainline since Peter Xu's fix (Cc: stable), so every maintained kernel.
     uffdEagainField: partial.uffdEagainField ?? 'written',

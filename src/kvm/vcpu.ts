@@ -19,7 +19,7 @@ import { ABSENT } from '../mm/host-memory.ts';
 import { gmemGetPage, gmemReleased } from '../mm/guest-memfd.ts';
 import { readBitmapBit } from '../mm/data-memory.ts';
 import { replaceAt } from '../mm/immutable.ts';
-import { installMapping, isPrivateGfn, maxMappingLevel, slotHva, slotIndexForGfn } from './stage2.ts';
+import { faultsFromGmem, installMapping, isPrivateGfn, maxMappingLevel, slotHva, slotIndexForGfn } from './stage2.ts';
 import type { GuestOp, InFlightFault, KernelState, Memslot, RunResult, Vcpu } from './state.ts';
 import {
   Errno,
@@ -141,13 +141,13 @@ function userfaultChecked(k: KernelState, slot: Memslot): boolean {
 }
 
 /** The content of the page behind `gfn`, accessed (and for writes, stored) through its backing. */
-function accessBacking(k: KernelState, v: Vcpu, slot: Memslot, gfn: number, exec: Executing, isPrivate: boolean): KernelState {
+function accessBacking(k: KernelState, v: Vcpu, slot: Memslot, gfn: number, exec: Executing, fromGmem: boolean): KernelState {
   const op = exec.op;
   const write = op.kind === 'write';
   const value = op.kind === 'write' ? op.value : 0;
   let mm = k.mm;
   let content: number;
-  if (isPrivate) {
+  if (fromGmem) {
     const page = slot.gmemOffset + gfn - slot.baseGfn;
     const got = gmemGetPage(mm, slot.gmemFile, page);
     mm = got.mm;
@@ -226,6 +226,9 @@ function stepGuest(k: KernelState, v: Vcpu): KernelState {
     return exitTo(k, v, { ret: 0, errno: 0, exitReason: KVM_EXIT_MMIO, mmioGpa: op.gfn * PAGE_SIZE }, exec.opPc);
   }
   const isPrivate = isPrivateGfn(k.vm, op.gfn);
+  // The exit flags say private only for private gfns; the page comes from the guest_memfd
+  // for those and for every gfn of a gmem-only slot.
+  const fromGmem = faultsFromGmem(k, slot, op.gfn);
   if ((slot.spte[op.gfn - slot.baseGfn] ?? 0) > 0) {
     // A write to a gfn mapped from the host's zero page: KVM maps writable only a pfn GUP
     // returned writable, so that stage-2 mapping is read-only and the write takes a
@@ -233,8 +236,8 @@ function stepGuest(k: KernelState, v: Vcpu): KernelState {
     // non-MMU-writable SPTE; arm64: user_mem_abort handles permission faults too). The sim
     // keeps no SPTE permissions: a read-only host PTE under a present SPTE stands for them
     // (inference; sound because COW of that PTE would zap the SPTE via the MMU notifier).
-    const permissionFault = write && !isPrivate && hostPteReadOnly(k.mm, slotHva(slot, op.gfn));
-    if (!permissionFault) return accessBacking(k, v, slot, op.gfn, exec, isPrivate);
+    const permissionFault = write && !fromGmem && hostPteReadOnly(k.mm, slotHva(slot, op.gfn));
+    if (!permissionFault) return accessBacking(k, v, slot, op.gfn, exec, fromGmem);
   }
 
   // A stage-2 fault.
@@ -251,7 +254,7 @@ function stepGuest(k: KernelState, v: Vcpu): KernelState {
     if (bit === undefined) return bareEfault(k, v);
     if (bit) return userfaultExit(k, v, exec, isPrivate);
   }
-  return lookupPfn(k, v, slot, { gfn: op.gfn, write, private: isPrivate, retry: false, opPc: exec.opPc });
+  return lookupPfn(k, v, slot, { gfn: op.gfn, write, private: fromGmem, retry: false, opPc: exec.opPc });
 }
 
 function stepInstall(k: KernelState, v: Vcpu, fault: InFlightFault): KernelState {
