@@ -106,6 +106,10 @@ export function defaultMatrix(): SystemConfig[] {
   out.push({ design: 'demand-paging', arch: 'arm64', backing: 'anon', vcpus: 2, pages: 2, control: { itsTables: [1] } });
   // x86 only; 2 vCPUs (3 vCPUs are ~800k states, about 30 s).
   out.push({ design: 'async-pf-user', arch: 'x86', backing: 'anon', vcpus: 2, pages: 2 });
+  // Firecracker's guest_memfd + userfaultfd design: KVM's own accesses (the kvm-clock
+  // write, the ITS table reads) reach the VMM through the guest_memfd mapping's uffd.
+  out.push({ design: 'gmem-minor', arch: 'x86', backing: 'guest_memfd', vcpus: 2, pages: 2, control: { kvmClockGfn: 1 } });
+  out.push({ design: 'gmem-minor', arch: 'arm64', backing: 'guest_memfd', series: 'v2-firecracker', vcpus: 2, pages: 2, control: { itsTables: [1] } });
   return out;
 }
 
