@@ -30,7 +30,8 @@ import { Errno } from '../kvm/uapi.ts';
 import { VIOLATION } from '../system/state.ts';
 import type { StepContext } from '../system/step-context.ts';
 import { clearBitStep } from './exit-steps.ts';
-import { firstPending, installOnce, recordMessage, setPending } from './page-book.ts';
+import { firstPending, installOnce, setPending } from './page-book.ts';
+import { readerReadStep, readerWakeStep } from './uffd-reader.ts';
 import { defineHandler, REG_GFN, type HandlerStrategy, type HandlerThread } from './strategy.ts';
 import type { Environment } from '../system/environment.ts';
 
@@ -39,6 +40,7 @@ function writeOnce(c: StepContext, gfn: number): number {
   return installOnce(c, gfn);
 }
 
+// Step 0 reads, step 1 serves (the layout readerReadStep and readerWakeStep go to).
 const READ = 0;
 const WRITE = 1;
 const CONTINUE = 2;
@@ -60,16 +62,7 @@ export function gmemUffdReader(options: GmemReaderOptions = {}): HandlerThread {
     name: 'uffd-reader',
     regs: 1,
     steps: [
-      {
-        label: 'read',
-        run(c) {
-          c.guard(c.uffdReadable());
-          const msg = c.uffdRead();
-          const gfn = msg ? recordMessage(c, msg) : -1;
-          if (gfn >= 0) setPending(c, gfn, true);
-          c.goto(firstPending(c) >= 0 ? WRITE : READ);
-        },
-      },
+      readerReadStep(),
       {
         label: 'write',
         run(c) {
@@ -97,13 +90,7 @@ export function gmemUffdReader(options: GmemReaderOptions = {}): HandlerThread {
           c.goto(firstPending(c) >= 0 ? WRITE : READ);
         },
       },
-      {
-        label: 'wake',
-        run(c) {
-          c.uffdWake(c.reg(0));
-          c.goto(firstPending(c) >= 0 ? WRITE : READ);
-        },
-      },
+      readerWakeStep(),
     ],
   };
 }
