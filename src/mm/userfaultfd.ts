@@ -192,6 +192,15 @@ export function uffdFill(
   const dontwake = kind === 'continue' ? UFFDIO_CONTINUE_MODE_DONTWAKE : UFFDIO_COPY_MODE_DONTWAKE;
   if ((mode & ~dontwake) !== 0) return failed(Errno.EINVAL);
   if (dst % PAGE_SIZE !== 0 || len <= 0 || len % PAGE_SIZE !== 0) return failed(Errno.EINVAL);
+  // mmap_changing: nothing is done while a non-cooperative event is unread, nor after it
+  // was read until its madvise() caller has run again to drop the count (mfill_atomic
+  // returns -EAGAIN while ctx->mmap_changing is raised; userfaultfd_remove raises it,
+  // userfaultfd_event_wait_completion drops it on the caller's way out; review V1). The
+  // check comes before the VMA is looked up and before any check of its kind (mfill_atomic:
+  // `err = -EAGAIN; if (atomic_read(&ctx->mmap_changing)) goto out_unlock;` precedes
+  // find_dst_vma and the hugetlb/shmem tests): ZEROPAGE on hugetlbfs is EAGAIN, not
+  // EINVAL, while an event is pending (review C2).
+  if (mmapChanging(mm, ui)) return failed(Errno.EAGAIN);
   const vi = mm.vmas.findIndex((v) => dst >= v.start && dst + len <= v.start + v.npages * PAGE_SIZE);
   if (vi < 0) return failed(Errno.ENOENT);
   const vma = mm.vmas[vi] as Vma;
@@ -202,17 +211,16 @@ export function uffdFill(
   // Huge pages are installed whole and aligned; ZEROPAGE does not exist for hugetlbfs.
   if (offsetBytes % hostBytes !== 0 || len % hostBytes !== 0) return failed(Errno.EINVAL);
   if (kind === 'zeropage' && file.kind === 'hugetlb') return failed(Errno.EINVAL);
-  if (kind === 'continue' && (vma.uffdMode & UFFDIO_REGISTER_MODE_MINOR) === 0) return failed(Errno.EINVAL);
+  // CONTINUE needs a page cache (shmem, hugetlbfs, a guest_memfd under vm_uffd_ops), not a
+  // MINOR registration: mfill_atomic refuses it only when `!vma_is_shmem(dst_vma)` (and
+  // mfill_atomic_hugetlb not at all), so on a MISSING-only range it maps the page-cache
+  // page all the same (review C1).
+  if (kind === 'continue' && file.kind === 'anon') return failed(Errno.EINVAL);
   // A registered guest_memfd VMA exists only under the vm_uffd_ops series, whose
   // kvm_gmem_uffd_ops serve COPY (alloc_folio + filemap_add) and CONTINUE
   // (get_folio_noalloc). ZEROPAGE is kept refused: an inference, the series' tests
   // exercise COPY and CONTINUE only.
   if (kind === 'zeropage' && file.kind === 'guest_memfd') return failed(Errno.EINVAL);
-  // mmap_changing: nothing is done while a non-cooperative event is unread, nor after it
-  // was read until its madvise() caller has run again to drop the count (mfill_atomic
-  // returns -EAGAIN while ctx->mmap_changing is raised; userfaultfd_remove raises it,
-  // userfaultfd_event_wait_completion drops it on the caller's way out; review V1).
-  if (mmapChanging(mm, ui)) return failed(Errno.EAGAIN);
 
   let pages = file.pages;
   let mapped = vma.mapped;
