@@ -26,6 +26,7 @@ const TOP: Readonly<Record<string, readonly [string, Kind]>> = {
   series: ['series', 'string'],
   uffd: ['uffd', 'string'],
   gmemUffd: ['gmem-uffd', 'string'],
+  asyncPfScope: ['async-pf-scope', 'string'],
   pages: ['pages', 'int'],
   hugePages: ['huge-pages', 'int'],
   remote: ['remote', 'pages'],

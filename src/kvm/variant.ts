@@ -1,5 +1,6 @@
 import type { GmemWriteSemantics } from '../mm/guest-memfd.ts';
 import type { GmemUffdSupport } from '../mm/userfaultfd.ts';
+import type { AsyncPfScope } from './async-pf-user.ts';
 
 /**
  * Which kernel is simulated: the architecture, and which KVM Userfault series (if any)
@@ -44,6 +45,7 @@ export type X86Mmu = 'tdp' | 'shadow';
 
 /** guest_memfd write() on a populated page: see mm/guest-memfd.ts. */
 export type { GmemWriteSemantics } from '../mm/guest-memfd.ts';
+export type { AsyncPfScope } from './async-pf-user.ts';
 /** Whether a guest_memfd mapping can be registered with userfaultfd: see mm/userfaultfd.ts. */
 export type { GmemUffdSupport } from '../mm/userfaultfd.ts';
 
@@ -86,6 +88,8 @@ export interface KernelVariant {
    * run other work until KVM_ASYNC_PF_USER_READY (see async-pf-user.ts).
    */
   readonly asyncPfUser: boolean;
+  /** Which userfault exits async PF user may take asynchronously (see AsyncPfScope in async-pf-user.ts). */
+  readonly asyncPfScope: AsyncPfScope;
   /** guest_memfd write() on a populated page (see GmemWriteSemantics). */
   readonly gmemWrite: GmemWriteSemantics;
   /** userfaultfd on a guest_memfd mapping: EINVAL (mainline) or the vm_uffd_ops series (see GmemUffdSupport). */
@@ -107,6 +111,7 @@ export function kernelVariant(partial: Partial<KernelVariant> = {}): KernelVaria
     mutation: partial.mutation ?? 'none',
     demandPaging: partial.demandPaging ?? false,
     asyncPfUser: partial.asyncPfUser ?? false,
+    asyncPfScope: partial.asyncPfScope ?? 'any',
     // The default is the version the KVM Userfault v3 cover letter (seed 000) links, and
     // the behaviour of five of the six posted versions.
     gmemWrite: partial.gmemWrite ?? 'enospc',

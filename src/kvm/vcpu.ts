@@ -37,7 +37,7 @@ import {
 } from './uapi.ts';
 import { hasUserfaultCap, SimulationUsageError } from './variant.ts';
 import { isTaskInUffd } from '../mm/userfaultfd.ts';
-import { asyncPfPending, freeAsyncPfSlot, parkOp } from './async-pf-user.ts';
+import { asyncPfAllowed, asyncPfPending, freeAsyncPfSlot, parkOp } from './async-pf-user.ts';
 import { gfnNonPresent } from './demand-paging-wait.ts';
 import { directPtePrefetch } from './shadow-prefetch.ts';
 import { signalExit, signalExitDue } from './kick.ts';
@@ -201,7 +201,7 @@ function lookupPfn(k: KernelState, v: Vcpu, slot: Memslot, fault: InFlightFault)
 function userfaultExit(k: KernelState, v: Vcpu, exec: Executing, isPrivate: boolean): KernelState {
   const gfn = exec.op.gfn;
   const flags = KVM_MEMORY_EXIT_FLAG_USERFAULT | (isPrivate ? KVM_MEMORY_EXIT_FLAG_PRIVATE : 0);
-  if (!k.config.variant.asyncPfUser || isPrivate || exec.resumed) return memoryFaultExit(k, v, gfn, flags);
+  if (!k.config.variant.asyncPfUser || !asyncPfAllowed(k, isPrivate) || exec.resumed) return memoryFaultExit(k, v, gfn, flags);
   // A second fault on a gfn with a pending async PF halts the vCPU until it is ready.
   if (asyncPfPending(v, gfn)) return halt(k, v);
   const slot = freeAsyncPfSlot(v);

@@ -3,7 +3,7 @@
  * pages, which pages start remote, what the guest does, what the control thread does.
  */
 import type { GuestOp } from '../kvm/state.ts';
-import type { Arch, GmemUffdSupport, GmemWriteSemantics, KernelMutation, UffdEagainField, UserfaultSeries, X86Mmu } from '../kvm/variant.ts';
+import type { Arch, AsyncPfScope, GmemUffdSupport, GmemWriteSemantics, KernelMutation, UffdEagainField, UserfaultSeries, X86Mmu } from '../kvm/variant.ts';
 import { ConfigError } from './config-error.ts';
 
 export const DESIGNS = ['kvm-userfault', 'uffd', 'exit-on-missing', 'demand-paging', 'async-pf-user', 'gmem-minor'] as const;
@@ -69,6 +69,8 @@ export interface SystemConfig {
   readonly gmemWrite?: GmemWriteSemantics;
   /** userfaultfd on the guest_memfd mapping: EINVAL (mainline) or the vm_uffd_ops series (default for gmem-minor). */
   readonly gmemUffd?: GmemUffdSupport;
+  /** Which userfault exits async PF user may take asynchronously (kernel variant; see AsyncPfScope). */
+  readonly asyncPfScope?: AsyncPfScope;
   /** x86: the TDP MMU (default) or the legacy shadow MMU (tdp_mmu=0); see X86Mmu. */
   readonly mmu?: X86Mmu;
   /** A zero-progress EAGAIN's output field (kernel variant; see UffdEagainField). */
@@ -78,8 +80,9 @@ export interface SystemConfig {
 }
 
 /** A configuration with every default filled in and every combination checked. */
-export interface ResolvedConfig extends Required<Omit<SystemConfig, 'series' | 'control' | 'mutation' | 'gmemWrite' | 'gmemUffd' | 'mmu' | 'thp' | 'uffdEagainField'>> {
+export interface ResolvedConfig extends Required<Omit<SystemConfig, 'series' | 'control' | 'mutation' | 'gmemWrite' | 'gmemUffd' | 'asyncPfScope' | 'mmu' | 'thp' | 'uffdEagainField'>> {
   readonly gmemUffd: GmemUffdSupport;
+  readonly asyncPfScope: AsyncPfScope;
   readonly mmu: X86Mmu;
   readonly uffdEagainField: UffdEagainField;
   readonly thp: boolean;
@@ -202,5 +205,5 @@ export function resolveConfig(cfg: SystemConfig): ResolvedConfig {
   // KVM_X86_SW_PROTECTED_VM (private guest_memfd memory) is supported only with the TDP MMU (kvm_is_vm_type_supported).
   if (mmu === 'shadow' && cfg.backing === 'guest_memfd') fail('KVMUF105', 'private guest_memfd memory needs the TDP MMU (KVM_X86_SW_PROTECTED_VM requires tdp_mmu)', 'use --mmu tdp, or another backing');
   if (cfg.thp && cfg.backing !== 'anon') fail('KVMUF105', 'transparent huge pages are modelled for anonymous memory only', 'use --backing anon, or drop --thp');
-  return { mmu, uffdEagainField: cfg.uffdEagainField ?? 'written', thp: cfg.thp ?? false, mutation: cfg.mutation ?? 'none', gmemWrite: cfg.gmemWrite ?? 'enospc', gmemUffd, design: cfg.design, arch: cfg.arch, series, backing: cfg.backing, vcpus: cfg.vcpus, pages: cfg.pages, remote, programs, uffdMode, control, hugePages };
+  return { mmu, uffdEagainField: cfg.uffdEagainField ?? 'written', thp: cfg.thp ?? false, mutation: cfg.mutation ?? 'none', gmemWrite: cfg.gmemWrite ?? 'enospc', gmemUffd, asyncPfScope: cfg.asyncPfScope ?? 'any', design: cfg.design, arch: cfg.arch, series, backing: cfg.backing, vcpus: cfg.vcpus, pages: cfg.pages, remote, programs, uffdMode, control, hugePages };
 }

@@ -57,6 +57,7 @@ export function buildSystem(cfg: ResolvedConfig): Setup {
       mutation: cfg.mutation,
       gmemWrite: cfg.gmemWrite,
       gmemUffd: cfg.gmemUffd,
+      asyncPfScope: cfg.asyncPfScope,
       mmu: cfg.mmu,
       uffdEagainField: cfg.uffdEagainField,
       geometry,
