@@ -20,7 +20,7 @@ import { shellCommand } from './shell-quote.ts';
 export const CHECK_FLAGS: readonly FlagSpec[] = [
   { name: 'design', kind: 'string', choices: DESIGNS, value: 'DESIGN', help: 'the post-copy design', default: 'kvm-userfault' },
   { name: 'arch', kind: 'string', choices: ARCHES, help: 'the architecture', default: 'x86' },
-  { name: 'backing', kind: 'string', choices: BACKINGS, value: 'BACKING', help: 'guest memory backing', default: 'anon' },
+  { name: 'backing', kind: 'string', choices: BACKINGS, value: 'BACKING', help: 'guest memory backing (guest_memfd for gmem-minor)', default: 'anon' },
   { name: 'vcpus', kind: 'int', range: LIMITS.vcpus, help: 'vCPUs', default: '2' },
   { name: 'pages', kind: 'int', range: LIMITS.pages, help: 'guest pages', default: '2' },
   { name: 'uffd', kind: 'string', choices: ['missing', 'minor', 'missing-minor', 'none'], help: 'userfaultfd registration mode (default: what the design and backing use)' },
