@@ -5,7 +5,7 @@
 import { check, type CheckResult, type Progress } from '../checker/index.ts';
 import { explainFailure, type Counterexample } from '../report/counterexample.ts';
 import { specRefinement } from '../../properties/refinement.ts';
-import type { Arch, GmemWriteSemantics, UffdEagainField, UserfaultSeries, X86Mmu } from '../kvm/variant.ts';
+import type { Arch, AsyncPfScope, GmemUffdSupport, GmemWriteSemantics, UffdEagainField, UserfaultSeries, X86Mmu } from '../kvm/variant.ts';
 import { ARCHES, BACKINGS, DESIGNS, LIMITS, type Backing, type DesignName, type SystemConfig, type UffdMode } from '../system/config.ts';
 import { composeSystem, systemModel, type System } from '../system/model.ts';
 import { bundledHandler, bundledHandlerFor } from '../vmm/index.ts';
@@ -20,12 +20,14 @@ import { shellCommand } from './shell-quote.ts';
 export const CHECK_FLAGS: readonly FlagSpec[] = [
   { name: 'design', kind: 'string', choices: DESIGNS, value: 'DESIGN', help: 'the post-copy design', default: 'kvm-userfault' },
   { name: 'arch', kind: 'string', choices: ARCHES, help: 'the architecture', default: 'x86' },
-  { name: 'backing', kind: 'string', choices: BACKINGS, value: 'BACKING', help: 'guest memory backing', default: 'anon' },
+  { name: 'backing', kind: 'string', choices: BACKINGS, value: 'BACKING', help: 'guest memory backing (guest_memfd for gmem-minor)', default: 'anon' },
   { name: 'vcpus', kind: 'int', range: LIMITS.vcpus, help: 'vCPUs', default: '2' },
   { name: 'pages', kind: 'int', range: LIMITS.pages, help: 'guest pages', default: '2' },
-  { name: 'uffd', kind: 'string', choices: ['missing', 'minor', 'none'], help: 'userfaultfd registration mode (default: what the design and backing use)' },
+  { name: 'uffd', kind: 'string', choices: ['missing', 'minor', 'missing-minor', 'none'], help: 'userfaultfd registration mode (default: what the design and backing use)' },
   { name: 'series', kind: 'string', choices: ['v3', 'v1', 'v2-firecracker', 'none'], value: 'SERIES', help: 'KVM Userfault series (kernel variant)' },
   { name: 'gmem-write', kind: 'string', choices: ['enospc', 'overwrite'], value: 'SEMANTICS', help: 'guest_memfd write() on a populated page (kernel variant): ENOSPC (write() series v1-v5) or overwrite (v6)', default: 'enospc' },
+  { name: 'gmem-uffd', kind: 'string', choices: ['einval', 'vm-uffd-ops'], value: 'SUPPORT', help: 'userfaultfd on a guest_memfd mapping (kernel variant): EINVAL (mainline) or the vm_uffd_ops series (default for gmem-minor)' },
+  { name: 'async-pf-scope', kind: 'string', choices: ['any', 'sw-protected'], value: 'SCOPE', help: 'which userfault exits async PF user takes asynchronously (kernel variant): any VM, private faults sync (default), or the RFC: SW_PROTECTED VMs only, private faults too' },
   { name: 'uffd-eagain-field', kind: 'string', choices: ['written', 'untouched'], value: 'FIELD', help: "a zero-progress EAGAIN's copy/zeropage/mapped field (kernel variant): -EAGAIN (mainline) or untouched (before the fix)", default: 'written' },
   { name: 'mmu', kind: 'string', choices: ['tdp', 'shadow'], value: 'MMU', help: 'x86 MMU (kernel variant): tdp recovers huge pages in place, shadow (tdp_mmu=0) zaps and prefetches', default: 'tdp' },
   { name: 'thp', kind: 'boolean', help: 'anonymous memory with transparent huge pages (a write fault maps a whole zeroed THP)' },
@@ -105,6 +107,10 @@ export function defaultMatrix(): SystemConfig[] {
   out.push({ design: 'demand-paging', arch: 'arm64', backing: 'anon', vcpus: 2, pages: 2, control: { itsTables: [1] } });
   // x86 only; 2 vCPUs (3 vCPUs are ~800k states, about 30 s).
   out.push({ design: 'async-pf-user', arch: 'x86', backing: 'anon', vcpus: 2, pages: 2 });
+  // Firecracker's guest_memfd + userfaultfd design: KVM's own accesses (the kvm-clock
+  // write, the ITS table reads) reach the VMM through the guest_memfd mapping's uffd.
+  out.push({ design: 'gmem-minor', arch: 'x86', backing: 'guest_memfd', vcpus: 2, pages: 2, control: { kvmClockGfn: 1 } });
+  out.push({ design: 'gmem-minor', arch: 'arm64', backing: 'guest_memfd', series: 'v2-firecracker', vcpus: 2, pages: 2, control: { itsTables: [1] } });
   return out;
 }
 
@@ -115,6 +121,8 @@ export function commandWordsFor(cfg: SystemConfig, handler: string | undefined):
   if (cfg.series) words.push('--series', cfg.series);
   if (cfg.mmu) words.push('--mmu', cfg.mmu);
   if (cfg.gmemWrite) words.push('--gmem-write', cfg.gmemWrite);
+  if (cfg.gmemUffd) words.push('--gmem-uffd', cfg.gmemUffd);
+  if (cfg.asyncPfScope) words.push('--async-pf-scope', cfg.asyncPfScope);
   if (cfg.uffdEagainField) words.push('--uffd-eagain-field', cfg.uffdEagainField);
   if (cfg.thp) words.push('--thp');
   words.push(...shapeWords(cfg));
@@ -128,21 +136,25 @@ export function commandFor(cfg: SystemConfig, handler: string | undefined): stri
 }
 
 /** Flags that describe one configuration (shared by check and replay). */
-export const CONFIG_FLAG_NAMES = ['design', 'arch', 'backing', 'vcpus', 'pages', 'uffd', 'series', 'gmem-write', 'uffd-eagain-field', 'mmu', 'thp', 'remote', 'program', 'huge-pages', 'its', 'kvm-clock', 'balloon', 'late-enable', 'dirty-log-round', 'disable-at-end', 'control-first', 'scenario', 'handler'] as const;
+export const CONFIG_FLAG_NAMES = ['design', 'arch', 'backing', 'vcpus', 'pages', 'uffd', 'series', 'gmem-write', 'gmem-uffd', 'async-pf-scope', 'uffd-eagain-field', 'mmu', 'thp', 'remote', 'program', 'huge-pages', 'its', 'kvm-clock', 'balloon', 'late-enable', 'dirty-log-round', 'disable-at-end', 'control-first', 'scenario', 'handler'] as const;
 
 /** The configuration the flags describe (defaults: kvm-userfault, x86, anon, 2 vCPUs, 2 pages). */
 export function configFromFlags(given: ParsedFlags): SystemConfig {
   const flags = withScenario(given);
+  const design = (flags.design as DesignName | undefined) ?? 'kvm-userfault';
   return {
-    design: (flags.design as DesignName | undefined) ?? 'kvm-userfault',
+    design,
     arch: (flags.arch as Arch | undefined) ?? 'x86',
-    backing: (flags.backing as Backing | undefined) ?? 'anon',
+    // gmem-minor exists only on guest_memfd: its default backing.
+    backing: (flags.backing as Backing | undefined) ?? (design === 'gmem-minor' ? 'guest_memfd' : 'anon'),
     vcpus: (flags.vcpus as number | undefined) ?? 2,
     pages: (flags.pages as number | undefined) ?? 2,
     ...(flags.uffd ? { uffdMode: flags.uffd as UffdMode } : {}),
     ...(flags.series ? { series: flags.series as UserfaultSeries } : {}),
     ...(flags.mmu ? { mmu: flags.mmu as X86Mmu } : {}),
     ...(flags['gmem-write'] ? { gmemWrite: flags['gmem-write'] as GmemWriteSemantics } : {}),
+    ...(flags['gmem-uffd'] ? { gmemUffd: flags['gmem-uffd'] as GmemUffdSupport } : {}),
+    ...(flags['async-pf-scope'] ? { asyncPfScope: flags['async-pf-scope'] as AsyncPfScope } : {}),
     ...(flags['uffd-eagain-field'] ? { uffdEagainField: flags['uffd-eagain-field'] as UffdEagainField } : {}),
     ...(flags.thp ? { thp: true } : {}),
     ...shapeFromFlags(flags),

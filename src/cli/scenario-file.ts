@@ -25,6 +25,8 @@ const TOP: Readonly<Record<string, readonly [string, Kind]>> = {
   backing: ['backing', 'string'],
   series: ['series', 'string'],
   uffd: ['uffd', 'string'],
+  gmemUffd: ['gmem-uffd', 'string'],
+  asyncPfScope: ['async-pf-scope', 'string'],
   pages: ['pages', 'int'],
   hugePages: ['huge-pages', 'int'],
   remote: ['remote', 'pages'],

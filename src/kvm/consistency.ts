@@ -4,7 +4,7 @@
  * not in the system under check.
  */
 import { ABSENT, findVma, type MmState } from '../mm/host-memory.ts';
-import { forced4kFlags, isPrivateGfn, slotHva } from './stage2.ts';
+import { faultsFromGmem, forced4kFlags, slotHva } from './stage2.ts';
 import { ASYNC_PF_USER_SLOTS, asyncPfUserToken, tokenSlot } from './async-pf-user.ts';
 import { gfnNonPresent } from './demand-paging-wait.ts';
 import type { KernelState, Memslot, Vcpu } from './state.ts';
@@ -39,7 +39,7 @@ function slotProblems(k: KernelState, s: Memslot): string[] {
       }
     }
     if (s.present.length > 0 && s.present[i] !== true) out.push(`slot ${s.id}: non-present gfn ${gfn} is mapped at stage 2`);
-    if (isPrivateGfn(k.vm, gfn) && s.gmemFile >= 0) {
+    if (faultsFromGmem(k, s, gfn) && s.gmemFile >= 0) {
       if (k.mm.files[s.gmemFile]?.pages[s.gmemOffset + i] === ABSENT) out.push(`slot ${s.id}: gfn ${gfn} maps an absent guest_memfd page`);
     } else if (!hostPageMapped(k.mm, slotHva(s, gfn))) {
       out.push(`slot ${s.id}: gfn ${gfn} stays mapped at stage 2 after its host page went away`);

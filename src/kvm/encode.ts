@@ -190,6 +190,10 @@ export function encodeVgic(push: WordSink, g: VgicState): void {
   push((g.itsTablesRestored ? 1 : 0) | (g.gitsCtlrEnabled ? 2 : 0) | (g.vcpusLocked ? 4 : 0));
   push(g.pendingTableGfn);
   push(g.pendingTableRead);
+  push(g.propTableGfn);
+  push(g.cmdQueueGfn);
+  push(g.cmdQueueRead);
+  push((g.pendingTableZero ? 1 : 0) | (g.cmdQueuePending ? 2 : 0));
 }
 
 export function encodeSlots(push: WordSink, slots: VmState['slots']): void {

@@ -36,6 +36,17 @@ function withSlot(k: KernelState, index: number, slot: Memslot): KernelState {
  * The new slot is published with an SRCU swap that waits for every fault holding the old
  * one: a fault in flight either completes before the change (and is then subject to its
  * zap) or, as modelled here when the change comes first, retries against the new slot.
+ *
+ * Review C3, kept as a documented shortcut: in the kernel a fault that already holds the
+ * old slot is never retried because of the change itself; kvm_swap_active_memslots →
+ * synchronize_srcu_expedited waits for it to finish under the old slot, and only then
+ * does kvm_commit_memory_region zap (the zap bumps mmu_invalidate_seq, so a fault still
+ * before its install retries through mmu_invalidate_retry). Retrying here instead reaches
+ * the same end states: a fault that installs under the old slot is zapped right after,
+ * and faults again against the new slot, which is where the retry starts. What differs is
+ * only the path: the kernel's fault also has its GUP side effects (e.g. a zero page
+ * allocated for an absent page), and so does this one, because GUP already ran in the
+ * step that put the fault in flight (lookupPfn), before this change.
  */
 export function applyFlagChanges(k: KernelState, index: number, old: Memslot, next: Memslot): KernelState {
   const { arch, userfault } = k.config.variant;

@@ -159,7 +159,17 @@ export function setUserMemoryRegion2(k: KernelState, region: UserspaceMemoryRegi
       return reject(Errno.EINVAL);
     }
     if (Number(ua) !== old.userspaceAddr || npages !== old.npages) return reject(Errno.EINVAL);
-    if (((flags ^ old.flags) & (KVM_MEM_READONLY | KVM_MEM_GUEST_MEMFD)) !== 0) return reject(Errno.EINVAL);
+    // Only READONLY may not toggle (review C5). A KVM_MEM_GUEST_MEMFD toggle passes every
+    // check on an existing slot: mainline tests `mem->flags & KVM_MEM_GUEST_MEMFD` (the new
+    // flags), so turning it off is accepted there too; v3 (04/15, the diff Sean Christopherson
+    // proposed in reply to v2: "drop the blanket immutable restriction, and simply say
+    // guest_memfd slots can't be MOVED") has no test at all. Binding happens only on
+    // KVM_MR_CREATE (`mem->flags & KVM_MEM_GUEST_MEMFD && change == KVM_MR_CREATE`), so a
+    // slot that gains the flag has no guest_memfd (private faults exit) and one that loses it
+    // has none either. A slot that keeps the flag keeps its binding here: an inference (the
+    // series' selftests toggle USERFAULT on guest_memfd slots and expect them to work), not
+    // settled from the patches (how new->gmem is carried over is not in the diff).
+    if (((flags ^ old.flags) & KVM_MEM_READONLY) !== 0) return reject(Errno.EINVAL);
     if (baseGfn !== old.baseGfn) change = 'move';
     else if (flags !== old.flags) change = 'flags';
     else return { state: k, result: ok() };
@@ -169,8 +179,9 @@ export function setUserMemoryRegion2(k: KernelState, region: UserspaceMemoryRegi
     if (overlap) return reject(Errno.EEXIST);
   }
 
-  let gmemFile = old?.gmemFile ?? -1;
-  let gmemPage = old?.gmemOffset ?? 0;
+  const keepsGmem = old !== undefined && ((old.flags & flags) & KVM_MEM_GUEST_MEMFD) !== 0;
+  let gmemFile = keepsGmem ? old.gmemFile : -1;
+  let gmemPage = keepsGmem ? old.gmemOffset : 0;
   if (change === 'create' && (flags & KVM_MEM_GUEST_MEMFD) !== 0) {
     const bound = bindGuestMemfd(k, region.guest_memfd ?? -1, Number(gmemOffset) / PAGE_SIZE, npages);
     if (typeof bound !== 'number') return reject(bound.errno);

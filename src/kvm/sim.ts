@@ -20,7 +20,7 @@ import { userAccess } from './user-access.ts';
 import { kernelVariant, hasUserfaultCap, SimulationUsageError, type KernelVariant } from './variant.ts';
 import { kvmRun, vcpuAt, vcpuRunnable, vcpuStep } from './vcpu.ts';
 import { kickVcpu } from './kick.ts';
-import { gicrEnableLpis, gicrSetPendbaser, itsRestoreTables, itsSetBaser, itsSetCtlr, type RestoreOutcome } from './vgic.ts';
+import { gicrEnableLpis, gicrSetPendbaser, gicrSetPropbaser, itsRestoreTables, itsSetBaser, itsSetCmdQueue, itsSetCtlr, type RestoreOutcome } from './vgic.ts';
 
 export interface SimOptions {
   readonly variant?: Partial<KernelVariant>;
@@ -204,7 +204,7 @@ export class KvmSim {
   }
 
   uffdRegister(fd: number, start: number, len: number, mode: number): SysResult {
-    return this.mm(uffdRegister(this.state.mm, fd, start, len, mode));
+    return this.mm(uffdRegister(this.state.mm, fd, start, len, mode, this.state.config.variant.gmemUffd));
   }
 
   uffdRead(fd: number): { result: SysResult; msg?: UffdMsg } {
@@ -316,14 +316,25 @@ export class KvmSim {
     return r;
   }
 
-  itsSetCtlr(enabled: boolean): SysResult {
-    const r = itsSetCtlr(this.state, enabled);
+  /** GITS_CTLR; `blocked` when enabling reads a command queue page that sleeps in userfaultfd (repeat once woken). */
+  itsSetCtlr(enabled: boolean, task?: number): SysResult & { blocked?: true } {
+    const r = itsSetCtlr(this.state, enabled, task);
+    this.state = r.state;
+    return r.blocked ? { ...r.result, blocked: true } : r.result;
+  }
+
+  itsSetCmdQueue(gpa: number, pending: boolean): SysResult {
+    const r = itsSetCmdQueue(this.state, gpa, pending);
     this.state = r.state;
     return r.result;
   }
 
-  gicrSetPendbaser(gpa: number): void {
-    this.state = gicrSetPendbaser(this.state, gpa);
+  gicrSetPendbaser(gpa: number, ptz = false): void {
+    this.state = gicrSetPendbaser(this.state, gpa, ptz);
+  }
+
+  gicrSetPropbaser(gpa: number): void {
+    this.state = gicrSetPropbaser(this.state, gpa);
   }
 
   gicrEnableLpis(task: number): RestoreOutcome {

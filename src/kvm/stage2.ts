@@ -27,6 +27,21 @@ export function isPrivateGfn(vm: VmState, gfn: number): boolean {
   return vm.privateGfns.includes(gfn);
 }
 
+/**
+ * Whether a stage-2 fault on `gfn` takes its page from the guest_memfd: a private gfn, or
+ * any gfn of a gmem-only memslot. A memslot is gmem-only when its guest_memfd is mappable
+ * (guest_memfd mmap support, 6.18: kvm_memslot_is_gmem_only → kvm_mmu_faultin_pfn_gmem for
+ * shared faults too); userspace_addr then serves only KVM's own and the VMM's accesses.
+ * The KVM Userfault v3 base (kvm-x86/next, June 2025) predates it: there a shared fault on
+ * a guest_memfd slot goes through userspace_addr, as kvmuf's kvm-userfault design has it.
+ * The vm_uffd_ops series is based on v7.0-rc1 (Message-ID 20260306171815.3160826-1-rppt,
+ * base-commit line), which has gmem-only slots: so gmem-only routing goes with that
+ * variant (an inference about which bases are paired, not a kernel rule of its own).
+ */
+export function faultsFromGmem(k: KernelState, slot: Memslot, gfn: number): boolean {
+  return isPrivateGfn(k.vm, gfn) || (slot.gmemFile >= 0 && k.config.variant.gmemUffd === 'vm-uffd-ops');
+}
+
 function mod(a: number, n: number): number {
   return ((a % n) + n) % n;
 }

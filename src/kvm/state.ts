@@ -58,6 +58,7 @@ export type VcpuMode = 'user' | 'guest' | 'install' | 'uffd-wait' | 'halted';
 export interface InFlightFault {
   readonly gfn: number;
   readonly write: boolean;
+  /** The page comes from the guest_memfd (a private gfn, or a gmem-only slot: stage2.ts faultsFromGmem). */
   readonly private: boolean;
   /** An MMU invalidation happened since the fault began (mmu_invalidate_seq changed): retry. */
   readonly retry: boolean;
@@ -143,8 +144,17 @@ export interface VgicState {
   readonly vcpusLocked?: boolean;
   /** GICR_PENDBASER frame, or -1. */
   readonly pendingTableGfn: number;
+  /** GICR_PENDBASER.PTZ: the guest says the pending table is all zeros, so KVM does not read it. */
+  readonly pendingTableZero: boolean;
   /** Content read from the pending table when LPIs were enabled, or -1. */
   readonly pendingTableRead: number;
+  /** GICR_PROPBASER frame (the LPI configuration table), or -1. */
+  readonly propTableGfn: number;
+  /** GITS_CBASER frame (the command queue), or -1; and whether GITS_CWRITER is ahead of GITS_CREADR. */
+  readonly cmdQueueGfn: number;
+  readonly cmdQueuePending: boolean;
+  /** Content read from the command queue when the ITS was enabled, or -1. */
+  readonly cmdQueueRead: number;
 }
 
 /** A task asleep on the KVM Demand Paging wait queue: KVM's own access to a non-present gfn. */
@@ -201,7 +211,12 @@ export function createKernel(config: VmConfig): KernelState {
     itsTablesRestored: false,
     gitsCtlrEnabled: false,
     pendingTableGfn: -1,
+    pendingTableZero: false,
     pendingTableRead: -1,
+    propTableGfn: -1,
+    cmdQueueGfn: -1,
+    cmdQueuePending: false,
+    cmdQueueRead: -1,
   };
   return { config, mm: emptyMm(), vm: { slots: [], vcpus, privateGfns: [], vgic, demandPaging: { notifyFd: -1, waiters: [] }, warnings: [] } };
 }

@@ -1,4 +1,6 @@
 import type { GmemWriteSemantics } from '../mm/guest-memfd.ts';
+import type { GmemUffdSupport } from '../mm/userfaultfd.ts';
+import type { AsyncPfScope } from './async-pf-user.ts';
 
 /**
  * Which kernel is simulated: the architecture, and which KVM Userfault series (if any)
@@ -43,6 +45,9 @@ export type X86Mmu = 'tdp' | 'shadow';
 
 /** guest_memfd write() on a populated page: see mm/guest-memfd.ts. */
 export type { GmemWriteSemantics } from '../mm/guest-memfd.ts';
+export type { AsyncPfScope } from './async-pf-user.ts';
+/** Whether a guest_memfd mapping can be registered with userfaultfd: see mm/userfaultfd.ts. */
+export type { GmemUffdSupport } from '../mm/userfaultfd.ts';
 
 /**
  * The mapping geometry: how many base pages one mapping covers at each stage-2 level
@@ -83,8 +88,12 @@ export interface KernelVariant {
    * run other work until KVM_ASYNC_PF_USER_READY (see async-pf-user.ts).
    */
   readonly asyncPfUser: boolean;
+  /** Which userfault exits async PF user may take asynchronously (see AsyncPfScope in async-pf-user.ts). */
+  readonly asyncPfScope: AsyncPfScope;
   /** guest_memfd write() on a populated page (see GmemWriteSemantics). */
   readonly gmemWrite: GmemWriteSemantics;
+  /** userfaultfd on a guest_memfd mapping: EINVAL (mainline) or the vm_uffd_ops series (see GmemUffdSupport). */
+  readonly gmemUffd: GmemUffdSupport;
   /** The x86 MMU (see X86Mmu); arm64 ignores it. */
   readonly mmu: X86Mmu;
   /** What COPY/ZEROPAGE/CONTINUE write to their output field on a zero-progress EAGAIN (see UffdEagainField). */
@@ -102,9 +111,12 @@ export function kernelVariant(partial: Partial<KernelVariant> = {}): KernelVaria
     mutation: partial.mutation ?? 'none',
     demandPaging: partial.demandPaging ?? false,
     asyncPfUser: partial.asyncPfUser ?? false,
+    asyncPfScope: partial.asyncPfScope ?? 'any',
     // The default is the version the KVM Userfault v3 cover letter (seed 000) links, and
     // the behaviour of five of the six posted versions.
     gmemWrite: partial.gmemWrite ?? 'enospc',
+    // Mainline refuses; only the unmerged series admits it.
+    gmemUffd: partial.gmemUffd ?? 'einval',
     mmu: partial.mmu ?? 'tdp',
     // Mainline since Peter Xu's fix (Cc: stable), so every maintained kernel.
     uffdEagainField: partial.uffdEagainField ?? 'written',

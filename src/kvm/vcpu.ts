@@ -19,7 +19,7 @@ import { ABSENT } from '../mm/host-memory.ts';
 import { gmemGetPage, gmemReleased } from '../mm/guest-memfd.ts';
 import { readBitmapBit } from '../mm/data-memory.ts';
 import { replaceAt } from '../mm/immutable.ts';
-import { installMapping, isPrivateGfn, maxMappingLevel, slotHva, slotIndexForGfn } from './stage2.ts';
+import { faultsFromGmem, installMapping, isPrivateGfn, maxMappingLevel, slotHva, slotIndexForGfn } from './stage2.ts';
 import { GUEST_ACCESS_BYTES, type GuestOp, type InFlightFault, type KernelState, type Memslot, type RunResult, type Vcpu } from './state.ts';
 import { storeBytes } from '../mm/page-content.ts';
 import { guestTimeUpdate } from './pvclock.ts';
@@ -39,7 +39,7 @@ import {
 } from './uapi.ts';
 import { hasUserfaultCap, SimulationUsageError } from './variant.ts';
 import { isTaskInUffd } from '../mm/userfaultfd.ts';
-import { asyncPfPending, freeAsyncPfSlot, parkOp } from './async-pf-user.ts';
+import { asyncPfAllowed, asyncPfPending, freeAsyncPfSlot, parkOp } from './async-pf-user.ts';
 import { gfnNonPresent } from './demand-paging-wait.ts';
 import { directPtePrefetch } from './shadow-prefetch.ts';
 import { signalExit, signalExitDue } from './kick.ts';
@@ -152,14 +152,14 @@ function userfaultChecked(k: KernelState, slot: Memslot): boolean {
  * The content of the page behind `gfn`, accessed (and for writes, stored) through its
  * backing. A store at an offset changes only its GUEST_ACCESS_BYTES (page-content.ts).
  */
-function accessBacking(k: KernelState, v: Vcpu, slot: Memslot, gfn: number, exec: Executing, isPrivate: boolean): KernelState {
+function accessBacking(k: KernelState, v: Vcpu, slot: Memslot, gfn: number, exec: Executing, fromGmem: boolean): KernelState {
   const op = exec.op;
   const write = op.kind === 'write';
   const value = op.kind === 'write' ? op.value : 0;
   const stored = (old: number) => (op.offset === undefined ? value : storeBytes(old, op.offset, GUEST_ACCESS_BYTES, value));
   let mm = k.mm;
   let content: number;
-  if (isPrivate) {
+  if (fromGmem) {
     const page = slot.gmemOffset + gfn - slot.baseGfn;
     const got = gmemGetPage(mm, slot.gmemFile, page);
     mm = got.mm;
@@ -217,7 +217,7 @@ function lookupPfn(k: KernelState, v: Vcpu, slot: Memslot, fault: InFlightFault)
 function userfaultExit(k: KernelState, v: Vcpu, exec: Executing, isPrivate: boolean): KernelState {
   const gfn = exec.op.gfn;
   const flags = KVM_MEMORY_EXIT_FLAG_USERFAULT | (isPrivate ? KVM_MEMORY_EXIT_FLAG_PRIVATE : 0);
-  if (!k.config.variant.asyncPfUser || isPrivate || exec.resumed) return memoryFaultExit(k, v, gfn, flags);
+  if (!k.config.variant.asyncPfUser || !asyncPfAllowed(k, isPrivate) || exec.resumed) return memoryFaultExit(k, v, gfn, flags);
   // A second fault on a gfn with a pending async PF halts the vCPU until it is ready.
   if (asyncPfPending(v, gfn)) return halt(k, v);
   const slot = freeAsyncPfSlot(v);
@@ -243,6 +243,9 @@ function stepGuest(k: KernelState, v: Vcpu): KernelState {
     return exitTo(k, v, { ret: 0, errno: 0, exitReason: KVM_EXIT_MMIO, mmioGpa: op.gfn * PAGE_SIZE + (op.offset ?? 0) }, exec.opPc);
   }
   const isPrivate = isPrivateGfn(k.vm, op.gfn);
+  // The exit flags say private only for private gfns; the page comes from the guest_memfd
+  // for those and for every gfn of a gmem-only slot.
+  const fromGmem = faultsFromGmem(k, slot, op.gfn);
   if ((slot.spte[op.gfn - slot.baseGfn] ?? 0) > 0) {
     // A write to a gfn mapped from the host's zero page: KVM maps writable only a pfn GUP
     // returned writable, so that stage-2 mapping is read-only and the write takes a
@@ -250,8 +253,8 @@ function stepGuest(k: KernelState, v: Vcpu): KernelState {
     // non-MMU-writable SPTE; arm64: user_mem_abort handles permission faults too). The sim
     // keeps no SPTE permissions: a read-only host PTE under a present SPTE stands for them
     // (inference; sound because COW of that PTE would zap the SPTE via the MMU notifier).
-    const permissionFault = write && !isPrivate && hostPteReadOnly(k.mm, slotHva(slot, op.gfn));
-    if (!permissionFault) return accessBacking(k, v, slot, op.gfn, exec, isPrivate);
+    const permissionFault = write && !fromGmem && hostPteReadOnly(k.mm, slotHva(slot, op.gfn));
+    if (!permissionFault) return accessBacking(k, v, slot, op.gfn, exec, fromGmem);
   }
 
   // A stage-2 fault.
@@ -268,7 +271,7 @@ function stepGuest(k: KernelState, v: Vcpu): KernelState {
     if (bit === undefined) return bareEfault(k, v);
     if (bit) return userfaultExit(k, v, exec, isPrivate);
   }
-  return lookupPfn(k, v, slot, { gfn: op.gfn, write, private: isPrivate, retry: false, opPc: exec.opPc });
+  return lookupPfn(k, v, slot, { gfn: op.gfn, write, private: fromGmem, retry: false, opPc: exec.opPc });
 }
 
 function stepInstall(k: KernelState, v: Vcpu, fault: InFlightFault): KernelState {

@@ -13,7 +13,7 @@
  * start (vcpuMutexFree in vcpu.ts).
  */
 import { kvmReadGuest } from './kvm-access.ts';
-import type { KernelState, VgicState } from './state.ts';
+import { VMM_TASK_BASE, type KernelState, type VgicState } from './state.ts';
 import { Errno, PAGE_SIZE, fail, ok, type SysResult } from './uapi.ts';
 import { SimulationUsageError } from './variant.ts';
 
@@ -50,8 +50,34 @@ export function itsSetBaser(k: KernelState, tableGpas: readonly number[]): Devic
 }
 
 /**
- * KVM_DEV_ARM_ITS_RESTORE_TABLES, one table page per call. With no valid BASER there is
- * nothing to read. A read that fails ends the ioctl with its error.
+ * Whether the restored ITS tables map any LPI. Zero-filled tables hold no valid entry
+ * (vgic_its_restore_collection_table and scan_its_table stop at the first invalid, zero,
+ * entry), so a restore that read only zeros "succeeds" with nothing mapped (review M1).
+ * An inference of the model: a table page is one value, valid when nonzero.
+ */
+function lpisMapped(vgic: VgicState): boolean {
+  const n = vgic.itsTableGfns.length;
+  return vgic.itsTablesRead.length >= n && vgic.itsTablesRead.slice(0, n).some((x) => x !== 0);
+}
+
+/**
+ * The pages RESTORE_TABLES reads, in order: the ITS tables (collection, device, ITTs),
+ * then, once they mapped an LPI, for its ITEs the LPI property table (vgic_add_lpi →
+ * update_lpi_config reads PROPBASER + intid - 8192) and the target vCPU's pending table
+ * (vgic_v3_lpi_sync_pending_status reads PENDBASER + intid / 8), each with
+ * kvm_read_guest_lock (arch/arm64/kvm/vgic/vgic-its.c, vgic_its_restore_ite). The kernel
+ * interleaves these reads with the ITT scan; here they follow the ITS tables (a
+ * simplification: the same pages are read, in a different order).
+ */
+export function restorePlan(vgic: VgicState): readonly number[] {
+  if (!lpisMapped(vgic)) return vgic.itsTableGfns;
+  const lpiTables = [vgic.propTableGfn, vgic.pendingTableGfn].filter((g) => g >= 0);
+  return [...vgic.itsTableGfns, ...lpiTables];
+}
+
+/**
+ * KVM_DEV_ARM_ITS_RESTORE_TABLES, one table page per call (restorePlan). With no valid
+ * BASER there is nothing to read. A read that fails ends the ioctl with its error.
  */
 export function itsRestoreTables(k: KernelState, task: number): RestoreOutcome {
   requireArm64(k);
@@ -65,37 +91,74 @@ export function itsRestoreTables(k: KernelState, task: number): RestoreOutcome {
     return { kind: 'done', state: withVgic(state, vgic), result };
   };
   const vgic = k.vm.vgic;
-  const next = vgic.itsTableGfns[vgic.itsTablesRead.length];
+  const next = restorePlan(vgic)[vgic.itsTablesRead.length];
   if (next === undefined) return done(withVgic(k, { ...vgic, itsTablesRestored: true }), ok());
   const r = kvmReadGuest(k, task, next * PAGE_SIZE);
   if (r.kind === 'blocked') return r;
   if (r.result.ret < 0) return done(withVgic(r.state, { ...vgic, itsTablesRead: [] }), r.result);
   const read = [...vgic.itsTablesRead, r.value];
   const state = withVgic(r.state, { ...vgic, itsTablesRead: read });
-  if (read.length < vgic.itsTableGfns.length) return { kind: 'progress', state };
+  if (read.length < restorePlan(state.vm.vgic).length) return { kind: 'progress', state };
   return done(withVgic(state, { ...vgic, itsTablesRead: read, itsTablesRestored: true }), ok());
 }
 
-/** KVM_SET_DEVICE_ATTR of GITS_CTLR: enables the ITS (last in the restore order). */
-export function itsSetCtlr(k: KernelState, enabled: boolean): DeviceAttrResult {
+/**
+ * KVM_SET_DEVICE_ATTR of GITS_CBASER and GITS_CWRITER (restored before RESTORE_TABLES in
+ * the documented order): the command queue's frame, and whether commands are queued
+ * (CWRITER ahead of CREADR). vCPU-exclusive like every ITS register access.
+ */
+export function itsSetCmdQueue(k: KernelState, gpa: number, pending: boolean): DeviceAttrResult {
   requireArm64(k);
   if (!allVcpusLockable(k)) return { state: k, result: fail(Errno.EBUSY) };
-  return { state: withVgic(k, { ...k.vm.vgic, gitsCtlrEnabled: enabled }), result: ok() };
+  return { state: withVgic(k, { ...k.vm.vgic, cmdQueueGfn: Math.floor(gpa / PAGE_SIZE), cmdQueuePending: pending, cmdQueueRead: -1 }), result: ok() };
 }
 
-/** GICR_PENDBASER: the guest frame of the LPI pending table. */
-export function gicrSetPendbaser(k: KernelState, gpa: number): KernelState {
+/**
+ * KVM_SET_DEVICE_ATTR of GITS_CTLR: enables the ITS (last in the restore order). Turning
+ * Enabled on with commands queued (CREADR != CWRITER) processes them at once:
+ * vgic_mmio_write_its_ctlr → vgic_its_process_commands reads the command queue at CBASER
+ * with kvm_read_guest_lock. That read may sleep in userfaultfd: the result then says
+ * `blocked` and nothing changed but the sleeping task; the caller repeats the ioctl once
+ * woken (a simplification of the ioctl sleeping inside).
+ */
+export function itsSetCtlr(k: KernelState, enabled: boolean, task = VMM_TASK_BASE): DeviceAttrResult & { readonly blocked?: true } {
   requireArm64(k);
-  return withVgic(k, { ...k.vm.vgic, pendingTableGfn: Math.floor(gpa / PAGE_SIZE), pendingTableRead: -1 });
+  if (!allVcpusLockable(k)) return { state: k, result: fail(Errno.EBUSY) };
+  const vgic = k.vm.vgic;
+  if (enabled && !vgic.gitsCtlrEnabled && vgic.cmdQueueGfn >= 0 && vgic.cmdQueuePending) {
+    const r = kvmReadGuest(k, task, vgic.cmdQueueGfn * PAGE_SIZE);
+    if (r.kind === 'blocked') return { state: r.state, result: ok(), blocked: true };
+    if (r.result.ret < 0) return { state: r.state, result: r.result };
+    return { state: withVgic(r.state, { ...vgic, gitsCtlrEnabled: true, cmdQueuePending: false, cmdQueueRead: r.value }), result: ok() };
+  }
+  return { state: withVgic(k, { ...vgic, gitsCtlrEnabled: enabled }), result: ok() };
 }
 
-/** GICR_CTLR.EnableLPIs: KVM syncs the pending state from the pending table in guest memory. */
+/** GICR_PENDBASER: the guest frame of the LPI pending table, and its PTZ bit (bit 62: "the table is all zeros"). */
+export function gicrSetPendbaser(k: KernelState, gpa: number, ptz = false): KernelState {
+  requireArm64(k);
+  return withVgic(k, { ...k.vm.vgic, pendingTableGfn: Math.floor(gpa / PAGE_SIZE), pendingTableZero: ptz, pendingTableRead: -1 });
+}
+
+/** GICR_PROPBASER: the guest frame of the LPI configuration (property) table. */
+export function gicrSetPropbaser(k: KernelState, gpa: number): KernelState {
+  requireArm64(k);
+  return withVgic(k, { ...k.vm.vgic, propTableGfn: Math.floor(gpa / PAGE_SIZE) });
+}
+
+/**
+ * GICR_CTLR.EnableLPIs: vgic_enable_lpis syncs the pending state from the pending table
+ * only when PENDBASER.PTZ is clear (`if (!(pendbaser & GICR_PENDBASER_PTZ))
+ * its_sync_lpi_pending_table(vcpu)`), and its_sync_lpi_pending_table reads only the bytes
+ * of LPIs already mapped to this vCPU (vgic_copy_lpi_list): no mapped LPI, no read.
+ */
 export function gicrEnableLpis(k: KernelState, task: number): RestoreOutcome {
   requireArm64(k);
-  const gfn = k.vm.vgic.pendingTableGfn;
-  if (gfn < 0) return { kind: 'done', state: k, result: ok() };
+  const vgic = k.vm.vgic;
+  const gfn = vgic.pendingTableGfn;
+  if (gfn < 0 || vgic.pendingTableZero || !lpisMapped(vgic)) return { kind: 'done', state: k, result: ok() };
   const r = kvmReadGuest(k, task, gfn * PAGE_SIZE);
   if (r.kind === 'blocked') return r;
   if (r.result.ret < 0) return { kind: 'done', state: r.state, result: r.result };
-  return { kind: 'done', state: withVgic(r.state, { ...k.vm.vgic, pendingTableRead: r.value }), result: ok() };
+  return { kind: 'done', state: withVgic(r.state, { ...vgic, pendingTableRead: r.value }), result: ok() };
 }

@@ -54,10 +54,28 @@ function vmasCovering(mm: MmState, start: number, len: number): number[] | undef
 }
 
 /**
+ * Whether a guest_memfd mapping can be registered with userfaultfd (a kernel variant):
+ * - `einval` (mainline; default): vma_can_userfault() (include/linux/userfaultfd_k.h)
+ *   admits only anonymous, hugetlbfs and shmem VMAs, in any mode (review M3).
+ * - `vm-uffd-ops`: Mike Rapoport's "mm, kvm: allow uffd support in guest_memfd" v2
+ *   (Message-ID 20260306171815.3160826-1-rppt, patch 13/15 -14-rppt "KVM: guest_memfd:
+ *   implement userfaultfd operations", by Nikita Kalyazin): kvm_gmem_uffd_ops lets a
+ *   mappable (GUEST_MEMFD_FLAG_INIT_SHARED; here GUEST_MEMFD_FLAG_MMAP) guest_memfd
+ *   register MISSING (UFFDIO_COPY allocates a folio and adds it to the page cache:
+ *   alloc_folio + filemap_add) and MINOR (a fault on a page-cache folio not mapped in the
+ *   VMA; UFFDIO_CONTINUE maps it: get_folio_noalloc). The MINOR selftest (14/15, -15-rppt)
+ *   populates the page cache through a second, unregistered mapping first: "the page must
+ *   exist in the cache". A fault on a page not in the cache is a MISSING fault, or with
+ *   MINOR alone an ordinary fault that allocates a zeroed folio (kvm_gmem_fault_user_mapping).
+ *   Firecracker's secret-hiding branch builds on this (seed 000, refs [2], [5]).
+ */
+export type GmemUffdSupport = 'einval' | 'vm-uffd-ops';
+
+/**
  * UFFDIO_REGISTER. Registration applies to whole VMAs; a range that splits a VMA is
  * refused with EINVAL here (the kernel would split the VMA: not modelled).
  */
-export function uffdRegister(mm: MmState, fd: number, start: number, len: number, mode: number): { mm: MmState; result: SysResult } {
+export function uffdRegister(mm: MmState, fd: number, start: number, len: number, mode: number, gmemUffd: GmemUffdSupport = 'einval'): { mm: MmState; result: SysResult } {
   const ui = uffdIndex(mm, fd);
   if (ui < 0) return { mm, result: fail(Errno.EBADF) };
   const known = UFFDIO_REGISTER_MODE_MISSING | UFFDIO_REGISTER_MODE_MINOR | UFFDIO_REGISTER_MODE_WP;
@@ -74,10 +92,9 @@ export function uffdRegister(mm: MmState, fd: number, start: number, len: number
     const f = fileAt(mm, v.file);
     if (v.start < start || v.start + v.npages * PAGE_SIZE > start + len) return { mm, result: fail(Errno.EINVAL) };
     if ((mode & UFFDIO_REGISTER_MODE_MINOR) !== 0 && f.kind === 'anon') return { mm, result: fail(Errno.EINVAL) };
-    // Mainline vma_can_userfault() (include/linux/userfaultfd_k.h) admits only anonymous,
-    // hugetlbfs and shmem VMAs, in any mode: a guest_memfd mapping is EINVAL. MINOR on
-    // guest_memfd is the unmerged vm_uffd_ops / guestmem series (seed 000 refs [5], [6]).
-    if (f.kind === 'guest_memfd') return { mm, result: fail(Errno.EINVAL) };
+    // Mainline vma_can_userfault() admits no guest_memfd mapping, in any mode; the
+    // vm_uffd_ops series admits both MISSING and MINOR (see GmemUffdSupport).
+    if (f.kind === 'guest_memfd' && gmemUffd === 'einval') return { mm, result: fail(Errno.EINVAL) };
     if (v.uffd >= 0 && v.uffd !== ui) return { mm, result: fail(Errno.EBUSY) };
     vmas = replaceAt(vmas, i, { ...v, uffd: ui, uffdMode: mode });
   }
@@ -175,6 +192,15 @@ export function uffdFill(
   const dontwake = kind === 'continue' ? UFFDIO_CONTINUE_MODE_DONTWAKE : UFFDIO_COPY_MODE_DONTWAKE;
   if ((mode & ~dontwake) !== 0) return failed(Errno.EINVAL);
   if (dst % PAGE_SIZE !== 0 || len <= 0 || len % PAGE_SIZE !== 0) return failed(Errno.EINVAL);
+  // mmap_changing: nothing is done while a non-cooperative event is unread, nor after it
+  // was read until its madvise() caller has run again to drop the count (mfill_atomic
+  // returns -EAGAIN while ctx->mmap_changing is raised; userfaultfd_remove raises it,
+  // userfaultfd_event_wait_completion drops it on the caller's way out; review V1). The
+  // check comes before the VMA is looked up and before any check of its kind (mfill_atomic:
+  // `err = -EAGAIN; if (atomic_read(&ctx->mmap_changing)) goto out_unlock;` precedes
+  // find_dst_vma and the hugetlb/shmem tests): ZEROPAGE on hugetlbfs is EAGAIN, not
+  // EINVAL, while an event is pending (review C2).
+  if (mmapChanging(mm, ui)) return failed(Errno.EAGAIN);
   const vi = mm.vmas.findIndex((v) => dst >= v.start && dst + len <= v.start + v.npages * PAGE_SIZE);
   if (vi < 0) return failed(Errno.ENOENT);
   const vma = mm.vmas[vi] as Vma;
@@ -185,13 +211,16 @@ export function uffdFill(
   // Huge pages are installed whole and aligned; ZEROPAGE does not exist for hugetlbfs.
   if (offsetBytes % hostBytes !== 0 || len % hostBytes !== 0) return failed(Errno.EINVAL);
   if (kind === 'zeropage' && file.kind === 'hugetlb') return failed(Errno.EINVAL);
-  if (kind === 'continue' && (vma.uffdMode & UFFDIO_REGISTER_MODE_MINOR) === 0) return failed(Errno.EINVAL);
-  if (kind !== 'continue' && file.kind === 'guest_memfd') return failed(Errno.EINVAL);
-  // mmap_changing: nothing is done while a non-cooperative event is unread, nor after it
-  // was read until its madvise() caller has run again to drop the count (mfill_atomic
-  // returns -EAGAIN while ctx->mmap_changing is raised; userfaultfd_remove raises it,
-  // userfaultfd_event_wait_completion drops it on the caller's way out; review V1).
-  if (mmapChanging(mm, ui)) return failed(Errno.EAGAIN);
+  // CONTINUE needs a page cache (shmem, hugetlbfs, a guest_memfd under vm_uffd_ops), not a
+  // MINOR registration: mfill_atomic refuses it only when `!vma_is_shmem(dst_vma)` (and
+  // mfill_atomic_hugetlb not at all), so on a MISSING-only range it maps the page-cache
+  // page all the same (review C1).
+  if (kind === 'continue' && file.kind === 'anon') return failed(Errno.EINVAL);
+  // A registered guest_memfd VMA exists only under the vm_uffd_ops series, whose
+  // kvm_gmem_uffd_ops serve COPY (alloc_folio + filemap_add) and CONTINUE
+  // (get_folio_noalloc). ZEROPAGE is kept refused: an inference, the series' tests
+  // exercise COPY and CONTINUE only.
+  if (kind === 'zeropage' && file.kind === 'guest_memfd') return failed(Errno.EINVAL);
 
   let pages = file.pages;
   let mapped = vma.mapped;

@@ -3,10 +3,10 @@
  * pages, which pages start remote, what the guest does, what the control thread does.
  */
 import type { GuestOp } from '../kvm/state.ts';
-import type { Arch, GmemWriteSemantics, KernelMutation, UffdEagainField, UserfaultSeries, X86Mmu } from '../kvm/variant.ts';
+import type { Arch, AsyncPfScope, GmemUffdSupport, GmemWriteSemantics, KernelMutation, UffdEagainField, UserfaultSeries, X86Mmu } from '../kvm/variant.ts';
 import { ConfigError } from './config-error.ts';
 
-export const DESIGNS = ['kvm-userfault', 'uffd', 'exit-on-missing', 'demand-paging', 'async-pf-user'] as const;
+export const DESIGNS = ['kvm-userfault', 'uffd', 'exit-on-missing', 'demand-paging', 'async-pf-user', 'gmem-minor'] as const;
 export type DesignName = (typeof DESIGNS)[number];
 
 export const BACKINGS = ['anon', 'shmem', 'hugetlb', 'guest_memfd'] as const;
@@ -22,8 +22,12 @@ export const LIMITS = {
   hugePages: { min: 2, max: 64 },
 } as const;
 
-/** How guest memory is registered with userfaultfd: MISSING, MINOR, or not at all. */
-export type UffdMode = 'missing' | 'minor' | 'none';
+/**
+ * How guest memory is registered with userfaultfd: MISSING, MINOR, both (the gmem-minor
+ * design: MISSING for pages not yet in the guest_memfd, MINOR for pages written but not
+ * mapped in the VMA), or not at all.
+ */
+export type UffdMode = 'missing' | 'minor' | 'missing-minor' | 'none';
 
 /** What the control thread does, in this order, concurrently with the vCPUs. */
 export interface ControlPlan {
@@ -63,6 +67,10 @@ export interface SystemConfig {
   readonly mutation?: KernelMutation;
   /** guest_memfd write() on a populated page: ENOSPC (v1–v5, default) or overwrite (v6). */
   readonly gmemWrite?: GmemWriteSemantics;
+  /** userfaultfd on the guest_memfd mapping: EINVAL (mainline) or the vm_uffd_ops series (default for gmem-minor). */
+  readonly gmemUffd?: GmemUffdSupport;
+  /** Which userfault exits async PF user may take asynchronously (kernel variant; see AsyncPfScope). */
+  readonly asyncPfScope?: AsyncPfScope;
   /** x86: the TDP MMU (default) or the legacy shadow MMU (tdp_mmu=0); see X86Mmu. */
   readonly mmu?: X86Mmu;
   /** A zero-progress EAGAIN's output field (kernel variant; see UffdEagainField). */
@@ -72,7 +80,9 @@ export interface SystemConfig {
 }
 
 /** A configuration with every default filled in and every combination checked. */
-export interface ResolvedConfig extends Required<Omit<SystemConfig, 'series' | 'control' | 'mutation' | 'gmemWrite' | 'mmu' | 'thp' | 'uffdEagainField'>> {
+export interface ResolvedConfig extends Required<Omit<SystemConfig, 'series' | 'control' | 'mutation' | 'gmemWrite' | 'gmemUffd' | 'asyncPfScope' | 'mmu' | 'thp' | 'uffdEagainField'>> {
+  readonly gmemUffd: GmemUffdSupport;
+  readonly asyncPfScope: AsyncPfScope;
   readonly mmu: X86Mmu;
   readonly uffdEagainField: UffdEagainField;
   readonly thp: boolean;
@@ -97,6 +107,21 @@ function checkPage(cfg: SystemConfig, gfn: number, what: string): void {
   }
 }
 
+/**
+ * The gmem-minor design (Firecracker's secret-hiding branch, seed 000 refs [2], [5]): a
+ * mappable guest_memfd, KVM Userfault exits for vCPU faults, write() into the guest_memfd
+ * to populate, and userfaultfd on the guest_memfd mapping for KVM's own accesses and the
+ * VMM's. Only the vm_uffd_ops series lets that mapping register (mainline: EINVAL).
+ */
+function checkGmemMinor(cfg: SystemConfig, uffdMode: UffdMode, gmemUffd: GmemUffdSupport): void {
+  if (cfg.design !== 'gmem-minor') return;
+  if (cfg.backing !== 'guest_memfd') fail('KVMUF105', 'the gmem-minor design is guest_memfd + userfaultfd on its mapping', 'use --backing guest_memfd');
+  if (uffdMode === 'none') fail('KVMUF104', 'the gmem-minor design needs userfaultfd on the guest_memfd mapping', 'use --uffd missing-minor (the default) or --uffd minor');
+  if (gmemUffd === 'einval') {
+    fail('KVMUF105', 'mainline refuses userfaultfd on a guest_memfd mapping (vma_can_userfault: EINVAL), so the gmem-minor design cannot be set up', 'use --gmem-uffd vm-uffd-ops (the guest_memfd userfaultfd series; the default for gmem-minor)');
+  }
+}
+
 export function resolveConfig(cfg: SystemConfig): ResolvedConfig {
   if (!DESIGNS.includes(cfg.design)) fail('KVMUF101', `unknown design '${cfg.design}'`, `use one of: ${DESIGNS.join(', ')}`);
   if (!BACKINGS.includes(cfg.backing)) fail('KVMUF101', `unknown backing '${cfg.backing}'`, `use one of: ${BACKINGS.join(', ')}`);
@@ -111,16 +136,19 @@ export function resolveConfig(cfg: SystemConfig): ResolvedConfig {
   if (cfg.backing === 'hugetlb' && cfg.pages % hugePages !== 0) {
     fail('KVMUF104', `hugetlbfs backing needs a whole number of huge pages (${hugePages} base pages each), got ${cfg.pages} pages`, `use --pages ${Math.ceil(cfg.pages / hugePages) * hugePages}`);
   }
-  const uffdMode: UffdMode = cfg.uffdMode ?? (cfg.design === 'demand-paging' ? 'none' : cfg.backing === 'anon' ? 'missing' : 'minor');
+  const uffdMode: UffdMode = cfg.uffdMode ?? (cfg.design === 'demand-paging' ? 'none' : cfg.design === 'gmem-minor' ? 'missing-minor' : cfg.backing === 'anon' ? 'missing' : 'minor');
+  const gmemUffd: GmemUffdSupport = cfg.gmemUffd ?? (cfg.design === 'gmem-minor' ? 'vm-uffd-ops' : 'einval');
+  checkGmemMinor(cfg, uffdMode, gmemUffd);
   if (cfg.design === 'demand-paging' && uffdMode !== 'none') {
     fail('KVMUF105', 'the demand-paging design replaces userfaultfd: vCPU faults exit, KVM’s own accesses wait on its notification fd, and the VMM populates through its own mapping', 'use --uffd none (the default for demand-paging)');
   }
   if (uffdMode === 'none' && (cfg.design === 'uffd' || cfg.design === 'exit-on-missing')) {
     fail('KVMUF104', `the ${cfg.design} design needs userfaultfd`, 'use --uffd missing or --uffd minor');
   }
-  if (cfg.uffdMode === 'missing' && cfg.backing === 'guest_memfd') {
+  if (cfg.uffdMode === 'missing' && cfg.backing === 'guest_memfd' && cfg.design !== 'gmem-minor') {
     fail('KVMUF104', 'userfaultfd MISSING mode cannot serve guest_memfd: its memory has no host mapping to register, so --uffd missing would be ignored', 'drop --uffd (guest_memfd faults reach the VMM as KVM exits), or use --backing shmem');
   }
+  if (uffdMode === 'missing-minor' && cfg.design !== 'gmem-minor') fail('KVMUF104', '--uffd missing-minor (MISSING and MINOR on one range) is modelled for the gmem-minor design only', 'use --uffd missing or --uffd minor');
   if (uffdMode === 'minor' && cfg.backing === 'anon') fail('KVMUF104', 'userfaultfd MINOR mode needs shmem, hugetlbfs or guest_memfd backing', 'use --backing shmem, or MISSING mode');
 
   // Combinations that cannot exist.
@@ -131,7 +159,8 @@ export function resolveConfig(cfg: SystemConfig): ResolvedConfig {
     fail('KVMUF105', 'exit-on-missing works on the host mapping (fast GUP); guest_memfd faults never go through it', 'use --design kvm-userfault with guest_memfd');
   }
   if (cfg.design === 'async-pf-user' && cfg.arch !== 'x86') fail('KVMUF105', 'async PF user exists only on x86', 'use --arch x86');
-  const series: UserfaultSeries = cfg.series ?? (cfg.design === 'kvm-userfault' || cfg.design === 'async-pf-user' ? 'v3' : 'none');
+  const series: UserfaultSeries = cfg.series ?? (cfg.design === 'kvm-userfault' || cfg.design === 'async-pf-user' || cfg.design === 'gmem-minor' ? 'v3' : 'none');
+  if (cfg.design === 'gmem-minor' && series === 'none') fail('KVMUF105', 'the gmem-minor design serves vCPU faults with KVM Userfault exits: it needs the KVM Userfault series', 'drop --series none');
   if (cfg.design === 'kvm-userfault' && series === 'none') fail('KVMUF105', 'the kvm-userfault design needs a kernel with the KVM Userfault series', 'drop --series none');
   if (cfg.design === 'async-pf-user' && series === 'none') fail('KVMUF105', 'async PF user is built on KVM Userfault exits: it needs the KVM Userfault series', 'drop --series none');
   if (series === 'v1' && cfg.arch !== 'arm64') fail('KVMUF105', 'the v1 variant only differs on arm64 (zap on disable)', 'use --arch arm64 with --series v1');
@@ -139,7 +168,7 @@ export function resolveConfig(cfg: SystemConfig): ResolvedConfig {
   // 20250618042424.330664-1-jthoughton, June 2025) sit on bases with no arm64 guest_memfd;
   // gmem_abort() first appears in Fuad Tabba's series of 9 July 2025, and the v3 cover
   // letter (seed 000) says it "would need to be enlightened". Only Firecracker's v2 copy hooks it.
-  if (cfg.design === 'kvm-userfault' && cfg.arch === 'arm64' && cfg.backing === 'guest_memfd' && (series === 'v3' || series === 'v1')) {
+  if ((cfg.design === 'kvm-userfault' || cfg.design === 'gmem-minor') && cfg.arch === 'arm64' && cfg.backing === 'guest_memfd' && (series === 'v3' || series === 'v1')) {
     fail('KVMUF105', `KVM Userfault ${series} on arm64 with guest_memfd is a kernel that never existed: ${series} predates arm64 guest_memfd (gmem_abort) and does not hook it`, 'use --series v2-firecracker (Firecracker’s copy hooks gmem_abort), or --arch x86');
   }
 
@@ -170,11 +199,11 @@ export function resolveConfig(cfg: SystemConfig): ResolvedConfig {
   for (const p of control.balloon ?? []) checkPage(cfg, p, 'the balloon');
   if ((control.balloon ?? []).length > 0 && cfg.backing !== 'anon') fail('KVMUF105', 'the balloon (MADV_DONTNEED) frees pages only on anonymous memory', 'use --backing anon');
   if (control.toggleDirtyLog && cfg.backing === 'guest_memfd') fail('KVMUF105', 'dirty logging is not supported on guest_memfd memslots (KVM_MEM_GUEST_MEMFD excludes LOG_DIRTY_PAGES)', 'use another backing');
-  if (control.enableUserfault && cfg.design !== 'kvm-userfault') fail('KVMUF105', 'only the kvm-userfault design has a USERFAULT flag to enable', 'use --design kvm-userfault');
+  if (control.enableUserfault && cfg.design !== 'kvm-userfault' && cfg.design !== 'gmem-minor') fail('KVMUF105', 'only the kvm-userfault design has a USERFAULT flag to enable', 'use --design kvm-userfault');
   const mmu: X86Mmu = cfg.mmu ?? 'tdp';
   if (mmu === 'shadow' && cfg.arch !== 'x86') fail('KVMUF105', 'the shadow MMU (tdp_mmu=0) is an x86 choice; arm64 has one stage-2 MMU', 'use --arch x86, or drop --mmu');
   // KVM_X86_SW_PROTECTED_VM (private guest_memfd memory) is supported only with the TDP MMU (kvm_is_vm_type_supported).
   if (mmu === 'shadow' && cfg.backing === 'guest_memfd') fail('KVMUF105', 'private guest_memfd memory needs the TDP MMU (KVM_X86_SW_PROTECTED_VM requires tdp_mmu)', 'use --mmu tdp, or another backing');
   if (cfg.thp && cfg.backing !== 'anon') fail('KVMUF105', 'transparent huge pages are modelled for anonymous memory only', 'use --backing anon, or drop --thp');
-  return { mmu, uffdEagainField: cfg.uffdEagainField ?? 'written', thp: cfg.thp ?? false, mutation: cfg.mutation ?? 'none', gmemWrite: cfg.gmemWrite ?? 'enospc', design: cfg.design, arch: cfg.arch, series, backing: cfg.backing, vcpus: cfg.vcpus, pages: cfg.pages, remote, programs, uffdMode, control, hugePages };
+  return { mmu, uffdEagainField: cfg.uffdEagainField ?? 'written', thp: cfg.thp ?? false, mutation: cfg.mutation ?? 'none', gmemWrite: cfg.gmemWrite ?? 'enospc', gmemUffd, asyncPfScope: cfg.asyncPfScope ?? 'any', design: cfg.design, arch: cfg.arch, series, backing: cfg.backing, vcpus: cfg.vcpus, pages: cfg.pages, remote, programs, uffdMode, control, hugePages };
 }

@@ -25,9 +25,18 @@ export interface Setup {
   readonly env: Environment;
 }
 
-/** Whether this design registers the guest memory with a userfaultfd. */
+/**
+ * Whether this design registers the guest memory with a userfaultfd: guest_memfd only in
+ * the gmem-minor design (its mapping; the vm_uffd_ops series), other backings unless --uffd none.
+ */
 function usesUffd(cfg: ResolvedConfig): boolean {
-  return cfg.backing !== 'guest_memfd' && cfg.uffdMode !== 'none';
+  return (cfg.backing !== 'guest_memfd' || cfg.design === 'gmem-minor') && cfg.uffdMode !== 'none';
+}
+
+/** The UFFDIO_REGISTER mode bits of a registration. */
+function registerMode(mode: ResolvedConfig['uffdMode']): number {
+  if (mode === 'missing-minor') return UFFDIO_REGISTER_MODE_MISSING | UFFDIO_REGISTER_MODE_MINOR;
+  return mode === 'minor' ? UFFDIO_REGISTER_MODE_MINOR : UFFDIO_REGISTER_MODE_MISSING;
 }
 
 function must(r: { ret: number; errno: number }, what: string): number {
@@ -47,6 +56,8 @@ export function buildSystem(cfg: ResolvedConfig): Setup {
       asyncPfUser: cfg.design === 'async-pf-user',
       mutation: cfg.mutation,
       gmemWrite: cfg.gmemWrite,
+      gmemUffd: cfg.gmemUffd,
+      asyncPfScope: cfg.asyncPfScope,
       mmu: cfg.mmu,
       uffdEagainField: cfg.uffdEagainField,
       geometry,
@@ -55,7 +66,7 @@ export function buildSystem(cfg: ResolvedConfig): Setup {
     privateMem: cfg.backing === 'guest_memfd',
   });
   const remote = new Set(cfg.remote);
-  const minor = cfg.uffdMode === 'minor' && usesUffd(cfg);
+  const minor = cfg.uffdMode === 'minor' && usesUffd(cfg) && cfg.backing !== 'guest_memfd';
 
   // Guest memory, and the local pages (MINOR mode: every page is in the page cache, mapped only when local).
   let hva: number;
@@ -82,7 +93,7 @@ export function buildSystem(cfg: ResolvedConfig): Setup {
   // The memslot, with the design's flag and bitmap.
   let bitmap = 0;
   let flags = cfg.backing === 'guest_memfd' ? KVM_MEM_GUEST_MEMFD : 0;
-  if (cfg.design === 'kvm-userfault' || cfg.design === 'async-pf-user') {
+  if (cfg.design === 'kvm-userfault' || cfg.design === 'async-pf-user' || cfg.design === 'gmem-minor') {
     bitmap = sim.mmapData(Math.ceil(cfg.pages / 64) * 8);
     for (const p of remote) sim.setUserfaultBit(bitmap, p, true);
     if (!cfg.control.enableUserfault) flags |= KVM_MEM_USERFAULT;
@@ -114,8 +125,7 @@ export function buildSystem(cfg: ResolvedConfig): Setup {
   let uffd = -1;
   if (usesUffd(cfg)) {
     uffd = sim.userfaultfd();
-    const mode = minor ? UFFDIO_REGISTER_MODE_MINOR : UFFDIO_REGISTER_MODE_MISSING;
-    must(sim.uffdRegister(uffd, hva, cfg.pages * PAGE_SIZE, mode), 'UFFDIO_REGISTER');
+    must(sim.uffdRegister(uffd, hva, cfg.pages * PAGE_SIZE, registerMode(cfg.uffdMode)), 'UFFDIO_REGISTER');
   }
   return { sim, env: { config: cfg, hva, bitmap, uffd, gmemFd, hostPagePages, demandPagingFd } };
 }

@@ -18,7 +18,7 @@ import { HandlerPanic, StepApiMisuse } from './step-errors.ts';
 import { kvmRun, vcpuStep } from '../kvm/vcpu.ts';
 import { kickVcpu } from '../kvm/kick.ts';
 import { describeWarning } from '../kvm/kernel-warning.ts';
-import { itsRestoreTables, itsSetBaser, itsSetCtlr } from '../kvm/vgic.ts';
+import { itsRestoreTables, itsSetBaser, itsSetCtlr, restorePlan } from '../kvm/vgic.ts';
 import { gmemWrite } from '../mm/guest-memfd.ts';
 import { uffdFill, uffdRead, uffdReadable, uffdWake, type FillKind, type UffdMsg } from '../mm/userfaultfd.ts';
 import { replaceAt } from '../mm/immutable.ts';
@@ -501,10 +501,10 @@ export class StepContext {
     const before = this.kernel.vm.vgic;
     const r = itsRestoreTables(this.kernel, this.spec.task);
     this.setKernel(r.state);
-    if (r.kind === 'blocked') return this.sleep(`ITS restore reads gfn ${before.itsTableGfns[before.itsTablesRead.length]}`);
+    if (r.kind === 'blocked') return this.sleep(`ITS restore reads gfn ${restorePlan(before)[before.itsTablesRead.length]}`);
     const read = r.state.vm.vgic.itsTablesRead;
     if (read.length > before.itsTablesRead.length) {
-      const gfn = before.itsTableGfns[read.length - 1] as number;
+      const gfn = restorePlan(before)[read.length - 1] as number;
       this.checkKvmRead(gfn, read[read.length - 1] as number);
     }
     if (r.kind === 'done' && r.result.ret < 0) this.note(`→ ${errnoName(r.result.errno)}`);

@@ -29,4 +29,7 @@ export const CONVICTING_CONFIGS: Readonly<Record<string, SystemConfig>> = {
   'ignores-remove': { design: 'uffd', ...x86, vcpus: 1, pages: 2, programs: [[{ kind: 'read', gfn: 1 }]], control: { balloon: [1] } },
   'present-before-install': { design: 'demand-paging', ...x86, vcpus: 2, pages: 2 },
   'async-pf-wrong-token': { design: 'async-pf-user', ...x86, vcpus: 1, pages: 2 },
+  // The kvm-clock restore's GUP sleeps in the guest_memfd mapping's uffd; the reader
+  // write()s the page and stops: write() wakes no uffd waiter, nothing CONTINUEs.
+  'gmem-write-no-continue': { design: 'gmem-minor', arch: 'x86', backing: 'guest_memfd', vcpus: 1, pages: 1, control: { kvmClockGfn: 0, vcpusWait: true } },
 };

@@ -4,6 +4,7 @@ import type { DesignName } from '../system/config.ts';
 import { asyncPfUserHandler } from './async-pf-user.ts';
 import { demandPagingHandler } from './demand-paging.ts';
 import { exitOnMissingHandler } from './exit-on-missing.ts';
+import { gmemMinorHandler, gmemWriteNoContinueHandler } from './gmem-minor.ts';
 import { asyncPfReadyFirstHandler, asyncPfWrongTokenHandler } from './flawed-async-pf-user.ts';
 import { presentBeforeInstallHandler } from './flawed-demand-paging.ts';
 import { clearBeforePopulateHandler, eexistIsFatalHandler, forgetsToClearHandler, ignoresRemoveHandler, noPopulateWriteHandler, noUffdReaderHandler, noWakeOnEexistHandler } from './flawed.ts';
@@ -20,6 +21,7 @@ const REFERENCE: Partial<Record<DesignName, HandlerStrategy>> = {
   'exit-on-missing': exitOnMissingHandler,
   'demand-paging': demandPagingHandler,
   'async-pf-user': asyncPfUserHandler,
+  'gmem-minor': gmemMinorHandler,
 };
 
 export const BUNDLED_HANDLERS: readonly HandlerStrategy[] = [
@@ -42,6 +44,8 @@ export const BUNDLED_HANDLERS: readonly HandlerStrategy[] = [
   presentBeforeInstallHandler,
   asyncPfWrongTokenHandler,
   asyncPfReadyFirstHandler,
+  gmemMinorHandler,
+  gmemWriteNoContinueHandler,
 ];
 
 export function bundledHandlerFor(design: DesignName): HandlerStrategy {

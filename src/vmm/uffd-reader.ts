@@ -16,6 +16,7 @@ import { Errno, UFFD_EVENT_REMOVE } from '../kvm/uapi.ts';
 import { VIOLATION } from '../system/state.ts';
 import { firstPending, install, recordMessage, setPending } from './page-book.ts';
 import type { HandlerThread } from './strategy.ts';
+import type { Step } from '../system/thread.ts';
 import type { Environment } from '../system/environment.ts';
 
 const READ = 0;
@@ -34,6 +35,34 @@ export interface ReaderOptions {
   readonly retryEagain?: boolean;
 }
 
+/**
+ * A reader's first step (step 0): wait for a message, read it, mark its page pending (a
+ * REMOVE event marks its pages given up instead); then to step 1 (serve) if anything is pending.
+ */
+export function readerReadStep(honourRemove = true): Step {
+  return {
+    label: 'read',
+    run(c) {
+      c.guard(c.uffdReadable());
+      const msg = c.uffdRead();
+      const gfn = msg && (honourRemove || msg.event !== UFFD_EVENT_REMOVE) ? recordMessage(c, msg) : -1;
+      if (gfn >= 0) setPending(c, gfn, true);
+      c.goto(firstPending(c) >= 0 ? INSTALL : READ);
+    },
+  };
+}
+
+/** UFFDIO_WAKE of the page in register 0 (after an EEXIST); then serve the next pending page, or read. */
+export function readerWakeStep(): Step {
+  return {
+    label: 'wake',
+    run(c) {
+      c.uffdWake(c.reg(0));
+      c.goto(firstPending(c) >= 0 ? INSTALL : READ);
+    },
+  };
+}
+
 export function uffdReaderThread(name = 'uffd-reader', options: ReaderOptions = {}): HandlerThread {
   const wakeOnEexist = options.wakeOnEexist ?? true;
   const honourRemove = options.honourRemove ?? true;
@@ -42,16 +71,7 @@ export function uffdReaderThread(name = 'uffd-reader', options: ReaderOptions = 
     name,
     regs: 1,
     steps: [
-      {
-        label: 'read',
-        run(c) {
-          c.guard(c.uffdReadable());
-          const msg = c.uffdRead();
-          const gfn = msg && (honourRemove || msg.event !== UFFD_EVENT_REMOVE) ? recordMessage(c, msg) : -1;
-          if (gfn >= 0) setPending(c, gfn, true);
-          c.goto(firstPending(c) >= 0 ? INSTALL : READ);
-        },
-      },
+      readerReadStep(honourRemove),
       {
         label: 'install',
         run(c) {
@@ -73,13 +93,7 @@ export function uffdReaderThread(name = 'uffd-reader', options: ReaderOptions = 
           c.goto(firstPending(c) >= 0 ? INSTALL : READ);
         },
       },
-      {
-        label: 'wake',
-        run(c) {
-          c.uffdWake(c.reg(0));
-          c.goto(firstPending(c) >= 0 ? INSTALL : READ);
-        },
-      },
+      readerWakeStep(),
     ],
   };
 }

@@ -45,7 +45,7 @@ describe('--help and -h', () => {
     expect(help).toMatch(/^ {2}--itf FILE +write the first counterexample/m);
     expect(help).toMatch(/^ {2}--timeout SECONDS +/m);
     // A long list of choices gets its own line instead of running into the description.
-    expect(help).toMatch(/^ {2}--design DESIGN +the post-copy design \(default kvm-userfault\)\n +DESIGN: kvm-userfault, uffd, exit-on-missing, demand-paging, async-pf-user$/m);
+    expect(help).toMatch(/^ {2}--design DESIGN +the post-copy design \(default kvm-userfault\)\n +DESIGN: kvm-userfault, uffd, exit-on-missing, demand-paging, async-pf-user, gmem-minor$/m);
     expect(help).not.toMatch(/--seed/);
     // The stated bounds are the enforced ones.
     expect(kvmuf(['check', '--vcpus', String(LIMITS.vcpus.max + 1)]).stderr).toContain(`must be ${LIMITS.vcpus.min} to ${LIMITS.vcpus.max}`);

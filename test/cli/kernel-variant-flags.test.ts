@@ -18,6 +18,19 @@ describe('kernel variant flags', () => {
     expect(r.stdout).toMatch(/uffd x86 anon 2v×2p eagain-field untouched/);
   });
 
+  it('--async-pf-scope sw-protected (the RFC as posted) takes no exit asynchronously on the default VM type: a smaller graph, named, reproduced', () => {
+    const args = ['check', '--design', 'async-pf-user', '--async-pf-scope', 'sw-protected', '--json'];
+    type Runs = { runs: { command: string; verdict: string; stats: { distinct: number } }[] };
+    const rfc = JSON.parse(kvmuf(args).stdout) as Runs;
+    const any = JSON.parse(kvmuf(['check', '--design', 'async-pf-user', '--json']).stdout) as Runs;
+    expect(rfc.runs[0]?.verdict).toBe('pass');
+    expect(rfc.runs[0]?.command).toContain('--async-pf-scope sw-protected');
+    // No parked ops, tokens or READY calls: far fewer states than the default scope's run.
+    expect(rfc.runs[0]?.stats.distinct).toBeLessThan((any.runs[0]?.stats.distinct ?? 0) / 10);
+    const table = kvmuf(['check', '--design', 'async-pf-user', '--backing', 'guest_memfd', '--async-pf-scope', 'sw-protected']);
+    expect(table.stdout).toMatch(/async-pf-user x86 guest_memfd 2v×2p async-pf sw-protected +async-pf-user +PASS/);
+  });
+
   it('a value that is not a variant is a coded error (exit 2)', () => {
     const r = kvmuf(['check', '--design', 'uffd', '--uffd-eagain-field', 'sometimes']);
     expect(r.status).toBe(2);

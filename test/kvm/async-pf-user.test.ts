@@ -86,16 +86,31 @@ describe('an asynchronous userfault exit', () => {
     expect(vm.sim.vcpu(0).parked).toHaveLength(ASYNC_PF_USER_SLOTS);
   });
 
-  it('a private fault exits synchronously (the RFC leaves CoCo aside)', () => {
-    const sim = new KvmSim({ variant: { asyncPfUser: true, geometry: SMALL_GEOMETRY }, privateMem: true, programs: [[read(1)]] });
+  /** A SW_PROTECTED VM (privateMem) whose gfn 1 is private, with its userfault bit set. */
+  function privateFaultVm(asyncPfScope: 'any' | 'sw-protected') {
+    const sim = new KvmSim({ variant: { asyncPfUser: true, asyncPfScope, geometry: SMALL_GEOMETRY }, privateMem: true, programs: [[read(1)]] });
     const fd = sim.createGuestMemfd(4 * PAGE_SIZE).ret;
     const hva = sim.mmapAnonymous(4);
     const bitmap = sim.mmapData(8);
     sim.setUserfaultBit(bitmap, 1, true);
     sim.setMemoryAttributes({ address: 0, size: 4 * PAGE_SIZE, attributes: KVM_MEMORY_ATTRIBUTE_PRIVATE });
     sim.setUserMemoryRegion2({ slot: 0, flags: KVM_MEM_GUEST_MEMFD | KVM_MEM_USERFAULT, guest_phys_addr: 0, memory_size: 4 * PAGE_SIZE, userspace_addr: hva, guest_memfd: fd, userfault_bitmap: bitmap });
-    expect(exitOf(sim).memoryFault?.flags).toBe(KVM_MEMORY_EXIT_FLAG_USERFAULT | KVM_MEMORY_EXIT_FLAG_PRIVATE);
+    return sim;
+  }
+
+  it('--async-pf-scope sw-protected (RFC 6/6): a private fault on a SW_PROTECTED VM goes asynchronous (the pre-check precedes is_private)', () => {
+    expect(exitOf(privateFaultVm('sw-protected')).memoryFault?.flags).toBe(ASYNC | KVM_MEMORY_EXIT_FLAG_PRIVATE);
   });
+
+  it('--async-pf-scope sw-protected: on the default VM type every userfault exit is synchronous', () => {
+    const vm = anonVm(4, { userfault: true, programs: [[read(0)]], variant: { asyncPfUser: true, asyncPfScope: 'sw-protected' } });
+    expect(exitOf(vm.sim).memoryFault).toEqual({ flags: KVM_MEMORY_EXIT_FLAG_USERFAULT, gpa: 0, size: PAGE_SIZE });
+  });
+
+  it('--async-pf-scope any (default, kvmuf’s first reading): a private fault exits synchronously', () => {
+    expect(exitOf(privateFaultVm('any')).memoryFault?.flags).toBe(KVM_MEMORY_EXIT_FLAG_USERFAULT | KVM_MEMORY_EXIT_FLAG_PRIVATE);
+  });
+
 });
 
 describe('halting', () => {

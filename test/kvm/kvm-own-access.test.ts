@@ -104,12 +104,76 @@ describe('arm64 VGIC/ITS restore reads guest memory through kvm_read_guest', () 
     expect(sim.itsRestoreTables(VMM)).toMatchObject({ kind: 'done', result: { ret: 0 } });
   });
 
-  it('enabling LPIs reads the redistributor pending table the same way', () => {
+  /** armVm with tables on gfns 5 and 6 holding `tables`, PROPBASER at gfn 3, PENDBASER at gfn 7 (holding 4 and 9). */
+  function lpiVm(tables: number) {
     const { sim, hva } = armVm();
+    sim.userAccess(VMM, hva + 5 * PAGE_SIZE, tables);
+    sim.userAccess(VMM, hva + 6 * PAGE_SIZE, tables);
+    sim.userAccess(VMM, hva + 3 * PAGE_SIZE, 4);
+    sim.userAccess(VMM, hva + 7 * PAGE_SIZE, 9);
+    sim.gicrSetPropbaser(3 * PAGE_SIZE);
+    return { sim, hva };
+  }
+
+  it('RESTORE_TABLES then reads the LPI property and pending tables for the ITEs it restored (update_lpi_config, vgic_v3_lpi_sync_pending_status)', () => {
+    const { sim } = lpiVm(1);
     sim.gicrSetPendbaser(7 * PAGE_SIZE);
-    sim.userAccess(VMM, hva + 7 * PAGE_SIZE, 4);
-    expect(sim.gicrEnableLpis(VMM)).toMatchObject({ kind: 'done', result: { ret: 0 } });
-    expect(sim.state.vm.vgic.pendingTableRead).toBe(4);
+    expect(restoreAll(sim)).toMatchObject({ kind: 'done', result: { ret: 0 } });
+    expect(sim.state.vm.vgic.itsTablesRead).toEqual([1, 1, 4, 9]);
+  });
+
+  it('zero-filled ITS tables map no LPI: the restore "succeeds" having read neither LPI table', () => {
+    const { sim } = lpiVm(0);
+    sim.gicrSetPendbaser(7 * PAGE_SIZE);
+    expect(restoreAll(sim)).toMatchObject({ kind: 'done', result: { ret: 0 } });
+    expect(sim.state.vm.vgic.itsTablesRead).toEqual([0, 0]);
+  });
+
+  it('an LPI table read sleeps in userfaultfd like the ITS tables do', () => {
+    const { sim, hva } = lpiVm(1);
+    const uffd = sim.userfaultfd();
+    sim.uffdRegister(uffd, hva, 8 * PAGE_SIZE, UFFDIO_REGISTER_MODE_MISSING);
+    sim.gicrSetPropbaser(2 * PAGE_SIZE);
+    expect(restoreAll(sim).kind).toBe('blocked');
+    expect(sim.uffdRead(uffd).msg).toMatchObject({ address: hva + 2 * PAGE_SIZE });
+  });
+
+  it('enabling LPIs reads the pending table only with LPIs mapped and PENDBASER.PTZ clear (vgic_enable_lpis, its_sync_lpi_pending_table)', () => {
+    // No LPI mapped yet: nothing to sync, nothing read.
+    const none = lpiVm(1);
+    none.sim.gicrSetPendbaser(7 * PAGE_SIZE);
+    expect(none.sim.gicrEnableLpis(VMM)).toMatchObject({ kind: 'done', result: { ret: 0 } });
+    expect(none.sim.state.vm.vgic.pendingTableRead).toBe(-1);
+    // LPIs mapped by the restore: the pending table is read.
+    restoreAll(none.sim);
+    expect(none.sim.gicrEnableLpis(VMM)).toMatchObject({ kind: 'done', result: { ret: 0 } });
+    expect(none.sim.state.vm.vgic.pendingTableRead).toBe(9);
+    // PTZ set: the guest said the table is zeros, KVM does not read it.
+    const ptz = lpiVm(1);
+    ptz.sim.gicrSetPendbaser(7 * PAGE_SIZE, true);
+    restoreAll(ptz.sim);
+    expect(ptz.sim.gicrEnableLpis(VMM)).toMatchObject({ kind: 'done', result: { ret: 0 } });
+    expect(ptz.sim.state.vm.vgic.pendingTableRead).toBe(-1);
+  });
+
+  it('enabling GITS_CTLR reads the command queue when CWRITER is ahead of CREADR (vgic_its_process_commands), and may sleep in userfaultfd', () => {
+    const { sim, hva } = armVm();
+    const uffd = sim.userfaultfd();
+    sim.uffdRegister(uffd, hva, 8 * PAGE_SIZE, UFFDIO_REGISTER_MODE_MISSING);
+    expect(sim.itsSetCmdQueue(4 * PAGE_SIZE, true).ret).toBe(0);
+    expect(sim.itsSetCtlr(true, VMM)).toMatchObject({ blocked: true });
+    expect(sim.state.vm.vgic.gitsCtlrEnabled).toBe(false);
+    sim.uffdRead(uffd);
+    sim.uffdCopy(uffd, hva + 4 * PAGE_SIZE, PAGE_SIZE, 21);
+    expect(sim.itsSetCtlr(true, VMM)).toEqual({ ret: 0, errno: 0 });
+    expect(sim.state.vm.vgic).toMatchObject({ gitsCtlrEnabled: true, cmdQueueRead: 21, cmdQueuePending: false });
+  });
+
+  it('with CREADR == CWRITER enabling GITS_CTLR reads nothing', () => {
+    const { sim } = armVm();
+    sim.itsSetCmdQueue(4 * PAGE_SIZE, false);
+    expect(sim.itsSetCtlr(true, VMM)).toEqual({ ret: 0, errno: 0 });
+    expect(sim.state.vm.vgic.cmdQueueRead).toBe(-1);
   });
 
   it('the ITS exists only on arm64', () => {

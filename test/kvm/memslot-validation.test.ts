@@ -218,10 +218,26 @@ describe('guest_memfd memslots', () => {
     expect(v3.sim.setUserMemoryRegion2(region(v3.hva, { flags: KVM_MEM_GUEST_MEMFD, guest_memfd: v3.fd })).ret).toBe(0);
   });
 
-  it('v3: moving a guest_memfd slot is EINVAL, and the GUEST_MEMFD flag cannot be toggled', () => {
+  it('v3: moving a guest_memfd slot is EINVAL', () => {
     const { sim, hva, fd } = gmemVm('v3');
     sim.setUserMemoryRegion2(region(hva, { flags: KVM_MEM_GUEST_MEMFD, guest_memfd: fd }));
     expect(sim.setUserMemoryRegion2(region(hva, { flags: KVM_MEM_GUEST_MEMFD, guest_memfd: fd, guest_phys_addr: 64 * PAGE_SIZE })).errno).toBe(Errno.EINVAL);
-    expect(sim.setUserMemoryRegion2(region(hva, { flags: 0 })).errno).toBe(Errno.EINVAL);
+  });
+
+  it('v3 (review C5): a flags-only GUEST_MEMFD toggle is accepted, and binding happens only on create: off unbinds, on binds nothing', () => {
+    const { sim, hva, fd } = gmemVm('v3');
+    sim.setUserMemoryRegion2(region(hva, { flags: KVM_MEM_GUEST_MEMFD, guest_memfd: fd }));
+    expect(sim.state.vm.slots[0]?.gmemFile).toBeGreaterThanOrEqual(0);
+    expect(sim.setUserMemoryRegion2(region(hva, { flags: 0 })).ret).toBe(0);
+    expect(sim.state.vm.slots[0]?.gmemFile).toBe(-1);
+    expect(sim.setUserMemoryRegion2(region(hva, { flags: KVM_MEM_GUEST_MEMFD, guest_memfd: fd })).ret).toBe(0);
+    expect(sim.state.vm.slots[0]).toMatchObject({ flags: KVM_MEM_GUEST_MEMFD, gmemFile: -1 });
+  });
+
+  it('mainline: turning GUEST_MEMFD off passes the immutability check too (it tests the new flags only)', () => {
+    const { sim, hva, fd } = gmemVm('none');
+    sim.setUserMemoryRegion2(region(hva, { flags: KVM_MEM_GUEST_MEMFD, guest_memfd: fd }));
+    expect(sim.setUserMemoryRegion2(region(hva, { flags: 0 })).ret).toBe(0);
+    expect(sim.state.vm.slots[0]?.gmemFile).toBe(-1);
   });
 });

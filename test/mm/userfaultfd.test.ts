@@ -18,6 +18,7 @@ import {
   UFFDIO_ZEROPAGE_MODE_DONTWAKE,
   UFFD_EVENT_PAGEFAULT,
   UFFD_EVENT_REMOVE,
+  UFFD_FEATURE_EVENT_REMOVE,
   UFFD_PAGEFAULT_FLAG_MINOR,
   UFFD_PAGEFAULT_FLAG_WRITE,
 } from '../../src/kvm/uapi.ts';
@@ -511,13 +512,18 @@ describe('UFFDIO_COPY / ZEROPAGE / CONTINUE and WAKE', () => {
     expectErrno(sim.uffdWake(uffd, hva, P), Errno.EBADF);
   });
 
-  it('CONTINUE on a range registered only MISSING is EINVAL', () => {
+  it('CONTINUE on a range registered only MISSING maps the page-cache page all the same (mfill_atomic checks shmem, not VM_UFFD_MINOR; review C1)', () => {
     const { sim, hva } = shmemMapped(1, [5]);
     expect(dontneed(sim, VMM, hva, P).kind).toBe('done');
     const uffd = sim.userfaultfd();
     expectOk(sim.uffdRegister(uffd, hva, P, MISSING));
+    expectOk(sim.uffdContinue(uffd, hva, P).result);
+    expect(mapped(sim, hva)).toBe(5);
+  });
+
+  it('CONTINUE on anonymous memory is EINVAL (no page cache to map from)', () => {
+    const { sim, hva, uffd } = anonRegistered(1, MISSING);
     expectErrno(sim.uffdContinue(uffd, hva, P).result, Errno.EINVAL);
-    expect(mapped(sim, hva)).toBe('unmapped');
   });
 
   it('CONTINUE of a page that is not in the page cache is EFAULT and maps nothing', () => {
@@ -552,6 +558,16 @@ describe('hugetlbfs installs', () => {
     expectErrno(sim.uffdCopy(uffd, hva + P, HUGE * P, 1).result, Errno.EINVAL);
     expect(backing(sim, hva)).toBe('absent');
     expect(sim.isTaskBlocked(VMM)).toBe(true);
+  });
+
+  it('ZEROPAGE on hugetlbfs while a REMOVE event is pending is EAGAIN: mmap_changing is checked before the VMA kind (review C2)', () => {
+    const sim = new KvmSim();
+    const file = sim.createFile('hugetlb', 2 * HUGE, HUGE);
+    const hva = sim.mmapFile(file, 2 * HUGE);
+    const uffd = sim.userfaultfd(UFFD_FEATURE_EVENT_REMOVE);
+    expectOk(sim.uffdRegister(uffd, hva, 2 * HUGE * P, MISSING));
+    expect(dontneed(sim, VMM2, hva + HUGE * P, HUGE * P).kind).toBe('blocked');
+    expectErrno(sim.uffdZeropage(uffd, hva, HUGE * P).result, Errno.EAGAIN);
   });
 
   it('ZEROPAGE is EINVAL on hugetlbfs, even for a whole aligned huge page', () => {

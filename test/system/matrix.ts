@@ -34,6 +34,7 @@ const BACKINGS_BY_DESIGN: Record<string, readonly Backing[]> = {
   'exit-on-missing': ['anon', 'shmem', 'hugetlb'],
   'demand-paging': ['anon', 'shmem', 'hugetlb', 'guest_memfd'],
   'async-pf-user': ['anon', 'shmem', 'hugetlb', 'guest_memfd'],
+  'gmem-minor': ['guest_memfd'],
 };
 
 /** Designs that exist on one arch only (async PF user is x86). */
@@ -47,7 +48,7 @@ export function matrixEntries(): MatrixEntry[] {
     for (const backing of backings) {
       for (const arch of ARCHES_BY_DESIGN[design] ?? (['x86', 'arm64'] as const)) {
         // arm64 guest_memfd needs the gmem_abort hook (Firecracker's v2 copy); v3 lacks it.
-        const series = design === 'kvm-userfault' && arch === 'arm64' && backing === 'guest_memfd' ? 'v2-firecracker' : undefined;
+        const series = (design === 'kvm-userfault' || design === 'gmem-minor') && arch === 'arm64' && backing === 'guest_memfd' ? 'v2-firecracker' : undefined;
         out.push({ design: design as DesignName, backing, arch, ...(series ? { series } : {}) });
       }
     }
