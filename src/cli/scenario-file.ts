@@ -16,7 +16,7 @@ import { parseArgs, type FlagSpec, type ParsedFlags } from './args.ts';
 
 const EXAMPLE = 'e.g. { "design": "uffd", "pages": 4, "remote": [0, 2], "vcpus": ["r0 w1=101", "r2"], "control": { "balloon": [1] } }';
 
-type Kind = 'string' | 'int' | 'pages' | 'boolean';
+type Kind = 'string' | 'int' | 'pages' | 'boolean' | 'memslots';
 
 /** Scenario keys and the check flags they stand for. */
 const TOP: Readonly<Record<string, readonly [string, Kind]>> = {
@@ -28,6 +28,12 @@ const TOP: Readonly<Record<string, readonly [string, Kind]>> = {
   pages: ['pages', 'int'],
   hugePages: ['huge-pages', 'int'],
   remote: ['remote', 'pages'],
+  memslots: ['memslots', 'memslots'],
+  // Kernel variants and memory options that are flags too.
+  mmu: ['mmu', 'string'],
+  thp: ['thp', 'boolean'],
+  gmemWrite: ['gmem-write', 'string'],
+  uffdEagainField: ['uffd-eagain-field', 'string'],
 };
 
 const CONTROL: Readonly<Record<string, readonly [string, Kind]>> = {
@@ -63,7 +69,19 @@ function words(file: string, key: string, flag: string, kind: Kind, value: unkno
     case 'boolean':
       if (typeof value !== 'boolean') bad(file, `${key} must be true or false`);
       return value ? [`--${flag}`] : [];
+    case 'memslots':
+      return [`--${flag}`, memslotsText(file, key, value)];
   }
+}
+
+/** `"0:2,8:2"`, or `[{ "baseGfn": 0, "npages": 2 }, { "baseGfn": 8, "npages": 2 }]`, as the flag's text. */
+function memslotsText(file: string, key: string, value: unknown): string {
+  if (typeof value === 'string') return value;
+  const shape = (s: unknown) => isRecord(s) && Number.isInteger(s.baseGfn) && Number.isInteger(s.npages) && Object.keys(s).length === 2;
+  if (!Array.isArray(value) || value.length === 0 || !value.every(shape)) {
+    bad(file, `${key} must be a list of { "baseGfn": N, "npages": N } (or a string like "0:2,8:2")`);
+  }
+  return value.map((s: { baseGfn: number; npages: number }) => `${s.baseGfn}:${s.npages}`).join(',');
 }
 
 function vcpuWords(file: string, value: unknown): string[] {

@@ -122,7 +122,7 @@ function checkPage(cfg: SystemConfig, gfn: number, what: string): void {
  * fault_supports_stage2_huge_mapping) rather than requires (a modelling restriction).
  */
 function resolveMemslots(cfg: SystemConfig, hugePages: number): readonly MemslotShape[] {
-  const slots = cfg.memslots ?? singleSlot(cfg.pages);
+  const slots = [...(cfg.memslots ?? singleSlot(cfg.pages))].sort((a, b) => a.baseGfn - b.baseGfn);
   const hint = 'give each memslot as base gfn:npages, in gfn order, e.g. --memslots 0:2,8:2 with --pages 10';
   if (slots.length === 0) fail('KVMUF115', 'no memslots: the guest has no memory', hint);
   let end = 0;
@@ -130,7 +130,7 @@ function resolveMemslots(cfg: SystemConfig, hugePages: number): readonly Memslot
     const name = `memslot ${s.baseGfn}:${s.npages}`;
     if (!Number.isInteger(s.baseGfn) || !Number.isInteger(s.npages) || s.baseGfn < 0 || s.npages < 1) fail('KVMUF115', `${name}: a memslot needs a base gfn ≥ 0 and at least one page`, hint);
     if (s.baseGfn + s.npages > cfg.pages) fail('KVMUF115', `${name} ends past the ${cfg.pages} pages of guest address space`, `use --pages ${s.baseGfn + s.npages} or more`);
-    if (s.baseGfn < end) fail('KVMUF115', `${name} overlaps the memslot before it (KVM_SET_USER_MEMORY_REGION2 would fail with EEXIST)`, hint);
+    if (s.baseGfn < end) fail('KVMUF115', `${name} overlaps another memslot (KVM_SET_USER_MEMORY_REGION2 would fail with EEXIST)`, hint);
     end = s.baseGfn + s.npages;
     if ((cfg.backing === 'hugetlb' || cfg.thp) && (s.baseGfn % hugePages !== 0 || s.npages % hugePages !== 0)) {
       fail('KVMUF115', `${name}: with huge pages each memslot must start and end on a ${hugePages}-page boundary`, 'align the memslots to --huge-pages');

@@ -6,6 +6,7 @@ import { demandPagingHandler } from './demand-paging.ts';
 import { exitOnMissingHandler } from './exit-on-missing.ts';
 import { asyncPfReadyFirstHandler, asyncPfWrongTokenHandler } from './flawed-async-pf-user.ts';
 import { presentBeforeInstallHandler } from './flawed-demand-paging.ts';
+import { bitmapByGfnHandler } from './flawed-memslots.ts';
 import { clearBeforePopulateHandler, eexistIsFatalHandler, forgetsToClearHandler, ignoresRemoveHandler, noPopulateWriteHandler, noUffdReaderHandler, noWakeOnEexistHandler } from './flawed.ts';
 import { populateOnRequestHandler } from './populate-on-request.ts';
 import { exitOnMissingPrefetchHandler, kvmUserfaultPrefetchHandler, uffdPrefetchHandler } from './with-prefetcher.ts';
@@ -36,6 +37,7 @@ export const BUNDLED_HANDLERS: readonly HandlerStrategy[] = [
   noUffdReaderHandler,
   eexistIsFatalHandler,
   ignoresRemoveHandler,
+  bitmapByGfnHandler,
   noPopulateWriteHandler,
   demandPagingHandler,
   asyncPfUserHandler,
