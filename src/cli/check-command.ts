@@ -40,7 +40,7 @@ export const CHECK_FLAGS: readonly FlagSpec[] = [
   { name: 'dirty-log-round', kind: 'boolean', help: 'control plan: dirty logging on, then off, while the vCPUs run' },
   { name: 'disable-at-end', kind: 'boolean', help: 'control plan, kvm-userfault: disable KVM_MEM_USERFAULT once every bit is clear' },
   { name: 'control-first', kind: 'boolean', help: 'the vCPUs start only once the control plan has finished (default: concurrently)' },
-  { name: 'scenario', kind: 'string', value: 'FILE', help: 'a JSON scenario file: design, pages, remote pages, vCPUs with their guest programs, huge page size, control plan (flags override it)', example: 'scenario.json' },
+  { name: 'scenario', kind: 'string', value: 'FILE', help: 'a JSON scenario file: design, pages, memslots, remote pages, vCPUs with their guest programs, huge page size, kernel variants, control plan, handler (flags override it)', example: 'scenario.json' },
   { name: 'handler', kind: 'string', value: 'FILE|NAME', help: 'a handler file (.ts/.js) or a bundled handler name (kvmuf list)', example: './my-handler.ts' },
   { name: 'max-states', kind: 'int', range: { min: 1 }, help: 'stop (incomplete) after this many distinct states' },
   { name: 'timeout', kind: 'int', range: { min: 1 }, value: 'SECONDS', help: 'stop (incomplete) after this many seconds' },
@@ -151,8 +151,8 @@ export function configFromFlags(given: ParsedFlags): SystemConfig {
   };
 }
 
-/** The flags of a --scenario file, overridden by those given on the command line. */
-function withScenario(flags: ParsedFlags): ParsedFlags {
+/** The flags of a --scenario file, overridden by those given on the command line (the handler included). */
+export function withScenario(flags: ParsedFlags): ParsedFlags {
   if (typeof flags.scenario !== 'string') return flags;
   const given = Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined));
   return { ...scenarioFlags(flags.scenario, CHECK_FLAGS), ...given };
