@@ -10,6 +10,7 @@
  * slots before it, not its gfn. So GPA, HVA offset and bitmap index differ as soon as
  * there is a hole, which is where VMMs that mix them up go wrong.
  */
+import type { UserspaceMemoryRegion2 } from '../kvm/memslot.ts';
 import { PAGE_SIZE as PAGE } from '../kvm/uapi.ts';
 
 /** A memslot as a configuration names it: its first gfn and its size in pages. */
@@ -67,6 +68,19 @@ export function gfnOf(layout: GuestLayout, hva: number): number {
 export function userfaultBitOf(layout: GuestLayout, gfn: number): { readonly bitmap: number; readonly index: number } | undefined {
   const s = slotOf(layout, gfn);
   return s && s.bitmap !== 0 ? { bitmap: s.bitmap, index: gfn - s.baseGfn } : undefined;
+}
+
+/** The KVM_SET_USER_MEMORY_REGION2 argument that creates `slot` (or changes its flags). */
+export function slotRegion(slot: SlotLayout, flags: number, gmemFd: number): UserspaceMemoryRegion2 {
+  return {
+    slot: slot.id,
+    flags,
+    guest_phys_addr: slot.baseGfn * PAGE,
+    memory_size: slot.npages * PAGE,
+    userspace_addr: slot.hva,
+    userfault_bitmap: slot.bitmap,
+    ...(gmemFd >= 0 ? { guest_memfd: gmemFd, guest_memfd_offset: slot.hostOffset * PAGE } : {}),
+  };
 }
 
 /** `0:2,8:2`: each slot as base gfn:npages. */

@@ -16,7 +16,7 @@ import {
 import { GUEST_MEMFD_FLAG_MMAP } from '../mm/guest-memfd.ts';
 import { sourceContent, type ResolvedConfig } from './config.ts';
 import type { Environment } from './environment.ts';
-import { hvaOf, slotOf, userfaultBitOf, type SlotLayout } from './guest-layout.ts';
+import { hvaOf, slotOf, slotRegion, userfaultBitOf, type SlotLayout } from './guest-layout.ts';
 
 /** Task id the setup uses for its own stores (it runs before any thread). */
 const SETUP_TASK = 999;
@@ -100,20 +100,7 @@ export function buildSystem(cfg: ResolvedConfig): Setup {
     if (cfg.backing === 'guest_memfd') must(sim.gmemWrite(gmemFd, (slot.hostOffset + g - slot.baseGfn) * PAGE_SIZE, sourceContent(g)), 'write(guest_memfd)');
     sim.userAccess(SETUP_TASK, hvaOf(layout, g), sourceContent(g));
   }
-  for (const s of slots) {
-    must(
-      sim.setUserMemoryRegion2({
-        slot: s.id,
-        flags,
-        guest_phys_addr: s.baseGfn * PAGE_SIZE,
-        memory_size: s.npages * PAGE_SIZE,
-        userspace_addr: s.hva,
-        userfault_bitmap: s.bitmap,
-        ...(gmemFd >= 0 ? { guest_memfd: gmemFd, guest_memfd_offset: s.hostOffset * PAGE_SIZE } : {}),
-      }),
-      'KVM_SET_USER_MEMORY_REGION2',
-    );
-  }
+  for (const s of slots) must(sim.setUserMemoryRegion2(slotRegion(s, flags, gmemFd)), 'KVM_SET_USER_MEMORY_REGION2');
 
   // KVM Demand Paging: every gfn starts non-present; the local pages are marked present.
   let demandPagingFd = -1;

@@ -26,7 +26,7 @@ import { ABSENT } from '../mm/host-memory.ts';
 import { backingContent } from './backing.ts';
 import { sourceContent } from './config.ts';
 import type { Environment } from './environment.ts';
-import { gfnOf, hvaOf, slotOf, userfaultBitOf, type SlotLayout } from './guest-layout.ts';
+import { gfnOf, hvaOf, slotOf, slotRegion, userfaultBitOf, type SlotLayout } from './guest-layout.ts';
 import { contentAgrees, DONE, GIVEN_UP, VIOLATION, type SystemState, type ThreadState, type ViolationCode } from './state.ts';
 import type { ThreadSpec } from './thread.ts';
 import { BitmapFacet } from './step-api/bitmap-facet.ts';
@@ -575,15 +575,7 @@ export class StepContext {
     const slot = this.kernel.vm.slots.find((s) => s.id === layout.id);
     if (!slot) throw new SimulationUsageError('no memslot');
     const flags = on ? slot.flags | flag : slot.flags & ~flag;
-    const r = setUserMemoryRegion2(this.kernel, {
-      slot: slot.id,
-      flags,
-      guest_phys_addr: slot.baseGfn * PAGE_SIZE,
-      memory_size: slot.npages * PAGE_SIZE,
-      userspace_addr: slot.userspaceAddr,
-      userfault_bitmap: layout.bitmap,
-      ...(slot.gmemFile >= 0 ? { guest_memfd: this.env.gmemFd, guest_memfd_offset: slot.gmemOffset * PAGE_SIZE } : {}),
-    });
+    const r = setUserMemoryRegion2(this.kernel, slotRegion(layout, flags, slot.gmemFile >= 0 ? this.env.gmemFd : -1));
     this.guard(!r.blocked);
     this.op('KVM_SET_USER_MEMORY_REGION2');
     this.setKernel(r.state);
