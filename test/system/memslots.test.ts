@@ -22,6 +22,13 @@ import { resolveConfig, type SystemConfig } from '../../src/system/config.ts';
 import { gfnOf, hvaOf, slotOf, userfaultBitOf } from '../../src/system/guest-layout.ts';
 import { composeSystem, systemModel } from '../../src/system/model.ts';
 import { bundledHandler, bundledHandlerFor } from '../../src/vmm/index.ts';
+import { defineHandler } from '../../src/vmm/strategy.ts';
+import { StepContext } from '../../src/system/step-context.ts';
+import { StepApiMisuse } from '../../src/system/step-errors.ts';
+import { backingContent } from '../../src/system/backing.ts';
+import { stateView } from '../../src/report/state-view.ts';
+import { PAGE_SIZE, UFFD_EVENT_PAGEFAULT } from '../../src/kvm/uapi.ts';
+import { readBitmapBit } from '../../src/mm/data-memory.ts';
 import { MATRIX_PROGRAMS, matrixConfig, matrixEntries, matrixName } from './matrix.ts';
 import { PINNED } from './matrix-pins.ts';
 
@@ -115,5 +122,84 @@ describe('several memslots with holes', () => {
     expect(cfg.remote).toEqual([0, 8, 9]);
     expect(cfg.programs.map((p) => p.map((op) => op.gfn))).toEqual([[0, 8], [8, 9]]);
     expect(MATRIX_PROGRAMS.length).toBe(3);
+  });
+});
+
+const probe = defineHandler({
+  name: 'probe',
+  description: 'a thread whose step the tests drive by hand',
+  designs: ['uffd', 'kvm-userfault'],
+  vcpuExit: [],
+  threads: () => [{ name: 'probe', steps: [{ label: 'idle', run: (c) => c.guard(false) }] }],
+});
+
+/** Slots 0:2 and 8:2 (gfns 0, 1, 8, 9); vCPU 0 reads gfn 8. */
+function twoSlots(design: 'uffd' | 'kvm-userfault') {
+  const sys = composeSystem({ design, arch: 'x86', backing: 'anon', vcpus: 1, pages: 10, memslots: [{ baseGfn: 0, npages: 2 }, { baseGfn: 8, npages: 2 }], programs: [[{ kind: 'read', gfn: 8 }]] }, probe);
+  const t = sys.threads.findIndex((x) => x.name === 'probe');
+  const spec = sys.threads[t];
+  if (!spec) throw new Error('no probe thread');
+  return { sys, at: (s: typeof sys.initial) => new StepContext(s, t, spec, sys.env, 0) };
+}
+
+describe('the step API on several memslots', () => {
+  it('a uffd fault address maps back to its gfn through the slot, and COPY fills that gfn', () => {
+    const { sys, at } = twoSlots('uffd');
+    let s = sys.initial;
+    for (let i = 0; i < 2; i++) s = sys.step(s, 0)?.state ?? s; // KVM_RUN, then the fault sleeps in the uffd
+    const c = at(s);
+    const [msg] = c.uffd.read().msgs;
+    expect(msg?.event).toBe(UFFD_EVENT_PAGEFAULT);
+    const address = msg?.event === UFFD_EVENT_PAGEFAULT ? msg.address : 0;
+    // The HVA is the second slot's start: 2 pages into the mapping, not 8.
+    expect(address).toBe(sys.env.hva + 2 * PAGE_SIZE);
+    expect(c.gfnOf(address)).toBe(8);
+    const c2 = at(c.sys);
+    expect(c2.uffd.copy(8)).toEqual({ errno: 0, bytes: PAGE_SIZE });
+    expect(backingContent(c2.sys, sys.env, 8)).toBe(c2.fetch(8));
+    expect(backingContent(c2.sys, sys.env, 0)).toBe(backingContent(sys.initial, sys.env, 0));
+  });
+
+  it('gfns in a hole and ranges across a slot boundary are misuse', () => {
+    const { sys, at } = twoSlots('uffd');
+    expect(() => at(sys.initial).uffd.copy(4)).toThrow(/gfn 4 is in a hole between the memslots \(0:2,8:2\)/);
+    expect(() => at(sys.initial).uffd.copy(1, { pages: 2 })).toThrow(StepApiMisuse);
+    expect(() => at(sys.initial).uffd.copy(1, { pages: 2 })).toThrow(/go past its memslot \(gfns 0\.\.1\)/);
+    expect(() => at(sys.initial).hvaOf(5)).toThrow(StepApiMisuse);
+    expect(at(sys.initial).gfnOf(sys.env.hva + 4 * PAGE_SIZE)).toBe(-1);
+  });
+
+  it('bitmap.set clears bit gfn - base_gfn of the slot; bitmap.store writes the index it is given', () => {
+    const { sys, at } = twoSlots('kvm-userfault');
+    const high = sys.env.slots[1];
+    if (!high) throw new Error('no second slot');
+    const bit = (s: typeof sys.initial, i: number) => readBitmapBit(s.kernel.mm, high.bitmap, i);
+    expect([bit(sys.initial, 0), bit(sys.initial, 1)]).toEqual([true, true]);
+    const c = at(sys.initial);
+    c.bitmap.set(9, false);
+    expect([bit(c.sys, 0), bit(c.sys, 1)]).toEqual([true, false]);
+    expect(at(c.sys).bitmap.isSet(9)).toBe(false);
+    expect(at(c.sys).bitmap.isSet(8)).toBe(true);
+    const wrong = at(c.sys);
+    expect(wrong.bitmap.store(1, 8, false)).toBe(0);
+    expect(at(wrong.sys).bitmap.isSet(8)).toBe(true); // bit 8 is no page of the slot
+    expect(() => at(sys.initial).bitmap.store(2, 0, false)).toThrow(StepApiMisuse);
+  });
+
+  it('memslots.setUserfault toggles the slot it names', () => {
+    const { sys, at } = twoSlots('kvm-userfault');
+    const c = at(sys.initial);
+    expect(c.memslots.setUserfault(false, 1)).toBe(0);
+    const flags = c.sys.kernel.vm.slots.map((m) => m.flags);
+    expect(flags[0]).not.toBe(flags[1]);
+    expect(() => at(sys.initial).memslots.setUserfault(false, 2)).toThrow(StepApiMisuse);
+  });
+
+  it('the state view shows each slot\'s flags and each gfn of guest memory, none of the hole', () => {
+    const { sys } = twoSlots('kvm-userfault');
+    const v = stateView(sys, sys.initial);
+    expect(Object.keys(v).filter((k) => k.endsWith('.flags'))).toEqual(['memslot0.flags', 'memslot1.flags']);
+    expect(Object.keys(v).filter((k) => k.endsWith('.content'))).toEqual(['page0.content', 'page1.content', 'page8.content', 'page9.content']);
+    expect(v['page9.bit']).toBe(true);
   });
 });
