@@ -34,7 +34,7 @@ export function coreProperties(env: Environment, threads: readonly ThreadSpec[],
   const wrongRead = (s: SystemState) => s.violation !== undefined && s.violation.code !== VIOLATION.kvmRunFailed && s.violation.code !== VIOLATION.populateFailed;
   const staleRead = (s: SystemState) => wrongRead(s) && ballooned.has(s.violation?.gfn ?? -1) && s.violation?.expected === 0;
   const wrongContent = (s: SystemState, stale: boolean) => {
-    for (let g = 0; g < env.config.pages; g++) {
+    for (const g of env.config.gfns) {
       if (zappedByBalloon(s, g) !== stale) continue;
       const c = backingContent(s, env, g);
       if (c !== ABSENT && !contentAgrees(s.expected[g], c) && !zeroWhileRemote(s, env, g, c)) return true;

@@ -13,7 +13,7 @@ import { loadHandler } from '../vmm/load-handler.ts';
 import type { HandlerStrategy } from '../vmm/strategy.ts';
 import type { HandlerRuntimeOptions, StepWatch } from '../system/handler-runtime.ts';
 import type { CommandSpec, FlagSpec, ParsedFlags } from './args.ts';
-import { shapeFromFlags, shapeWords } from './config-flags.ts';
+import { memslotSpan, shapeFromFlags, shapeWords } from './config-flags.ts';
 import { scenarioFlags } from './scenario-file.ts';
 import { shellCommand } from './shell-quote.ts';
 
@@ -31,6 +31,7 @@ export const CHECK_FLAGS: readonly FlagSpec[] = [
   { name: 'uffd-eagain-field', kind: 'string', choices: ['written', 'untouched'], value: 'FIELD', help: "a zero-progress EAGAIN's copy/zeropage/mapped field (kernel variant): -EAGAIN (mainline) or untouched (before the fix)", default: 'written' },
   { name: 'mmu', kind: 'string', choices: ['tdp', 'shadow'], value: 'MMU', help: 'x86 MMU (kernel variant): tdp recovers huge pages in place, shadow (tdp_mmu=0) zaps and prefetches', default: 'tdp' },
   { name: 'thp', kind: 'boolean', help: 'anonymous memory with transparent huge pages (a write fault maps a whole zeroed THP)' },
+  { name: 'memslots', kind: 'string', value: 'SLOTS', help: 'memslots as base gfn:npages, e.g. 0:2,8:2 (a GPA hole between; --pages defaults to the last gfn + 1)', default: '0:PAGES', example: '0:2,8:2' },
   { name: 'remote', kind: 'string', value: 'PAGES|none', help: 'the pages that start on the source, e.g. 0,2 (the others are local from the start)', default: 'all', example: '0' },
   { name: 'program', kind: 'string', value: 'PROGRAMS', help: 'guest programs, one per vCPU separated by ;: rGFN reads, wGFN=VALUE writes (VALUE 1 to 9999) the whole page; rGFN+OFFSET and wGFN+OFFSET=VALUE a u64 at that byte offset, e.g. "r0 w1=101;r1+0x40"', default: 'vCPU i: ri w(i+1)=100+i', example: 'r0' },
   { name: 'huge-pages', kind: 'int', range: LIMITS.hugePages, help: 'base pages per huge page (the hugetlbfs page size and the huge stage-2 mapping)', default: '2' },
@@ -41,7 +42,7 @@ export const CHECK_FLAGS: readonly FlagSpec[] = [
   { name: 'dirty-log-round', kind: 'boolean', help: 'control plan: dirty logging on, then off, while the vCPUs run' },
   { name: 'disable-at-end', kind: 'boolean', help: 'control plan, kvm-userfault: disable KVM_MEM_USERFAULT once every bit is clear' },
   { name: 'control-first', kind: 'boolean', help: 'the vCPUs start only once the control plan has finished (default: concurrently)' },
-  { name: 'scenario', kind: 'string', value: 'FILE', help: 'a JSON scenario file: design, pages, remote pages, vCPUs with their guest programs, huge page size, control plan (flags override it)', example: 'scenario.json' },
+  { name: 'scenario', kind: 'string', value: 'FILE', help: 'a JSON scenario file: design, pages, memslots, remote pages, vCPUs with their guest programs, huge page size, kernel variants, control plan, handler (flags override it)', example: 'scenario.json' },
   { name: 'handler', kind: 'string', value: 'FILE|NAME', help: 'a handler file (.ts/.js) or a bundled handler name (kvmuf list)', example: './my-handler.ts' },
   { name: 'max-states', kind: 'int', range: { min: 1 }, help: 'stop (incomplete) after this many distinct states' },
   { name: 'timeout', kind: 'int', range: { min: 1 }, value: 'SECONDS', help: 'stop (incomplete) after this many seconds' },
@@ -136,19 +137,20 @@ export function commandFor(cfg: SystemConfig, handler: string | undefined): stri
 }
 
 /** Flags that describe one configuration (shared by check and replay). */
-export const CONFIG_FLAG_NAMES = ['design', 'arch', 'backing', 'vcpus', 'pages', 'uffd', 'series', 'gmem-write', 'gmem-uffd', 'async-pf-scope', 'uffd-eagain-field', 'mmu', 'thp', 'remote', 'program', 'huge-pages', 'its', 'kvm-clock', 'balloon', 'late-enable', 'dirty-log-round', 'disable-at-end', 'control-first', 'scenario', 'handler'] as const;
+export const CONFIG_FLAG_NAMES = ['design', 'arch', 'backing', 'vcpus', 'pages', 'uffd', 'series', 'gmem-write', 'gmem-uffd', 'async-pf-scope', 'uffd-eagain-field', 'mmu', 'thp', 'memslots', 'remote', 'program', 'huge-pages', 'its', 'kvm-clock', 'balloon', 'late-enable', 'dirty-log-round', 'disable-at-end', 'control-first', 'scenario', 'handler'] as const;
 
 /** The configuration the flags describe (defaults: kvm-userfault, x86, anon, 2 vCPUs, 2 pages). */
 export function configFromFlags(given: ParsedFlags): SystemConfig {
   const flags = withScenario(given);
   const design = (flags.design as DesignName | undefined) ?? 'kvm-userfault';
+  const shape = shapeFromFlags(flags);
   return {
     design,
     arch: (flags.arch as Arch | undefined) ?? 'x86',
     // gmem-minor exists only on guest_memfd: its default backing.
     backing: (flags.backing as Backing | undefined) ?? (design === 'gmem-minor' ? 'guest_memfd' : 'anon'),
     vcpus: (flags.vcpus as number | undefined) ?? 2,
-    pages: (flags.pages as number | undefined) ?? 2,
+    pages: (flags.pages as number | undefined) ?? (shape.memslots ? memslotSpan(shape.memslots) : 2),
     ...(flags.uffd ? { uffdMode: flags.uffd as UffdMode } : {}),
     ...(flags.series ? { series: flags.series as UserfaultSeries } : {}),
     ...(flags.mmu ? { mmu: flags.mmu as X86Mmu } : {}),
@@ -157,12 +159,12 @@ export function configFromFlags(given: ParsedFlags): SystemConfig {
     ...(flags['async-pf-scope'] ? { asyncPfScope: flags['async-pf-scope'] as AsyncPfScope } : {}),
     ...(flags['uffd-eagain-field'] ? { uffdEagainField: flags['uffd-eagain-field'] as UffdEagainField } : {}),
     ...(flags.thp ? { thp: true } : {}),
-    ...shapeFromFlags(flags),
+    ...shape,
   };
 }
 
-/** The flags of a --scenario file, overridden by those given on the command line. */
-function withScenario(flags: ParsedFlags): ParsedFlags {
+/** The flags of a --scenario file, overridden by those given on the command line (the handler included). */
+export function withScenario(flags: ParsedFlags): ParsedFlags {
   if (typeof flags.scenario !== 'string') return flags;
   const given = Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined));
   return { ...scenarioFlags(flags.scenario, CHECK_FLAGS), ...given };

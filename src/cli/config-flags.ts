@@ -7,6 +7,7 @@
  */
 import type { ControlPlan, SystemConfig } from '../system/config.ts';
 import { ConfigError } from '../system/config-error.ts';
+import { formatMemslots, type MemslotShape } from '../system/guest-layout.ts';
 import type { ParsedFlags } from './args.ts';
 import { formatPrograms, parsePrograms } from './guest-program-text.ts';
 
@@ -15,6 +16,20 @@ function parsePageList(flag: string, text: string, allowNone: boolean): number[]
   if (allowNone && text === 'none') return [];
   if (!/^\d+(,\d+)*$/.test(text)) throw new ConfigError('KVMUF003', `--${flag} ${text}: expected page numbers like 0,2${allowNone ? ' (or none)' : ''}`, `e.g. --${flag} 1`);
   return text.split(',').map(Number);
+}
+
+/** `--memslots 0:2,8:2`: each memslot as base gfn:npages. */
+function parseMemslots(text: string): MemslotShape[] {
+  if (!/^\d+:\d+(,\d+:\d+)*$/.test(text)) throw new ConfigError('KVMUF003', `--memslots ${text}: expected memslots as base gfn:npages, comma-separated`, 'e.g. --memslots 0:2,8:2 (gfns 0-1 and 8-9, a hole between)');
+  return text.split(',').map((slot) => {
+    const [base, npages] = slot.split(':').map(Number) as [number, number];
+    return { baseGfn: base, npages };
+  });
+}
+
+/** The guest address space a layout needs when --pages is not given: up to its last gfn. */
+export function memslotSpan(slots: readonly MemslotShape[]): number {
+  return Math.max(...slots.map((s) => s.baseGfn + s.npages));
 }
 
 function controlFromFlags(flags: ParsedFlags): ControlPlan | undefined {
@@ -31,9 +46,10 @@ function controlFromFlags(flags: ParsedFlags): ControlPlan | undefined {
 }
 
 /** The parts of a configuration these flags give (spread into the SystemConfig). */
-export function shapeFromFlags(flags: ParsedFlags): Pick<SystemConfig, 'remote' | 'programs' | 'control' | 'hugePages'> {
+export function shapeFromFlags(flags: ParsedFlags): Pick<SystemConfig, 'remote' | 'programs' | 'control' | 'hugePages' | 'memslots'> {
   const control = controlFromFlags(flags);
   return {
+    ...(typeof flags.memslots === 'string' ? { memslots: parseMemslots(flags.memslots) } : {}),
     ...(typeof flags.remote === 'string' ? { remote: parsePageList('remote', flags.remote, true) } : {}),
     ...(typeof flags.program === 'string' ? { programs: parsePrograms('program', flags.program) } : {}),
     ...(typeof flags['huge-pages'] === 'number' ? { hugePages: flags['huge-pages'] } : {}),
@@ -45,6 +61,7 @@ export function shapeFromFlags(flags: ParsedFlags): Pick<SystemConfig, 'remote' 
 export function shapeWords(cfg: SystemConfig): string[] {
   const words: string[] = [];
   const c = cfg.control ?? {};
+  if (cfg.memslots) words.push('--memslots', formatMemslots(cfg.memslots));
   if (cfg.remote) words.push('--remote', cfg.remote.length > 0 ? cfg.remote.join(',') : 'none');
   if (cfg.programs) words.push('--program', formatPrograms(cfg.programs));
   if (cfg.hugePages !== undefined) words.push('--huge-pages', String(cfg.hugePages));

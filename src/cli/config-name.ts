@@ -5,6 +5,7 @@
  * remote pages (when not all), the huge page size, and the control plan.
  */
 import type { ResolvedConfig } from '../system/config.ts';
+import { formatMemslots, isSingleSlot } from '../system/guest-layout.ts';
 
 function list(gfns: readonly number[]): string {
   return gfns.join(',');
@@ -15,7 +16,9 @@ function touchedPages(cfg: ResolvedConfig): number[] {
 }
 
 export function configName(c: ResolvedConfig): string {
-  const parts = [`${c.design} ${c.arch} ${c.backing} ${c.vcpus}v×${c.pages}p`];
+  const single = isSingleSlot(c.memslots, c.pages);
+  // With several memslots (or a hole), the pages are the guest pages, and the slots follow.
+  const parts = [`${c.design} ${c.arch} ${c.backing} ${c.vcpus}v×${c.gfns.length}p${single ? '' : ` slots ${formatMemslots(c.memslots)}`}`];
   if (c.series !== 'v3' && c.series !== 'none') parts.push(c.series);
   if (c.thp) parts.push('THP');
   if (c.mmu === 'shadow') parts.push('shadow-MMU');
@@ -25,8 +28,8 @@ export function configName(c: ResolvedConfig): string {
   if (c.design === 'gmem-minor' && c.uffdMode !== 'missing-minor') parts.push(`uffd ${c.uffdMode}`);
   if (c.uffdEagainField !== 'written') parts.push(`eagain-field ${c.uffdEagainField}`);
   const touched = touchedPages(c);
-  if (touched.length < c.pages) parts.push(`touches ${list(touched)}`);
-  if (c.remote.length < c.pages) parts.push(`remote ${c.remote.length > 0 ? list(c.remote) : 'none'}`);
+  if (touched.length < c.gfns.length) parts.push(`touches ${list(touched)}`);
+  if (c.remote.length < c.gfns.length) parts.push(`remote ${c.remote.length > 0 ? list(c.remote) : 'none'}`);
   if (c.hugePages !== 2) parts.push(`huge ${c.hugePages}`);
   const plan = c.control;
   if (plan.itsTables) parts.push(plan.itsTables.length === 1 && plan.itsTables[0] === 1 ? '+ITS' : `+ITS ${list(plan.itsTables)}`);

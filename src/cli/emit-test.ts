@@ -51,7 +51,8 @@ function configLiteral(c: CheckRun['system']['config']): string {
   const first = ['design', 'arch', 'backing', 'vcpus', 'pages'] as const;
   const ordered: Record<string, unknown> = {};
   for (const k of first) ordered[k] = c[k];
-  for (const [k, v] of Object.entries(c)) if (!(k in ordered)) ordered[k] = v;
+  // gfns is derived from the memslots (not a SystemConfig field).
+  for (const [k, v] of Object.entries(c)) if (!(k in ordered) && k !== 'gfns') ordered[k] = v;
   return literal(ordered, '');
 }
 

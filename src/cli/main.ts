@@ -5,7 +5,7 @@
  */
 import { ConfigError } from '../system/config-error.ts';
 import { parseArgs, usageOf, wantsHelp, type CommandSpec } from './args.ts';
-import { CHECK_COMMAND, CHECK_FLAGS } from './check-command.ts';
+import { CHECK_COMMAND, CHECK_FLAGS, withScenario } from './check-command.ts';
 import { superviseCheck } from './check-supervisor.ts';
 import { InternalError } from './internal-error.ts';
 import { checkOutFile } from './out-file.ts';
@@ -32,7 +32,10 @@ const USAGE = [
 ].join('\n');
 
 async function check(argv: readonly string[]): Promise<number> {
-  const { flags, positionals } = parseArgs('check', argv, CHECK_FLAGS);
+  const parsed = parseArgs('check', argv, CHECK_FLAGS);
+  const { positionals } = parsed;
+  // A scenario file's keys become flags here, so its `handler` reaches every part of the run.
+  const flags = withScenario(parsed.flags);
   if (positionals.length > 0) throw new ConfigError('KVMUF004', `kvmuf check: unexpected argument '${positionals[0]}'`, 'flags start with --; see kvmuf check --help');
   if (typeof flags.itf === 'string') checkOutFile('itf', flags.itf); // before the run, not after it
   if (typeof flags['emit-test'] === 'string') checkOutFile('emit-test', flags['emit-test']);

@@ -1,5 +1,5 @@
 /**
- * `--scenario FILE`: a configuration in a JSON file (the vCPUs with their guest programs,
+ * `--scenario FILE`: a configuration in a JSON file (the vCPUs with their guest programs, the memslots,
  * the pages, which are remote, the backing and huge page size, the control plan). It is
  * turned into the check flags it stands for and parsed like them, so a scenario is
  * validated exactly as the command line is (ranges, choices, impossible combinations);
@@ -11,12 +11,13 @@
  * ```
  */
 import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { ConfigError } from '../system/config-error.ts';
 import { parseArgs, type FlagSpec, type ParsedFlags } from './args.ts';
 
 const EXAMPLE = 'e.g. { "design": "uffd", "pages": 4, "remote": [0, 2], "vcpus": ["r0 w1=101", "r2"], "control": { "balloon": [1] } }';
 
-type Kind = 'string' | 'int' | 'pages' | 'boolean';
+type Kind = 'string' | 'int' | 'pages' | 'boolean' | 'memslots' | 'handler';
 
 /** Scenario keys and the check flags they stand for. */
 const TOP: Readonly<Record<string, readonly [string, Kind]>> = {
@@ -30,6 +31,14 @@ const TOP: Readonly<Record<string, readonly [string, Kind]>> = {
   pages: ['pages', 'int'],
   hugePages: ['huge-pages', 'int'],
   remote: ['remote', 'pages'],
+  memslots: ['memslots', 'memslots'],
+  // Kernel variants and memory options that are flags too.
+  mmu: ['mmu', 'string'],
+  thp: ['thp', 'boolean'],
+  gmemWrite: ['gmem-write', 'string'],
+  uffdEagainField: ['uffd-eagain-field', 'string'],
+  // A handler file, relative to the scenario file (or a bundled handler's name); --handler overrides it.
+  handler: ['handler', 'handler'],
 };
 
 const CONTROL: Readonly<Record<string, readonly [string, Kind]>> = {
@@ -65,7 +74,28 @@ function words(file: string, key: string, flag: string, kind: Kind, value: unkno
     case 'boolean':
       if (typeof value !== 'boolean') bad(file, `${key} must be true or false`);
       return value ? [`--${flag}`] : [];
+    case 'memslots':
+      return [`--${flag}`, memslotsText(file, key, value)];
+    case 'handler':
+      if (typeof value !== 'string' || value === '') bad(file, `${key} must be a handler file like "./my-handler.ts" (relative to the scenario file) or a bundled handler's name`);
+      return [`--${flag}`, handlerPath(file, value)];
   }
+}
+
+/** A path (absolute, starting with `.`, or naming a .ts/.js file) is taken relative to the scenario file; anything else is a bundled handler's name. */
+function handlerPath(file: string, value: string): string {
+  const isPath = isAbsolute(value) || value.startsWith('.') || /\.(m?[jt]s)$/.test(value);
+  return isPath ? resolve(dirname(file), value) : value;
+}
+
+/** `"0:2,8:2"`, or `[{ "baseGfn": 0, "npages": 2 }, { "baseGfn": 8, "npages": 2 }]`, as the flag's text. */
+function memslotsText(file: string, key: string, value: unknown): string {
+  if (typeof value === 'string') return value;
+  const shape = (s: unknown) => isRecord(s) && Number.isInteger(s.baseGfn) && Number.isInteger(s.npages) && Object.keys(s).length === 2;
+  if (!Array.isArray(value) || value.length === 0 || !value.every(shape)) {
+    bad(file, `${key} must be a list of { "baseGfn": N, "npages": N } (or a string like "0:2,8:2")`);
+  }
+  return value.map((s: { baseGfn: number; npages: number }) => `${s.baseGfn}:${s.npages}`).join(',');
 }
 
 function vcpuWords(file: string, value: unknown): string[] {

@@ -9,6 +9,7 @@ import { ABSENT } from '../mm/host-memory.ts';
 import { readBitmapBit } from '../mm/data-memory.ts';
 import { backingContent } from '../system/backing.ts';
 import { describeContent, isPartial } from '../mm/page-content.ts';
+import { gfnOf, userfaultBitOf } from '../system/guest-layout.ts';
 import type { System } from '../system/model.ts';
 import { DONE, type SystemState } from '../system/state.ts';
 
@@ -28,20 +29,22 @@ export function stateView(sys: System, s: SystemState): StateView {
     v[`vcpu${vc.id}.kvm`] = vc.mode;
     v[`vcpu${vc.id}.pc`] = vc.pc;
   }
-  const slot = k.vm.slots[0];
-  if (slot) v['memslot.flags'] = slot.flags;
-  for (let g = 0; g < sys.config.pages; g++) {
+  const many = k.vm.slots.length > 1;
+  for (const slot of k.vm.slots) v[many ? `memslot${slot.id}.flags` : 'memslot.flags'] = slot.flags;
+  for (const g of sys.config.gfns) {
     const content = backingContent(s, sys.env, g);
     // A partial page (page-content.ts) shows its byte runs, never its interned id.
     const shown = (c: number) => (isPartial(c) ? describeContent(c) : c);
     v[`page${g}.content`] = content === ABSENT ? 'absent' : shown(content);
     v[`page${g}.expected`] = shown(s.expected[g] ?? 0);
+    const slot = k.vm.slots.find((m) => g >= m.baseGfn && g < m.baseGfn + m.npages);
     if (slot) v[`page${g}.stage2`] = LEVEL[slot.spte[g - slot.baseGfn] ?? 0] ?? '?';
-    if (sys.env.bitmap !== 0) v[`page${g}.bit`] = readBitmapBit(k.mm, sys.env.bitmap, g) === true;
+    const bit = userfaultBitOf(sys.env, g);
+    if (bit) v[`page${g}.bit`] = readBitmapBit(k.mm, bit.bitmap, bit.index) === true;
   }
   k.mm.uffds.forEach((u, i) => {
     const who = (task: number) => sys.threads.find((t) => t.task === task)?.name ?? `task${task}`;
-    const page = (a: number) => (a - sys.env.hva) / 4096;
+    const page = (a: number) => gfnOf(sys.env, a);
     v[`uffd${i}.pending`] = u.pending.map((f) => `${who(f.task)}@${page(f.address)}`).join(' ') || '-';
     v[`uffd${i}.waiting`] = u.waiting.map((f) => `${who(f.task)}@${page(f.address)}`).join(' ') || '-';
     v[`uffd${i}.events`] = u.events.length;

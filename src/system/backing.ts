@@ -3,6 +3,7 @@ import { PAGE_SIZE } from '../kvm/uapi.ts';
 import { ABSENT, ZERO_CONTENT } from '../mm/host-memory.ts';
 import { readBitmapBit } from '../mm/data-memory.ts';
 import type { Environment } from './environment.ts';
+import { hvaOf, userfaultBitOf } from './guest-layout.ts';
 import type { SystemState } from './state.ts';
 
 /**
@@ -12,10 +13,11 @@ import type { SystemState } from './state.ts';
  */
 export function backingContent(s: SystemState, env: Environment, gfn: number): number {
   const mm = s.kernel.mm;
-  const vma = mm.vmas.find((v) => env.hva >= v.start && env.hva < v.start + v.npages * PAGE_SIZE);
+  const hva = hvaOf(env, gfn);
+  const vma = mm.vmas.find((v) => hva >= v.start && hva < v.start + v.npages * PAGE_SIZE);
   if (!vma) return ABSENT;
   const file = mm.files[vma.file];
-  const index = (env.hva - vma.start) / PAGE_SIZE + gfn;
+  const index = (hva - vma.start) / PAGE_SIZE;
   if (!vma.mapped[index] && file?.kind !== 'guest_memfd') return ABSENT;
   return file?.pages[vma.fileOffset + index] ?? ABSENT;
 }
@@ -27,5 +29,6 @@ export function backingContent(s: SystemState, env: Environment, gfn: number): n
  * are a wrong state only once someone reads them, which the read checks catch.
  */
 export function zeroWhileRemote(s: SystemState, env: Environment, gfn: number, content: number): boolean {
-  return content === ZERO_CONTENT && env.bitmap !== 0 && readBitmapBit(s.kernel.mm, env.bitmap, gfn) === true;
+  const bit = userfaultBitOf(env, gfn);
+  return content === ZERO_CONTENT && bit !== undefined && readBitmapBit(s.kernel.mm, bit.bitmap, bit.index) === true;
 }

@@ -5,6 +5,7 @@
 import type { GuestOp } from '../kvm/state.ts';
 import type { Arch, AsyncPfScope, GmemUffdSupport, GmemWriteSemantics, KernelMutation, UffdEagainField, UserfaultSeries, X86Mmu } from '../kvm/variant.ts';
 import { ConfigError } from './config-error.ts';
+import { formatMemslots, singleSlot, slotGfns, type MemslotShape } from './guest-layout.ts';
 
 export const DESIGNS = ['kvm-userfault', 'uffd', 'exit-on-missing', 'demand-paging', 'async-pf-user', 'gmem-minor'] as const;
 export type DesignName = (typeof DESIGNS)[number];
@@ -54,7 +55,13 @@ export interface SystemConfig {
   readonly series?: UserfaultSeries;
   readonly backing: Backing;
   readonly vcpus: number;
+  /** The guest physical address space in pages: gfns 0..pages-1 (memslots pick which are memory). */
   readonly pages: number;
+  /**
+   * The memslots, in gfn order, each `{ baseGfn, npages }` inside 0..pages-1, with holes
+   * allowed between them (default: one slot covering every gfn). See guest-layout.ts.
+   */
+  readonly memslots?: readonly MemslotShape[];
   /** Pages that start on the source (default: all). The rest are local from the start. */
   readonly remote?: readonly number[];
   /** One guest program per vCPU (default: vCPU i reads page i, then writes page i+1, mod pages). */
@@ -80,7 +87,7 @@ export interface SystemConfig {
 }
 
 /** A configuration with every default filled in and every combination checked. */
-export interface ResolvedConfig extends Required<Omit<SystemConfig, 'series' | 'control' | 'mutation' | 'gmemWrite' | 'gmemUffd' | 'asyncPfScope' | 'mmu' | 'thp' | 'uffdEagainField'>> {
+export interface ResolvedConfig extends Required<Omit<SystemConfig, 'series' | 'control' | 'mutation' | 'gmemWrite' | 'gmemUffd' | 'asyncPfScope' | 'mmu' | 'thp' | 'uffdEagainField' | 'memslots'>> {
   readonly gmemUffd: GmemUffdSupport;
   readonly asyncPfScope: AsyncPfScope;
   readonly mmu: X86Mmu;
@@ -90,6 +97,9 @@ export interface ResolvedConfig extends Required<Omit<SystemConfig, 'series' | '
   readonly gmemWrite: GmemWriteSemantics;
   readonly series: UserfaultSeries;
   readonly control: ControlPlan;
+  readonly memslots: readonly MemslotShape[];
+  /** Every guest gfn (in some memslot), in order: the pages ground truth and properties cover. */
+  readonly gfns: readonly number[];
 }
 
 /** The source host's content of page p: never 0, distinct per page, so wrong data is visible. */
@@ -105,6 +115,38 @@ function checkPage(cfg: SystemConfig, gfn: number, what: string): void {
   if (!Number.isInteger(gfn) || gfn < 0 || gfn >= cfg.pages) {
     fail('KVMUF102', `${what} names page ${gfn}, outside the ${cfg.pages} guest pages`, `use a page from 0 to ${cfg.pages - 1}`);
   }
+  const slots = cfg.memslots ?? [];
+  if (slots.length > 0 && !slots.some((s) => gfn >= s.baseGfn && gfn < s.baseGfn + s.npages)) {
+    fail('KVMUF102', `${what} names page ${gfn}, in a hole between the memslots ${formatMemslots(slots)}`, `use a gfn inside a memslot: ${slotGfns(slots).join(',')}`);
+  }
+}
+
+/**
+ * The memslots, checked as KVM_SET_USER_MEMORY_REGION2 would take them (virt/kvm/kvm_main.c
+ * __kvm_set_memory_region): a slot of at least one page (memory_size 0 deletes), inside the
+ * configuration's address space, overlapping no other slot (the kernel's overlap check
+ * returns EEXIST). A slot count within KVM_USER_MEM_SLOTS is implied by the page limit.
+ * Huge backings (hugetlbfs, THP) also need each slot aligned to the huge page size: the
+ * model keeps the gfn and host-offset alignment equal, which the kernel only rewards
+ * (x86 kvm_alloc_memslot_metadata disallows large pages for misaligned slots; arm64
+ * fault_supports_stage2_huge_mapping) rather than requires (a modelling restriction).
+ */
+function resolveMemslots(cfg: SystemConfig, hugePages: number): readonly MemslotShape[] {
+  const slots = [...(cfg.memslots ?? singleSlot(cfg.pages))].sort((a, b) => a.baseGfn - b.baseGfn);
+  const hint = 'give each memslot as base gfn:npages, in gfn order, e.g. --memslots 0:2,8:2 with --pages 10';
+  if (slots.length === 0) fail('KVMUF115', 'no memslots: the guest has no memory', hint);
+  let end = 0;
+  for (const s of slots) {
+    const name = `memslot ${s.baseGfn}:${s.npages}`;
+    if (!Number.isInteger(s.baseGfn) || !Number.isInteger(s.npages) || s.baseGfn < 0 || s.npages < 1) fail('KVMUF115', `${name}: a memslot needs a base gfn ≥ 0 and at least one page`, hint);
+    if (s.baseGfn + s.npages > cfg.pages) fail('KVMUF115', `${name} ends past the ${cfg.pages} pages of guest address space`, `use --pages ${s.baseGfn + s.npages} or more`);
+    if (s.baseGfn < end) fail('KVMUF115', `${name} overlaps another memslot (KVM_SET_USER_MEMORY_REGION2 would fail with EEXIST)`, hint);
+    end = s.baseGfn + s.npages;
+    if ((cfg.backing === 'hugetlb' || cfg.thp) && (s.baseGfn % hugePages !== 0 || s.npages % hugePages !== 0)) {
+      fail('KVMUF115', `${name}: with huge pages each memslot must start and end on a ${hugePages}-page boundary`, 'align the memslots to --huge-pages');
+    }
+  }
+  return slots;
 }
 
 /**
@@ -133,9 +175,11 @@ export function resolveConfig(cfg: SystemConfig): ResolvedConfig {
   if (!Number.isInteger(cfg.pages) || cfg.pages < pages.min || cfg.pages > pages.max) fail('KVMUF103', `--pages ${cfg.pages}: must be ${pages.min} to ${pages.max}`, 'exhaustive checks are practical up to a few pages per vCPU');
   const hugePages = cfg.hugePages ?? 2;
   if (!Number.isInteger(hugePages) || hugePages < LIMITS.hugePages.min || hugePages > LIMITS.hugePages.max) fail('KVMUF103', `--huge-pages ${hugePages}: must be ${LIMITS.hugePages.min} to ${LIMITS.hugePages.max}`, 'e.g. --huge-pages 2');
-  if (cfg.backing === 'hugetlb' && cfg.pages % hugePages !== 0) {
+  if (cfg.backing === 'hugetlb' && !cfg.memslots && cfg.pages % hugePages !== 0) {
     fail('KVMUF104', `hugetlbfs backing needs a whole number of huge pages (${hugePages} base pages each), got ${cfg.pages} pages`, `use --pages ${Math.ceil(cfg.pages / hugePages) * hugePages}`);
   }
+  const memslots = resolveMemslots(cfg, hugePages);
+  const gfns = slotGfns(memslots);
   const uffdMode: UffdMode = cfg.uffdMode ?? (cfg.design === 'demand-paging' ? 'none' : cfg.design === 'gmem-minor' ? 'missing-minor' : cfg.backing === 'anon' ? 'missing' : 'minor');
   const gmemUffd: GmemUffdSupport = cfg.gmemUffd ?? (cfg.design === 'gmem-minor' ? 'vm-uffd-ops' : 'einval');
   checkGmemMinor(cfg, uffdMode, gmemUffd);
@@ -172,8 +216,9 @@ export function resolveConfig(cfg: SystemConfig): ResolvedConfig {
     fail('KVMUF105', `KVM Userfault ${series} on arm64 with guest_memfd is a kernel that never existed: ${series} predates arm64 guest_memfd (gmem_abort) and does not hook it`, 'use --series v2-firecracker (Firecracker’s copy hooks gmem_abort), or --arch x86');
   }
 
-  const remote = [...(cfg.remote ?? Array.from({ length: cfg.pages }, (_, p) => p))].sort((a, b) => a - b);
-  for (const p of remote) checkPage(cfg, p, 'remote');
+  const checked: SystemConfig = { ...cfg, memslots };
+  const remote = [...(cfg.remote ?? gfns)].sort((a, b) => a - b);
+  for (const p of remote) checkPage(checked, p, 'remote');
   if (cfg.backing === 'hugetlb') {
     for (const p of remote) {
       const first = p - (p % hugePages);
@@ -186,17 +231,17 @@ export function resolveConfig(cfg: SystemConfig): ResolvedConfig {
   const programs =
     cfg.programs ??
     Array.from({ length: cfg.vcpus }, (_, v): GuestOp[] => [
-      { kind: 'read', gfn: v % cfg.pages },
-      { kind: 'write', gfn: (v + 1) % cfg.pages, value: 100 + v },
+      { kind: 'read', gfn: gfns[v % gfns.length] as number },
+      { kind: 'write', gfn: gfns[(v + 1) % gfns.length] as number, value: 100 + v },
     ]);
   if (programs.length !== cfg.vcpus) fail('KVMUF106', `${programs.length} guest programs for ${cfg.vcpus} vCPUs`, 'give one program per vCPU');
-  for (const prog of programs) for (const op of prog) checkPage(cfg, op.gfn, 'a guest program');
+  for (const prog of programs) for (const op of prog) checkPage(checked, op.gfn, 'a guest program');
   const control = cfg.control ?? {};
   if (control.itsTables && cfg.arch !== 'arm64') fail('KVMUF105', 'the ITS exists only on arm64', 'use --arch arm64, or drop the ITS restore');
   if (control.kvmClockGfn !== undefined && cfg.arch !== 'x86') fail('KVMUF105', 'the kvm-clock MSR restore is x86', 'use --arch x86');
-  for (const p of control.itsTables ?? []) checkPage(cfg, p, 'the ITS tables');
-  if (control.kvmClockGfn !== undefined) checkPage(cfg, control.kvmClockGfn, 'the kvm-clock page');
-  for (const p of control.balloon ?? []) checkPage(cfg, p, 'the balloon');
+  for (const p of control.itsTables ?? []) checkPage(checked, p, 'the ITS tables');
+  if (control.kvmClockGfn !== undefined) checkPage(checked, control.kvmClockGfn, 'the kvm-clock page');
+  for (const p of control.balloon ?? []) checkPage(checked, p, 'the balloon');
   if ((control.balloon ?? []).length > 0 && cfg.backing !== 'anon') fail('KVMUF105', 'the balloon (MADV_DONTNEED) frees pages only on anonymous memory', 'use --backing anon');
   if (control.toggleDirtyLog && cfg.backing === 'guest_memfd') fail('KVMUF105', 'dirty logging is not supported on guest_memfd memslots (KVM_MEM_GUEST_MEMFD excludes LOG_DIRTY_PAGES)', 'use another backing');
   if (control.enableUserfault && cfg.design !== 'kvm-userfault' && cfg.design !== 'gmem-minor') fail('KVMUF105', 'only the kvm-userfault design has a USERFAULT flag to enable', 'use --design kvm-userfault');
@@ -205,5 +250,5 @@ export function resolveConfig(cfg: SystemConfig): ResolvedConfig {
   // KVM_X86_SW_PROTECTED_VM (private guest_memfd memory) is supported only with the TDP MMU (kvm_is_vm_type_supported).
   if (mmu === 'shadow' && cfg.backing === 'guest_memfd') fail('KVMUF105', 'private guest_memfd memory needs the TDP MMU (KVM_X86_SW_PROTECTED_VM requires tdp_mmu)', 'use --mmu tdp, or another backing');
   if (cfg.thp && cfg.backing !== 'anon') fail('KVMUF105', 'transparent huge pages are modelled for anonymous memory only', 'use --backing anon, or drop --thp');
-  return { mmu, uffdEagainField: cfg.uffdEagainField ?? 'written', thp: cfg.thp ?? false, mutation: cfg.mutation ?? 'none', gmemWrite: cfg.gmemWrite ?? 'enospc', gmemUffd, asyncPfScope: cfg.asyncPfScope ?? 'any', design: cfg.design, arch: cfg.arch, series, backing: cfg.backing, vcpus: cfg.vcpus, pages: cfg.pages, remote, programs, uffdMode, control, hugePages };
+  return { mmu, uffdEagainField: cfg.uffdEagainField ?? 'written', thp: cfg.thp ?? false, mutation: cfg.mutation ?? 'none', gmemWrite: cfg.gmemWrite ?? 'enospc', gmemUffd, asyncPfScope: cfg.asyncPfScope ?? 'any', design: cfg.design, arch: cfg.arch, series, backing: cfg.backing, vcpus: cfg.vcpus, pages: cfg.pages, remote, programs, uffdMode, control, hugePages, memslots, gfns };
 }

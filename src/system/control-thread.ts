@@ -3,7 +3,6 @@
  * (or before, with `vcpusWait`). Its steps come from the configuration's ControlPlan.
  */
 import { VMM_TASK_BASE } from '../kvm/state.ts';
-import { readBitmapBit } from '../mm/data-memory.ts';
 import type { ControlPlan } from './config.ts';
 import type { Environment } from './environment.ts';
 import { DONE } from './state.ts';
@@ -30,10 +29,12 @@ export function stopsVcpus(spec: ThreadSpec, pc: number, kicked: number): boolea
 
 function plannedSteps(plan: ControlPlan, env: Environment): Step[] {
   const steps: Step[] = [];
-  if (plan.enableUserfault) steps.push({ label: 'enable-userfault', run: (c) => void c.setUserfaultFlag(true) });
+  // Memslot flags are per slot: one KVM_SET_USER_MEMORY_REGION2 (one step) per memslot.
+  const slots = env.slots.map((_, i) => i);
+  if (plan.enableUserfault) for (const i of slots) steps.push({ label: 'enable-userfault', run: (c) => void c.setUserfaultFlag(true, i) });
   if (plan.toggleDirtyLog) {
-    steps.push({ label: 'dirty-log-on', run: (c) => void c.setDirtyLogFlag(true) });
-    steps.push({ label: 'dirty-log-off', run: (c) => void c.setDirtyLogFlag(false) });
+    for (const i of slots) steps.push({ label: 'dirty-log-on', run: (c) => void c.setDirtyLogFlag(true, i) });
+    for (const i of slots) steps.push({ label: 'dirty-log-off', run: (c) => void c.setDirtyLogFlag(false, i) });
   }
   const tables = plan.itsTables ?? [];
   if (tables.length > 0) {
@@ -83,14 +84,16 @@ function plannedSteps(plan: ControlPlan, env: Environment): Step[] {
   }
   for (const gfn of plan.balloon ?? []) steps.push({ label: 'balloon', run: (c) => void c.balloon(gfn) });
   if (plan.disableUserfaultAtEnd && env.bitmap !== 0) {
-    steps.push({
-      label: 'disable-userfault',
-      run(c) {
-        // Once every page has arrived: the VMM has cleared every bit.
-        c.guard(env.config.remote.every((g) => readBitmapBit(c.kernel.mm, env.bitmap, g) === false));
-        c.setUserfaultFlag(false);
-      },
-    });
+    for (const i of slots) {
+      steps.push({
+        label: 'disable-userfault',
+        run(c) {
+          // Once every page has arrived: the VMM has cleared every bit.
+          c.guard(env.config.remote.every((g) => !c.bitmap.isSet(g)));
+          c.setUserfaultFlag(false, i);
+        },
+      });
+    }
   }
   return steps;
 }

@@ -1,7 +1,7 @@
 /**
  * Build a composed system's initial state: the VM, its memory (local pages already in
  * place with the source content, remote pages absent or only in the page cache for MINOR
- * mode), the memslot with the design's flags, the userfault bitmap, the userfaultfd, or
+ * mode), the memslots with the design's flags, a userfault bitmap per slot, the userfaultfd, or
  * the demand-paging present bitmap and notification fd.
  */
 import { KvmSim } from '../kvm/sim.ts';
@@ -16,6 +16,7 @@ import {
 import { GUEST_MEMFD_FLAG_MMAP } from '../mm/guest-memfd.ts';
 import { sourceContent, type ResolvedConfig } from './config.ts';
 import type { Environment } from './environment.ts';
+import { hvaOf, slotOf, slotRegion, userfaultBitOf, type SlotLayout } from './guest-layout.ts';
 
 /** Task id the setup uses for its own stores (it runs before any thread). */
 const SETUP_TASK = 999;
@@ -68,56 +69,56 @@ export function buildSystem(cfg: ResolvedConfig): Setup {
   const remote = new Set(cfg.remote);
   const minor = cfg.uffdMode === 'minor' && usesUffd(cfg) && cfg.backing !== 'guest_memfd';
 
-  // Guest memory, and the local pages (MINOR mode: every page is in the page cache, mapped only when local).
+  // Guest memory: one mapping (one file) of every memslot's pages back to back, in gfn
+  // order (guest-layout.ts); MINOR mode: every page is in the page cache, mapped only when local.
+  const total = cfg.gfns.length;
   let hva: number;
   let gmemFd = -1;
   if (cfg.backing === 'anon') {
-    hva = sim.mmapAnonymous(cfg.pages, { thp: cfg.thp });
+    hva = sim.mmapAnonymous(total, { thp: cfg.thp });
   } else if (cfg.backing === 'guest_memfd') {
-    gmemFd = must(sim.createGuestMemfd(cfg.pages * PAGE_SIZE, GUEST_MEMFD_FLAG_MMAP), 'KVM_CREATE_GUEST_MEMFD');
-    hva = sim.mmapGuestMemfd(gmemFd, cfg.pages);
+    gmemFd = must(sim.createGuestMemfd(total * PAGE_SIZE, GUEST_MEMFD_FLAG_MMAP), 'KVM_CREATE_GUEST_MEMFD');
+    hva = sim.mmapGuestMemfd(gmemFd, total);
   } else {
-    const file = sim.createFile(cfg.backing, cfg.pages, hostPagePages);
+    const file = sim.createFile(cfg.backing, total, hostPagePages);
     if (minor) {
-      const alias = sim.mmapFile(file, cfg.pages);
-      for (let p = 0; p < cfg.pages; p++) sim.userAccess(SETUP_TASK, alias + p * PAGE_SIZE, sourceContent(p));
+      const alias = sim.mmapFile(file, total);
+      cfg.gfns.forEach((g, i) => sim.userAccess(SETUP_TASK, alias + i * PAGE_SIZE, sourceContent(g)));
     }
-    hva = sim.mmapFile(file, cfg.pages);
-  }
-  for (let p = 0; p < cfg.pages; p++) {
-    if (remote.has(p)) continue;
-    if (cfg.backing === 'guest_memfd') must(sim.gmemWrite(gmemFd, p * PAGE_SIZE, sourceContent(p)), 'write(guest_memfd)');
-    sim.userAccess(SETUP_TASK, hva + p * PAGE_SIZE, sourceContent(p));
+    hva = sim.mmapFile(file, total);
   }
 
-  // The memslot, with the design's flag and bitmap.
-  let bitmap = 0;
+  // The memslots, each with the design's flag and its own bitmap (bit i is gfn baseGfn + i).
+  const perSlotBitmap = cfg.design === 'kvm-userfault' || cfg.design === 'async-pf-user' || cfg.design === 'gmem-minor';
   let flags = cfg.backing === 'guest_memfd' ? KVM_MEM_GUEST_MEMFD : 0;
-  if (cfg.design === 'kvm-userfault' || cfg.design === 'async-pf-user' || cfg.design === 'gmem-minor') {
-    bitmap = sim.mmapData(Math.ceil(cfg.pages / 64) * 8);
-    for (const p of remote) sim.setUserfaultBit(bitmap, p, true);
-    if (!cfg.control.enableUserfault) flags |= KVM_MEM_USERFAULT;
-  }
+  if (perSlotBitmap && !cfg.control.enableUserfault) flags |= KVM_MEM_USERFAULT;
   if (cfg.design === 'exit-on-missing') flags |= KVM_MEM_EXIT_ON_MISSING;
-  must(
-    sim.setUserMemoryRegion2({
-      slot: 0,
-      flags,
-      guest_phys_addr: 0,
-      memory_size: cfg.pages * PAGE_SIZE,
-      userspace_addr: hva,
-      userfault_bitmap: bitmap,
-      ...(gmemFd >= 0 ? { guest_memfd: gmemFd, guest_memfd_offset: 0 } : {}),
-    }),
-    'KVM_SET_USER_MEMORY_REGION2',
-  );
+  const slots: SlotLayout[] = [];
+  let hostOffset = 0;
+  cfg.memslots.forEach((shape, id) => {
+    const bitmap = perSlotBitmap ? sim.mmapData(Math.ceil(shape.npages / 64) * 8) : 0;
+    slots.push({ ...shape, id, hva: hva + hostOffset * PAGE_SIZE, hostOffset, bitmap });
+    hostOffset += shape.npages;
+  });
+  const layout = { slots };
+  for (const g of cfg.gfns) {
+    if (remote.has(g)) {
+      const bit = userfaultBitOf(layout, g);
+      if (bit) sim.setUserfaultBit(bit.bitmap, bit.index, true);
+      continue;
+    }
+    const slot = slotOf(layout, g) as SlotLayout;
+    if (cfg.backing === 'guest_memfd') must(sim.gmemWrite(gmemFd, (slot.hostOffset + g - slot.baseGfn) * PAGE_SIZE, sourceContent(g)), 'write(guest_memfd)');
+    sim.userAccess(SETUP_TASK, hvaOf(layout, g), sourceContent(g));
+  }
+  for (const s of slots) must(sim.setUserMemoryRegion2(slotRegion(s, flags, gmemFd)), 'KVM_SET_USER_MEMORY_REGION2');
 
   // KVM Demand Paging: every gfn starts non-present; the local pages are marked present.
   let demandPagingFd = -1;
   if (cfg.design === 'demand-paging') {
-    must(sim.enableDemandPaging(0), 'KVM_ENABLE_DEMAND_PAGING');
-    for (let p = 0; p < cfg.pages; p++) {
-      if (!remote.has(p)) must(sim.markGfnsPresent({ gpa: p * PAGE_SIZE, size: PAGE_SIZE }), 'KVM_MARK_GFNS_PRESENT');
+    for (const s of slots) must(sim.enableDemandPaging(s.id), 'KVM_ENABLE_DEMAND_PAGING');
+    for (const g of cfg.gfns) {
+      if (!remote.has(g)) must(sim.markGfnsPresent({ gpa: g * PAGE_SIZE, size: PAGE_SIZE }), 'KVM_MARK_GFNS_PRESENT');
     }
     demandPagingFd = must(sim.createDemandPagingFd(), 'KVM_CREATE_DEMAND_PAGING_FD');
   }
@@ -125,7 +126,7 @@ export function buildSystem(cfg: ResolvedConfig): Setup {
   let uffd = -1;
   if (usesUffd(cfg)) {
     uffd = sim.userfaultfd();
-    must(sim.uffdRegister(uffd, hva, cfg.pages * PAGE_SIZE, registerMode(cfg.uffdMode)), 'UFFDIO_REGISTER');
+    must(sim.uffdRegister(uffd, hva, total * PAGE_SIZE, registerMode(cfg.uffdMode)), 'UFFDIO_REGISTER');
   }
-  return { sim, env: { config: cfg, hva, bitmap, uffd, gmemFd, hostPagePages, demandPagingFd } };
+  return { sim, env: { config: cfg, hva, bitmap: slots[0]?.bitmap ?? 0, slots, uffd, gmemFd, hostPagePages, demandPagingFd } };
 }

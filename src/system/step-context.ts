@@ -26,6 +26,7 @@ import { ABSENT } from '../mm/host-memory.ts';
 import { backingContent } from './backing.ts';
 import { sourceContent } from './config.ts';
 import type { Environment } from './environment.ts';
+import { gfnOf, hvaOf, slotOf, slotRegion, userfaultBitOf, type SlotLayout } from './guest-layout.ts';
 import { contentAgrees, DONE, GIVEN_UP, VIOLATION, type SystemState, type ThreadState, type ViolationCode } from './state.ts';
 import type { ThreadSpec } from './thread.ts';
 import { BitmapFacet } from './step-api/bitmap-facet.ts';
@@ -186,21 +187,26 @@ export class StepContext {
     }
   }
 
-  /** `n` pages from `gfn`, checked to lie inside guest memory. */
+  /** `n` pages from `gfn`, checked to lie inside guest memory (inside one memslot). */
   private pageRange(gfn: number, n: number, what: string): number {
     this.page(gfn, what);
-    const pages = this.env.config.pages;
-    if (!Number.isInteger(n) || n < 1 || gfn + n > pages) {
-      throw new StepApiMisuse(`${what}: ${String(n)} pages from gfn ${gfn} go past guest memory (${pages} pages)`, 'pass a page count of at least 1 that stays inside guest memory');
+    const slot = slotOf(this.env, gfn) as SlotLayout;
+    const end = slot.baseGfn + slot.npages;
+    if (!Number.isInteger(n) || n < 1 || gfn + n > end) {
+      const where = this.env.slots.length > 1 ? `its memslot (gfns ${slot.baseGfn}..${end - 1})` : `guest memory (${end} pages)`;
+      throw new StepApiMisuse(`${what}: ${String(n)} pages from gfn ${gfn} go past ${where}`, 'pass a page count of at least 1 that stays inside the memslot');
     }
     return n;
   }
 
-  /** The guest page number `gfn`, checked: an integer in 0..pages-1. */
+  /** The guest page number `gfn`, checked: an integer gfn inside a memslot. */
   private page(gfn: number, what: string): number {
     const pages = this.env.config.pages;
     if (!Number.isInteger(gfn) || gfn < 0 || gfn >= pages) {
       throw new StepApiMisuse(`${what}: gfn ${String(gfn)} is not a guest page (0..${pages - 1})`, 'pass a gfn of the configuration, e.g. c.reg(REG_GFN) in an exit step');
+    }
+    if (!slotOf(this.env, gfn)) {
+      throw new StepApiMisuse(`${what}: gfn ${gfn} is in a hole between the memslots (${this.env.config.memslots.map((m) => `${m.baseGfn}:${m.npages}`).join(',')})`, 'map fault addresses with c.gfnOf(address); pass only gfns of a memslot');
     }
     return gfn;
   }
@@ -267,9 +273,20 @@ export class StepContext {
     return sourceContent(gfn);
   }
 
-  /** The guest page's host virtual address. */
+  /** The guest page's host virtual address (through its memslot's userspace_addr). */
   hvaOf(gfn: number): number {
-    return this.env.hva + gfn * PAGE_SIZE;
+    this.page(gfn, 'hvaOf');
+    return hvaOf(this.env, gfn);
+  }
+
+  /** The gfn a guest-memory host address belongs to (e.g. a uffd fault address), or -1. */
+  gfnOf(address: number): number {
+    return gfnOf(this.env, address);
+  }
+
+  /** The memslot holding `gfn` (base gfn, npages, userspace_addr, bitmap), or undefined in a hole. */
+  slotOf(gfn: number): SlotLayout | undefined {
+    return slotOf(this.env, gfn);
   }
 
   /** The first gfn of the host page holding `gfn` (hugetlbfs pages are installed whole). */
@@ -322,7 +339,7 @@ export class StepContext {
     this.op('read(uffd)');
     const r = uffdRead(this.kernel.mm, this.env.uffd);
     this.setKernel({ ...this.kernel, mm: r.mm });
-    this.note(r.msg ? `read → ${r.msg.event === 0x12 ? `fault at gfn ${(r.msg.address - this.env.hva) / PAGE_SIZE}` : 'REMOVE event'}` : 'read → EAGAIN');
+    this.note(r.msg ? `read → ${r.msg.event === 0x12 ? `fault at gfn ${gfnOf(this.env, r.msg.address)}` : 'REMOVE event'}` : 'read → EAGAIN');
     return r.msg;
   }
 
@@ -390,7 +407,8 @@ export class StepContext {
     this.checkWord('content', content);
     this.op('write(guest_memfd)');
     const before = backingContent(this.sys, this.env, gfn);
-    const r = gmemWrite(this.kernel.mm, this.env.gmemFd, gfn * PAGE_SIZE, content, this.kernel.config.variant.gmemWrite);
+    const slot = slotOf(this.env, gfn) as SlotLayout;
+    const r = gmemWrite(this.kernel.mm, this.env.gmemFd, (slot.hostOffset + gfn - slot.baseGfn) * PAGE_SIZE, content, this.kernel.config.variant.gmemWrite);
     this.setKernel({ ...this.kernel, mm: r.mm });
     const overwrote = r.result.ret >= 0 && before !== ABSENT ? ' (overwrote the page)' : '';
     this.note(`write(guest_memfd) gfn ${gfn} → ${r.result.ret >= 0 ? 'ok' : errnoName(r.result.errno)}${overwrote}`);
@@ -415,12 +433,30 @@ export class StepContext {
     return uffdMode === 'minor' ? this.uffdContinue(gfn, options) : this.uffdCopy(gfn, options);
   }
 
-  /** Store one bit of the userfault bitmap (a release store when clearing). */
+  /** Store `gfn`'s bit of its memslot's userfault bitmap, bit gfn - base_gfn (a release store when clearing). */
   setUserfaultBit(gfn: number, value: boolean): void {
     this.page(gfn, 'userfault bitmap store');
+    const bit = userfaultBitOf(this.env, gfn);
+    this.storeBitmapBit(bit?.bitmap ?? 0, bit?.index ?? gfn, value, this.env.slots.length > 1 ? `bit ${bit?.index ?? gfn} (gfn ${gfn})` : `bit ${gfn}`);
+  }
+
+  /**
+   * Store bit `index` of memslot `slot`'s bitmap as given, without mapping a gfn: what a
+   * VMM that computes the index itself does (right: gfn - base_gfn). 0, or EFAULT when the
+   * store misses the VMM's memory.
+   */
+  setSlotBitmapBit(slot: number, index: number, value: boolean): number {
+    const s = this.env.slots[slot];
+    if (!s || !Number.isInteger(index) || index < 0) throw new StepApiMisuse(`bitmap store: memslot ${String(slot)} bit ${String(index)} does not exist`, `memslots: 0..${this.env.slots.length - 1}; bits from 0`);
+    return this.storeBitmapBit(s.bitmap, index, value, `memslot ${slot} bit ${index}`);
+  }
+
+  private storeBitmapBit(bitmap: number, index: number, value: boolean, what: string): number {
     this.op('bitmap store');
-    this.setKernel(storeUserfaultBit(this.kernel, this.env.bitmap, gfn, value).state);
-    this.note(`${value ? 'set' : 'clear'} bit ${gfn}`);
+    const r = storeUserfaultBit(this.kernel, bitmap, index, value);
+    this.setKernel(r.state);
+    this.note(`${value ? 'set' : 'clear'} ${what}${r.result.ret === 0 ? '' : ` → ${errnoName(r.result.errno)}`}`);
+    return r.result.ret === 0 ? 0 : r.result.errno;
   }
 
   /** kvm_read_guest from this thread; the value, or 'blocked'. Checks it against the ground truth. */
@@ -520,35 +556,30 @@ export class StepContext {
   }
 
   /**
-   * Toggle KVM_MEM_USERFAULT on slot 0 (flags-only change). The step is not enabled while
-   * a vCPU's fault sleeps in userfaultfd (the memslot update waits for SRCU readers).
+   * Toggle KVM_MEM_USERFAULT on memslot `slot` (default the first; flags-only change). The
+   * step is not enabled while a vCPU's fault sleeps in userfaultfd (the memslot update
+   * waits for SRCU readers).
    */
-  setUserfaultFlag(on: boolean): number {
-    return this.setSlotFlag(KVM_MEM_USERFAULT, on, 'KVM_MEM_USERFAULT');
+  setUserfaultFlag(on: boolean, slot = 0): number {
+    return this.setSlotFlag(KVM_MEM_USERFAULT, on, 'KVM_MEM_USERFAULT', slot);
   }
 
-  /** Toggle KVM_MEM_LOG_DIRTY_PAGES on slot 0 (flags-only change), like setUserfaultFlag. */
-  setDirtyLogFlag(on: boolean): number {
-    return this.setSlotFlag(KVM_MEM_LOG_DIRTY_PAGES, on, 'KVM_MEM_LOG_DIRTY_PAGES');
+  /** Toggle KVM_MEM_LOG_DIRTY_PAGES on memslot `slot` (flags-only change), like setUserfaultFlag. */
+  setDirtyLogFlag(on: boolean, slot = 0): number {
+    return this.setSlotFlag(KVM_MEM_LOG_DIRTY_PAGES, on, 'KVM_MEM_LOG_DIRTY_PAGES', slot);
   }
 
-  private setSlotFlag(flag: number, on: boolean, name: string): number {
-    const slot = this.kernel.vm.slots[0];
+  private setSlotFlag(flag: number, on: boolean, name: string, index: number): number {
+    const layout = this.env.slots[index];
+    if (!layout) throw new StepApiMisuse(`memslot ${String(index)} does not exist`, `memslots: 0..${this.env.slots.length - 1}`);
+    const slot = this.kernel.vm.slots.find((s) => s.id === layout.id);
     if (!slot) throw new SimulationUsageError('no memslot');
     const flags = on ? slot.flags | flag : slot.flags & ~flag;
-    const r = setUserMemoryRegion2(this.kernel, {
-      slot: slot.id,
-      flags,
-      guest_phys_addr: slot.baseGfn * PAGE_SIZE,
-      memory_size: slot.npages * PAGE_SIZE,
-      userspace_addr: slot.userspaceAddr,
-      userfault_bitmap: this.env.bitmap,
-      ...(slot.gmemFile >= 0 ? { guest_memfd: this.env.gmemFd, guest_memfd_offset: slot.gmemOffset * PAGE_SIZE } : {}),
-    });
+    const r = setUserMemoryRegion2(this.kernel, slotRegion(layout, flags, slot.gmemFile >= 0 ? this.env.gmemFd : -1));
     this.guard(!r.blocked);
     this.op('KVM_SET_USER_MEMORY_REGION2');
     this.setKernel(r.state);
-    this.note(`${name} ${on ? 'on' : 'off'} → ${r.result.ret === 0 ? '0' : errnoName(r.result.errno)}`);
+    this.note(`${name} ${on ? 'on' : 'off'}${this.env.slots.length > 1 ? ` (memslot ${index})` : ''} → ${r.result.ret === 0 ? '0' : errnoName(r.result.errno)}`);
     for (const w of r.state.vm.warnings.slice(this.initial.kernel.vm.warnings.length)) this.note(`kernel: ${describeWarning(w)}`);
     return r.result.ret === 0 ? 0 : r.result.errno;
   }

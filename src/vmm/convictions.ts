@@ -27,6 +27,9 @@ export const CONVICTING_CONFIGS: Readonly<Record<string, SystemConfig>> = {
   'no-populate-write': { design: 'exit-on-missing', ...x86, vcpus: 1, pages: 2, programs: [[{ kind: 'read', gfn: 1 }, { kind: 'write', gfn: 1, value: 7 }]], control: { balloon: [1] } },
   // The guest gives gfn 1 up, then reads it: it must read zeros, not the source's page.
   'ignores-remove': { design: 'uffd', ...x86, vcpus: 1, pages: 2, programs: [[{ kind: 'read', gfn: 1 }]], control: { balloon: [1] } },
+  // Guest memory in two memslots with a hole (gfns 0 and 4): the fault on gfn 4 clears bit 4
+  // of the high slot's bitmap, not bit 0, so the vCPU exits on gfn 4 forever.
+  'bitmap-by-gfn': { design: 'kvm-userfault', ...x86, vcpus: 1, pages: 5, memslots: [{ baseGfn: 0, npages: 1 }, { baseGfn: 4, npages: 1 }], programs: [[{ kind: 'read', gfn: 4 }]] },
   'present-before-install': { design: 'demand-paging', ...x86, vcpus: 2, pages: 2 },
   'async-pf-wrong-token': { design: 'async-pf-user', ...x86, vcpus: 1, pages: 2 },
   // The kvm-clock restore's GUP sleeps in the guest_memfd mapping's uffd; the reader

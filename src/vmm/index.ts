@@ -7,6 +7,7 @@ import { exitOnMissingHandler } from './exit-on-missing.ts';
 import { gmemMinorHandler, gmemWriteNoContinueHandler } from './gmem-minor.ts';
 import { asyncPfReadyFirstHandler, asyncPfWrongTokenHandler } from './flawed-async-pf-user.ts';
 import { presentBeforeInstallHandler } from './flawed-demand-paging.ts';
+import { bitmapByGfnHandler } from './flawed-memslots.ts';
 import { clearBeforePopulateHandler, eexistIsFatalHandler, forgetsToClearHandler, ignoresRemoveHandler, noPopulateWriteHandler, noUffdReaderHandler, noWakeOnEexistHandler } from './flawed.ts';
 import { populateOnRequestHandler } from './populate-on-request.ts';
 import { exitOnMissingPrefetchHandler, kvmUserfaultPrefetchHandler, uffdPrefetchHandler } from './with-prefetcher.ts';
@@ -38,6 +39,7 @@ export const BUNDLED_HANDLERS: readonly HandlerStrategy[] = [
   noUffdReaderHandler,
   eexistIsFatalHandler,
   ignoresRemoveHandler,
+  bitmapByGfnHandler,
   noPopulateWriteHandler,
   demandPagingHandler,
   asyncPfUserHandler,

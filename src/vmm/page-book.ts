@@ -32,12 +32,13 @@ export function setPending(c: StepContext, gfn: number, on: boolean): void {
 export function recordMessage(c: StepContext, msg: UffdMsg): number {
   if (msg.event === UFFD_EVENT_REMOVE) {
     for (let a = msg.start; a < msg.end; a += PAGE_SIZE) {
-      const g = (a - c.env.hva) / PAGE_SIZE;
+      const g = c.gfnOf(a);
       c.setVmm(g, c.vmm(g) | DISCARDED);
     }
     return -1;
   }
-  return (msg.address - c.env.hva) / PAGE_SIZE;
+  // A fault address is an HVA: its memslot maps it back to a gfn (not hva - start).
+  return c.gfnOf(msg.address);
 }
 
 /**

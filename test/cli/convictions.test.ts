@@ -37,6 +37,9 @@ const PINNED: Record<string, { kind: Failure['kind']; property?: string; steps: 
   'ignores-remove': { kind: 'invariant', property: PROPERTY.noStaleAfterRemove, steps: 8 },
   'no-populate-write': { kind: 'liveness', property: PROPERTY.vcpusFinish, steps: 13, cycleStart: 10 },
   'present-before-install': { kind: 'invariant', property: PROPERTY.noWrongRead, steps: 12 },
+  // Two memslots, gfns 0 and 4: KVM_RUN, the exit on gfn 4, populate, then the cycle
+  // (clear the wrong bit, KVM_RUN, the same exit, populate → EEXIST), 7 steps in a 7-state system.
+  'bitmap-by-gfn': { kind: 'liveness', property: PROPERTY.vcpusFinish, steps: 7, cycleStart: 3 },
   'async-pf-wrong-token': { kind: 'deadlock', steps: 14 },
   // The restore's GUP faults (1), the reader reads (2) and write()s (3): nothing can move.
   'gmem-write-no-continue': { kind: 'deadlock', steps: 3 },

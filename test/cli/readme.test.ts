@@ -40,7 +40,7 @@ describe('README', () => {
 
   it("shows the handler files exactly as they are (minus their leading comments)", () => {
     const ts = blocks('ts');
-    for (const file of ['test/handlers/clear-first.ts', 'test/handlers/populate-first.ts', 'test/handlers/exits-after-one-fault.ts', 'test/handlers/ignores-remove-events.ts']) {
+    for (const file of ['test/handlers/clear-first.ts', 'test/handlers/populate-first.ts', 'test/handlers/exits-after-one-fault.ts', 'test/handlers/ignores-remove-events.ts', 'test/handlers/eagain-waits-for-poll.ts', 'test/handlers/bit-by-gfn.ts']) {
       const code = read(file).replace(/^(\/\/.*\n)+/, '');
       expect(ts).toContain(code);
     }
@@ -50,6 +50,8 @@ describe('README', () => {
     [['check', '--design', 'kvm-userfault', '--backing', 'guest_memfd', '--handler', 'test/handlers/clear-first.ts']],
     [['check', '--design', 'uffd', '--vcpus', '2', '--pages', '2', '--handler', 'test/handlers/exits-after-one-fault.ts']],
     [['check', '--design', 'uffd', '--vcpus', '1', '--pages', '2', '--program', 'r1', '--balloon', '1', '--handler', 'test/handlers/ignores-remove-events.ts']],
+    [['check', '--design', 'uffd', '--vcpus', '1', '--pages', '2', '--program', 'r1', '--balloon', '1', '--handler', 'test/handlers/eagain-waits-for-poll.ts']],
+    [['check', '--design', 'kvm-userfault', '--vcpus', '1', '--memslots', '0:1,4:1', '--program', 'r4', '--handler', 'test/handlers/bit-by-gfn.ts']],
   ])('shows the counterexample that kvmuf really prints: %j', (args) => {
     const r = kvmuf(args);
     expect(r.status).toBe(1);
@@ -73,6 +75,23 @@ describe('README', () => {
     const r = kvmuf(['check', '--design', 'uffd', '--vcpus', '2', '--pages', '2', '--handler', join(dir, 'keeps-serving.ts')]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
+  });
+
+  it('the EAGAIN example passes with a poll timeout, and the multi-slot one with the bit index gfn - base_gfn (and on one slot as it is)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kvmuf-readme-'));
+    const polls = read('test/handlers/eagain-waits-for-poll.ts').replace("poll('infinite')", "poll('finite')").replace('eagain-waits-for-poll', 'polls-with-timeout');
+    expect(polls).toContain("poll('finite')");
+    writeFileSync(join(dir, 'polls-with-timeout.ts'), polls);
+    const eagain = kvmuf(['check', '--design', 'uffd', '--vcpus', '1', '--pages', '2', '--program', 'r1', '--balloon', '1', '--handler', join(dir, 'polls-with-timeout.ts')]);
+    expect(eagain.stderr).toBe('');
+    expect(eagain.status).toBe(0);
+    const byOffset = read('test/handlers/bit-by-gfn.ts').replace('c.bitmap.store(slot.id, gfn, false)', 'c.bitmap.store(slot.id, gfn - slot.baseGfn, false)').replace("'bit-by-gfn'", "'bit-by-offset'");
+    expect(byOffset).toContain('gfn - slot.baseGfn, false)');
+    writeFileSync(join(dir, 'bit-by-offset.ts'), byOffset);
+    const fixed = kvmuf(['check', '--design', 'kvm-userfault', '--vcpus', '1', '--memslots', '0:1,4:1', '--program', 'r4', '--handler', join(dir, 'bit-by-offset.ts')]);
+    expect(fixed.stderr).toBe('');
+    expect(fixed.status).toBe(0);
+    expect(kvmuf(['check', '--design', 'kvm-userfault', '--vcpus', '2', '--handler', 'test/handlers/bit-by-gfn.ts']).status).toBe(0);
   });
 
   it('shows the "steps that never ran" block that kvmuf really prints', () => {

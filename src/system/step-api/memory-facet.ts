@@ -10,6 +10,7 @@
  * - madvise(MADV_POPULATE_WRITE) (mm/madvise.c madvise_populate): present and writable.
  * - memcpy: plain stores, which fault like the guest's would.
  */
+import { hvaOf } from '../guest-layout.ts';
 import { MADV_DONTNEED, MADV_POPULATE_WRITE, PAGE_SIZE, errnoName } from '../../kvm/uapi.ts';
 import { madvise } from '../../kvm/mmu-notifier.ts';
 import { userAccess } from '../../kvm/user-access.ts';
@@ -67,7 +68,7 @@ export class MemoryFacet {
     const advice = ADVICE[options.advice];
     const n = this.h.pages(gfn, options.pages ?? 1, `madvise(${advice.name})`);
     this.h.op(`madvise(${advice.name})`);
-    const r = madvise(this.h.kernel(), this.h.task, this.h.env.hva + gfn * PAGE_SIZE, n * PAGE_SIZE, advice.value);
+    const r = madvise(this.h.kernel(), this.h.task, hvaOf(this.h.env, gfn), n * PAGE_SIZE, advice.value);
     this.h.setKernel(r.state);
     const what = `madvise(${advice.name}) gfn ${gfn}${n > 1 ? ` ×${n}` : ''}`;
     if (r.kind === 'blocked') return this.h.sleep(`${what}: REMOVE event`);
@@ -89,7 +90,7 @@ export class MemoryFacet {
     this.h.page(gfn, 'pwrite(memfd)');
     const value = content === undefined ? this.h.fetch(gfn) : this.h.word('content', content);
     this.h.op('pwrite(memfd)');
-    const r = pageCacheWrite(this.h.kernel().mm, this.h.env.hva + gfn * PAGE_SIZE, value);
+    const r = pageCacheWrite(this.h.kernel().mm, hvaOf(this.h.env, gfn), value);
     this.h.setKernel({ ...this.h.kernel(), mm: r.mm });
     const errno = r.result.ret >= 0 ? 0 : r.result.errno;
     this.h.note(`pwrite(memfd) gfn ${gfn} → ${errno === 0 ? 'ok' : errnoName(errno)}`);

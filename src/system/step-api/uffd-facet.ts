@@ -13,6 +13,7 @@
  *   ordinary memory and sleeping faults retry. Other open copies of the fd (fork, SCM
  *   rights) are not modelled.
  */
+import { gfnOf, hvaOf } from '../guest-layout.ts';
 import { Errno, PAGE_SIZE, UFFDIO_COPY_MODE_DONTWAKE, UFFD_EVENT_PAGEFAULT, errnoName } from '../../kvm/uapi.ts';
 import { uffdUnregister } from '../../mm/uffd-unregister.ts';
 import { uffdClose, uffdFill, uffdRead, uffdReadable, uffdWake, type FillKind, type UffdMsg } from '../../mm/userfaultfd.ts';
@@ -114,9 +115,13 @@ export class UffdFacet {
     return r.result.ret === 0 ? 0 : r.result.errno;
   }
 
-  /** UFFDIO_UNREGISTER of the range (default: all of guest memory); 0 or errno. */
-  unregister(gfn = 0, options: { readonly pages?: number } = {}): number {
-    const n = this.h.pages(gfn, options.pages ?? this.h.env.config.pages - gfn, 'UFFDIO_UNREGISTER');
+  /**
+   * UFFDIO_UNREGISTER of `pages` pages from `gfn` (inside its memslot); without `pages`,
+   * the guest mapping from `gfn` to its end (default: all of guest memory); 0 or errno.
+   */
+  unregister(gfn = this.h.env.config.gfns[0] ?? 0, options: { readonly pages?: number } = {}): number {
+    this.h.page(gfn, 'UFFDIO_UNREGISTER');
+    const n = options.pages === undefined ? this.h.env.config.gfns.length - (this.hva(gfn) - this.h.env.hva) / PAGE_SIZE : this.h.pages(gfn, options.pages, 'UFFDIO_UNREGISTER');
     this.h.op('UFFDIO_UNREGISTER');
     const r = uffdUnregister(this.h.kernel().mm, this.fd, this.hva(gfn), n * PAGE_SIZE);
     this.h.setKernel({ ...this.h.kernel(), mm: r.mm });
@@ -134,7 +139,7 @@ export class UffdFacet {
   }
 
   private hva(gfn: number): number {
-    return this.h.env.hva + gfn * PAGE_SIZE;
+    return hvaOf(this.h.env, gfn);
   }
 
   private range(gfn: number, pages: number | undefined, what: string): number {
@@ -160,7 +165,7 @@ export class UffdFacet {
   }
 
   private describe(m: UffdMsg): string {
-    if (m.event === UFFD_EVENT_PAGEFAULT) return `fault at gfn ${(m.address - this.h.env.hva) / PAGE_SIZE}`;
-    return `REMOVE gfn ${(m.start - this.h.env.hva) / PAGE_SIZE}..${(m.end - this.h.env.hva) / PAGE_SIZE - 1}`;
+    if (m.event === UFFD_EVENT_PAGEFAULT) return `fault at gfn ${gfnOf(this.h.env, m.address)}`;
+    return `REMOVE gfn ${gfnOf(this.h.env, m.start)}..${gfnOf(this.h.env, m.end - PAGE_SIZE)}`;
   }
 }
