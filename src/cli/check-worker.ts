@@ -31,7 +31,7 @@ export type WorkerMessage =
   | { readonly type: 'site'; readonly handler: string; readonly threads: readonly { readonly name: string; readonly steps: readonly string[] }[] };
 
 /** What the worker does with the results: print them (check), or write the HTML report. */
-export type WorkerJob = { readonly kind: 'check' } | { readonly kind: 'report'; readonly out: string } | { readonly kind: 'replay'; readonly argv: readonly string[] };
+export type WorkerJob = { readonly kind: 'check' } | { readonly kind: 'report'; readonly out: string } | { readonly kind: 'replay'; readonly argv: readonly string[] } | { readonly kind: 'simulate' };
 
 export interface WorkerInput {
   readonly flags: ParsedFlags;
@@ -93,10 +93,20 @@ async function replayJob(argv: readonly string[]): Promise<void> {
   post({ type: 'done', stdout: r.text, status: r.status, interrupted: false });
 }
 
+/** kvmuf simulate: the sampled runs, the results file, the text. */
+async function simulateJob(): Promise<void> {
+  const { runSimulate } = await import('./simulate-run.ts');
+  const { emitResults } = await import('./simulate-command.ts');
+  const r = await runSimulate(flags, { signal, watch, expandingPath: status.pathSink });
+  const stdout = emitResults(r, flags.out as string | undefined, flags.json === true, 'simulate');
+  post({ type: 'done', stdout, status: r.exitStatus, interrupted: signal.aborted });
+}
+
 try {
   // Testing aid: an internal error on demand, to show how one is reported (exit 4).
   if (process.env.KVMUF_INJECT_INTERNAL_ERROR) throw new Error('injected internal error (KVMUF_INJECT_INTERNAL_ERROR)');
   if (job.kind === 'replay') await replayJob(job.argv);
+  else if (job.kind === 'simulate') await simulateJob();
   else await checkJob();
 } catch (e) {
   const cause = e instanceof ExpansionError ? e.cause : e;
