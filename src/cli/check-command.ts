@@ -43,6 +43,7 @@ export const CHECK_FLAGS: readonly FlagSpec[] = [
   { name: 'scenario', kind: 'string', value: 'FILE', help: 'a JSON scenario file: design, pages, remote pages, vCPUs with their guest programs, huge page size, control plan (flags override it)', example: 'scenario.json' },
   { name: 'handler', kind: 'string', value: 'FILE|NAME', help: 'a handler file (.ts/.js) or a bundled handler name (kvmuf list)', example: './my-handler.ts' },
   { name: 'max-preemptions', kind: 'int', range: { min: 0, max: 64 }, value: 'K', help: 'iterative context bounding: search with at most 0, 1, … K preemptions (a switch away from a thread that could still move), fewest-preemption counterexamples first; safety only, and a bounded pass is not a proof' },
+  { name: 'estimate', kind: 'boolean', help: 'only estimate the state space of each configuration (a bounded search and random walks, about a second) and say whether an exhaustive run fits --max-memory and --timeout' },
   { name: 'max-states', kind: 'int', range: { min: 1 }, help: 'stop (incomplete) after this many distinct states' },
   { name: 'timeout', kind: 'int', range: { min: 1 }, value: 'SECONDS', help: 'stop (incomplete) after this many seconds' },
   { name: 'json', kind: 'boolean', help: 'print the results as JSON (a replay file: kvmuf replay FILE)' },
@@ -177,6 +178,8 @@ export interface RunHooks {
   /** The search writes the path to the state it expands here. */
   readonly expandingPath?: Int32Array;
   readonly memoryUsed?: () => number;
+  /** Called before a single configuration's exhaustive run (the worker estimates it and advises). */
+  readonly beforeSearch?: (system: System) => void;
 }
 
 /** The runtime checks for a handler: on for users' files, off for bundled handlers. */
@@ -210,6 +213,7 @@ export async function runCheck(flags: ParsedFlags, hooks: RunHooks = {}): Promis
       ...(hooks.expandingPath && handler.fromFile ? { expandingPath: hooks.expandingPath } : {}),
     };
     const maxPreemptions = flags['max-preemptions'] as number | undefined;
+    if (configs.length === 1 && maxPreemptions === undefined) hooks.beforeSearch?.(system);
     const bounded = maxPreemptions === undefined ? undefined : checkWithPreemptionBound(model, maxPreemptions, (_s, t) => t, options);
     const result = bounded?.result ?? check(model, options);
     const counterexamples = result.failures.map((f) => explainFailure(system, model, f));
@@ -219,3 +223,4 @@ export async function runCheck(flags: ParsedFlags, hooks: RunHooks = {}): Promis
   }
   return { runs };
 }
+

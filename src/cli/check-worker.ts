@@ -15,6 +15,7 @@ import { HandlerFault } from '../system/handler-fault.ts';
 import type { ParsedFlags } from './args.ts';
 import { runCheck, type CheckOutcome } from './check-command.ts';
 import { writeEmittedTest } from './emit-test.ts';
+import { adviseOnFit } from './estimate-output.ts';
 import { writeOutFile } from './out-file.ts';
 import { handlerFaultTrace } from './handler-fault-output.ts';
 import { writeItf } from './itf-output.ts';
@@ -69,6 +70,11 @@ async function resultText(outcome: CheckOutcome): Promise<string> {
 const watch = { enter: (t: number, pc: number) => status.stepEnter(t, pc), leave: () => status.stepLeave() };
 
 async function checkJob(): Promise<void> {
+  if (flags.estimate === true) {
+    const { estimateText } = await import('./estimate-output.ts');
+    post({ type: 'done', stdout: await estimateText(flags), status: 0, interrupted: false });
+    return;
+  }
   const outcome = await runCheck(flags, {
     progress: (label, _index, p) => post({ type: 'progress', text: `${label}: ${formatProgress(p)}`, label, progress: p }),
     signal,
@@ -78,6 +84,7 @@ async function checkJob(): Promise<void> {
     watch,
     expandingPath: status.pathSink,
     memoryUsed,
+    beforeSearch: (system) => adviseOnFit(system, flags, (text) => process.stderr.write(text)),
   });
   if (typeof flags.itf === 'string') writeItf(outcome, flags.itf);
   if (typeof flags['emit-test'] === 'string') writeEmittedTest(outcome, flags['emit-test']);
