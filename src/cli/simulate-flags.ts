@@ -18,7 +18,7 @@ export const SIMULATE_FLAGS: readonly FlagSpec[] = [
   { name: 'shard', kind: 'string', value: 'i/N', help: 'run only the runs r with r mod N = i and write them to --out (kvmuf merge combines shards)', example: '0/4' },
   { name: 'jobs', kind: 'int', range: { min: 1, max: 64 }, help: 'local processes running sub-shards at once (2 uses both cores of a 2-core machine)', default: '1' },
   { name: 'out', kind: 'string', value: 'FILE', help: 'write the results file (JSON: runs, coverage, failures; kvmuf replay FILE replays its failures, kvmuf merge combines files)', example: 'shard-0.json' },
-  ...shared(['timeout', 'json', 'progress', 'max-memory', 'step-timeout', 'determinism-check', 'debug']),
+  ...shared(['timeout', 'json', 'max-memory', 'step-timeout', 'determinism-check', 'debug']),
 ];
 
 export const SIMULATE_COMMAND: CommandSpec = {
