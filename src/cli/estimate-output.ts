@@ -13,6 +13,8 @@ import { commandWordsFor, configsOf, resolveHandler, runtimeFor } from './check-
 import { configName } from './config-name.ts';
 import { KVMUF_VERSION } from './version.ts';
 import { shellCommand } from './shell-quote.ts';
+import { writePath } from './path-sink.ts';
+import type { StepWatch } from '../system/handler-runtime.ts';
 
 /**
  * Measured on composed systems (issue 14, kvm-userfault x86 4 vCPUs × 3 pages on the
@@ -30,8 +32,8 @@ export interface Fit {
   readonly tooBig?: string;
 }
 
-export function fitOf(model: Model<SystemState, number>, maxMemoryMb: number, timeoutS: number | undefined): Fit {
-  const estimate = estimateSpace(model);
+export function fitOf(model: Model<SystemState, number>, maxMemoryMb: number, timeoutS: number | undefined, pathSink?: Int32Array): Fit {
+  const estimate = estimateSpace(model, { onExpand: (path) => writePath(pathSink, path) });
   const mib = (estimate.states * BYTES_PER_STATE) / 2 ** 20;
   const seconds = estimate.states / STATES_PER_SECOND;
   const tooBig = mib > maxMemoryMb ? `about ${Math.ceil(mib)} MiB, more than --max-memory ${maxMemoryMb} MiB` : timeoutS !== undefined && seconds > timeoutS ? `about ${Math.ceil(seconds)} s, more than --timeout ${timeoutS} s` : undefined;
@@ -59,13 +61,13 @@ export function estimateLines(name: string, fit: Fit, cfg: SystemConfig, handler
 }
 
 /** `kvmuf check --estimate`: the estimate of each configuration, no exhaustive run. */
-export async function estimateText(flags: ParsedFlags): Promise<string> {
+export async function estimateText(flags: ParsedFlags, pathSink?: Int32Array, watch?: StepWatch): Promise<string> {
   const handlerFlag = flags.handler as string | undefined;
   const out = [`kvmuf check --estimate (version ${KVMUF_VERSION})`];
   for (const cfg of configsOf(flags)) {
     const handler = await resolveHandler(handlerFlag, cfg.design);
-    const sys = composeSystem(cfg, handler.strategy, { runtime: runtimeFor(handler, flags) });
-    const fit = fitOf(systemModel(sys), flags['max-memory'] as number, flags.timeout as number | undefined);
+    const sys = composeSystem(cfg, handler.strategy, { runtime: runtimeFor(handler, flags, watch) });
+    const fit = fitOf(systemModel(sys), flags['max-memory'] as number, flags.timeout as number | undefined, handler.fromFile ? pathSink : undefined);
     out.push(...estimateLines(`${configName(sys.config)} (handler ${sys.strategy.name})`, fit, cfg, handlerFlag));
   }
   out.push('an estimate, not a count: kvmuf check without --estimate counts exactly');
@@ -73,10 +75,10 @@ export async function estimateText(flags: ParsedFlags): Promise<string> {
 }
 
 /** The estimate before an exhaustive run, told only when the run will likely not fit. */
-export function adviseOnFit(system: System, flags: ParsedFlags, advise: (text: string) => void): void {
+export function adviseOnFit(system: System, flags: ParsedFlags, advise: (text: string) => void, pathSink?: Int32Array): void {
   let fit: Fit;
   try {
-    fit = fitOf(systemModel(system), (flags['max-memory'] as number | undefined) ?? Number.POSITIVE_INFINITY, flags.timeout as number | undefined);
+    fit = fitOf(systemModel(system), (flags['max-memory'] as number | undefined) ?? Number.POSITIVE_INFINITY, flags.timeout as number | undefined, pathSink);
   } catch {
     return; // the search itself meets the same error and reports it with its trace
   }

@@ -22,6 +22,7 @@ import { commandWordsFor, configFromFlags, resolveHandler, runtimeFor, type RunH
 import { configName } from './config-name.ts';
 import { configSha256, replayFileHeader, runRecord } from './replay-record.ts';
 import { inShard, parseShard, WHOLE, type Shard } from './shard.ts';
+import { writePath } from './path-sink.ts';
 import { shellCommand } from './shell-quote.ts';
 import { DEFAULT_DEPTH, DEFAULT_MAX_STEPS, DEFAULT_RUNS } from './simulate-flags.ts';
 import { exitStatusOf, sumRecords } from './simulate-merge.ts';
@@ -65,18 +66,6 @@ interface Found {
   readonly choices: readonly number[];
   readonly ending: 'violation' | 'deadlock';
   readonly property?: string;
-}
-
-/** Where the watchdog reads the path to the state being expanded: [length, initial, actions…]. */
-function writePath(sink: Int32Array | undefined, choices: readonly number[]): void {
-  if (!sink) return;
-  if (choices.length + 2 > sink.length) {
-    Atomics.store(sink, 0, -1);
-    return;
-  }
-  sink[1] = 0;
-  for (let i = 0; i < choices.length; i++) sink[2 + i] = choices[i] as number;
-  Atomics.store(sink, 0, choices.length + 1);
 }
 
 function explain(sys: System, model: ReturnType<typeof systemModel>, f: Found, path: readonly number[], replayWords: readonly string[]): SimFailure {

@@ -39,22 +39,27 @@ export interface EstimateOptions {
   readonly walks?: number;
   readonly maxWalkSteps?: number;
   readonly seed?: number;
+  /** Told the path (action indices from the first initial state) to each state before it is expanded (for a watchdog). */
+  readonly onExpand?: (path: readonly number[]) => void;
 }
 
-function meanWalkLength<S, A>(model: Model<S, A>, walks: number, maxSteps: number, seed: number): number {
+function meanWalkLength<S, A>(model: Model<S, A>, walks: number, maxSteps: number, seed: number, onExpand?: (path: readonly number[]) => void): number {
   const prng = new Prng(seed);
   const acts: A[] = [];
   let total = 0;
   for (let i = 0; i < walks; i++) {
     let s = model.initialStates()[0] as S;
-    let n = 0;
-    for (; n < maxSteps; n++) {
+    const path: number[] = [];
+    for (; path.length < maxSteps; ) {
+      onExpand?.(path);
       acts.length = 0;
       model.actions(s, acts);
       if (acts.length === 0) break;
-      s = model.next(s, acts[prng.below(acts.length)] as A);
+      const k = prng.below(acts.length);
+      path.push(k);
+      s = model.next(s, acts[k] as A);
     }
-    total += n;
+    total += path.length;
   }
   return walks > 0 ? total / walks : 0;
 }
@@ -92,33 +97,33 @@ export function estimateSpace<S, A>(model: Model<S, A>, o: EstimateOptions = {})
   const budget = o.budget ?? 2000;
   const keyOf = stateFingerprinter(model);
   const seen = new Set<string>();
-  let frontier: S[] = [];
-  for (const s of model.initialStates()) {
-    const k = keyOf(s);
-    if (!seen.has(k)) {
-      seen.add(k);
-      frontier.push(s);
-    }
+  // Each frontier state with the path to it, so a watchdog can name where a step got stuck.
+  let frontier: { readonly s: S; readonly path: readonly number[] }[] = [];
+  const first = model.initialStates()[0];
+  if (first !== undefined) {
+    seen.add(keyOf(first));
+    frontier.push({ s: first, path: [] });
   }
   const levels = [frontier.length];
   const acts: A[] = [];
   while (frontier.length > 0 && seen.size < budget) {
-    const next: S[] = [];
-    for (const s of frontier) {
+    const next: typeof frontier = [];
+    for (const { s, path } of frontier) {
+      o.onExpand?.(path);
       acts.length = 0;
       model.actions(s, acts);
-      for (const a of acts) {
+      acts.forEach((a, k) => {
         const t = model.next(s, a);
-        const k = keyOf(t);
-        if (seen.has(k)) continue;
-        seen.add(k);
-        next.push(t);
-      }
+        const key = keyOf(t);
+        if (seen.has(key)) return;
+        seen.add(key);
+        next.push({ s: t, path: [...path, k] });
+      });
     }
     frontier = next;
     if (next.length > 0) levels.push(next.length);
   }
-  const depth = meanWalkLength(model, o.walks ?? 32, o.maxWalkSteps ?? 10_000, o.seed ?? 1);
+  const depth = meanWalkLength(model, o.walks ?? 32, o.maxWalkSteps ?? 10_000, o.seed ?? 1, o.onExpand);
   if (frontier.length === 0) return { exact: true, states: seen.size, explored: seen.size, levels, depth };
   const more = extrapolateLevels(levels, depth).reduce((a, b) => a + b, 0);
   return { exact: false, states: Math.round(seen.size + more), explored: seen.size, levels, depth };
