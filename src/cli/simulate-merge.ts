@@ -82,6 +82,8 @@ export function mergeResults(files: readonly { readonly file: string; readonly r
       fired: sumRecords(sims.map((s) => s.coverage.fired)),
       declared: first.results.simulate.coverage.declared,
       states: [...new Set(sims.flatMap((s) => s.coverage.states))].sort(),
+      transitions: [...new Set(sims.flatMap((s) => s.coverage.transitions))].sort(),
+      specTransitions: first.results.simulate.coverage.specTransitions,
     },
     parts,
   };

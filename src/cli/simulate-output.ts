@@ -24,7 +24,7 @@ export function simulateText(r: SimResults, command: 'simulate' | 'merge'): stri
     `configuration: ${run.configurationName} (handler ${run.handler})`,
     `schedule: ${schedule}, at most ${id.maxSteps} steps per run, seed ${id.seed}${shard}`,
     `runs: ${s.runsDone} of ${id.runs}${shard ? ` (${s.runsInShard} in ${s.parts.length === 1 ? 'this shard' : 'these shards'})` : ''}: ${e.end ?? 0} reached an end state, ${e.deadlock ?? 0} deadlocked, ${e.violation ?? 0} violated an invariant, ${e['max-steps'] ?? 0} reached --max-steps`,
-    `coverage: ${fired.length}/${kinds} step kinds, ${s.coverage.states.length} distinct states`,
+    `coverage: ${fired.length}/${kinds} step kinds, ${s.coverage.transitions.length}/${s.coverage.specTransitions} spec transitions, ${s.coverage.states.length} distinct states`,
     'liveness: not decided (a finite run cannot show that something never happens; kvmuf check decides it)',
   ];
   for (const f of run.failures) {

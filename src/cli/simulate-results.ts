@@ -52,7 +52,15 @@ export interface SimSummary {
   readonly runsInShard: number;
   readonly endings: Readonly<Record<RunEnding, number>>;
   readonly interrupted: boolean;
-  readonly coverage: { readonly fired: Readonly<Record<string, number>>; readonly declared: readonly string[]; readonly states: readonly string[] };
+  readonly coverage: {
+    readonly fired: Readonly<Record<string, number>>;
+    readonly declared: readonly string[];
+    /** Fingerprints of the distinct states the runs reached. */
+    readonly states: readonly string[];
+    /** The spec transitions the runs took (machine: from -event-> to), of `specTransitions` in all. */
+    readonly transitions: readonly string[];
+    readonly specTransitions: number;
+  };
   /** Shards merged into this one (itself only, unless merged). */
   readonly parts: readonly Shard[];
 }
@@ -97,7 +105,7 @@ export function readResults(file: string): SimResults {
   if (!isRecord(sim) || !isRecord(sim.identity) || !isRecord(sim.shard) || !isRecord(sim.coverage) || !isRecord(sim.endings) || !Array.isArray(sim.parts)) bad(file, 'its "simulate" part lacks identity, shard, coverage, endings or parts');
   if (!isRecord(run) || !Array.isArray(run.failures) || !isRecord(run.configuration)) bad(file, 'its run lacks the configuration or the failures');
   const cov = sim.coverage;
-  if (!isRecord(cov.fired) || !Array.isArray(cov.states) || !Array.isArray(cov.declared)) bad(file, 'its coverage lacks fired step kinds, declared kinds or states');
+  if (!isRecord(cov.fired) || !Array.isArray(cov.states) || !Array.isArray(cov.declared) || !Array.isArray(cov.transitions)) bad(file, 'its coverage lacks fired step kinds, declared kinds, states or spec transitions');
   if (typeof sim.runsDone !== 'number' || typeof sim.runsInShard !== 'number') bad(file, 'it does not say how many runs it covers');
   return data as unknown as SimResults;
 }

@@ -96,7 +96,9 @@ export async function runSimulate(flags: ParsedFlags, hooks: RunHooks = {}): Pro
   const handlerFlag = flags.handler as string | undefined;
   const handler = await resolveHandler(handlerFlag, cfg.design);
   const sys = composeSystem(cfg, handler.strategy, { runtime: runtimeFor(handler, flags, hooks.watch) });
-  const model = systemModel(sys, { refinement: specRefinement(sys) });
+  const refinement = specRefinement(sys);
+  const model = systemModel(sys, { refinement });
+  const edge = (t: { machine: string; from: string; event: string; to: string }) => `${t.machine}: ${t.from} -${t.event}-> ${t.to}`;
   const p = simParams(flags, cfg);
   const fingerprint = stateFingerprinter(model);
   const states = new Set<string>();
@@ -141,6 +143,8 @@ export async function runSimulate(flags: ParsedFlags, hooks: RunHooks = {}): Pro
       if (!found.has(key)) found.set(key, { run, seed, choices: o.choices, ending: o.ending, ...(o.property !== undefined ? { property: o.property } : {}) });
     }
   }
+  // Spec coverage of the runs themselves (read before shrinking replays anything).
+  const transitions = { taken: refinement.taken().map(edge).sort(), all: refinement.taken().length + refinement.uncovered().length };
   const words = simulateWords(cfg, handlerFlag, p);
   const replayWords = commandWordsFor(cfg, handlerFlag).slice(2);
   const failures = [...found.values()]
@@ -159,7 +163,7 @@ export async function runSimulate(flags: ParsedFlags, hooks: RunHooks = {}): Pro
     runsInShard,
     endings: sumRecords([endings]),
     interrupted,
-    coverage: { fired: sumRecords([Object.fromEntries(fired)]), declared: model.actionKinds ?? [], states: [...states].sort() },
+    coverage: { fired: sumRecords([Object.fromEntries(fired)]), declared: model.actionKinds ?? [], states: [...states].sort(), transitions: transitions.taken, specTransitions: transitions.all },
     parts: [p.shard],
   };
   return {
