@@ -136,6 +136,12 @@ describe('kvmuf check --max-preemptions and --estimate', { timeout: 120_000 }, (
     expect(r.stdout).toContain('deadlock: no thread can move');
     expect(r.stdout).toContain('counterexamples with at most 1 preemption, none with no preemption');
     expect(r.stdout).toContain('--max-preemptions 3');
+    // Its path is a path of the unbounded system: the printed replay line re-runs it.
+    const line = /replay: {4}kvmuf (replay .*)$/m.exec(r.stdout)?.[1] ?? '';
+    const replay = u.run(line.split(' '));
+    expect(replay.status).toBe(0);
+    expect(replay.stdout).toContain('the trace replays faithfully');
+    expect(replay.stdout).toContain('populate: UFFDIO_COPY(DONTWAKE) gfn 1 → EEXIST');
   });
 
   it('a bounded pass is incomplete and says it is not a proof', () => {

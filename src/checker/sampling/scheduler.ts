@@ -40,9 +40,13 @@ export function pctScheduler(prng: Prng, p: PctParams): Scheduler {
     const j = prng.below(i + 1);
     [priority[i], priority[j]] = [priority[j] as number, priority[i] as number];
   }
-  // change[step] = i: at that step the running thread drops to priority i (1 .. d-1).
-  const change = new Map<number, number>();
-  for (let i = 1; i < p.depth; i++) change.set(1 + prng.below(Math.max(1, p.maxSteps)), i);
+  // change[step] = [i, …]: at that step the running thread drops to priority i (1 .. d-1);
+  // two change points drawn on the same step drop the two highest threads in turn.
+  const change = new Map<number, number[]>();
+  for (let i = 1; i < p.depth; i++) {
+    const step = 1 + prng.below(Math.max(1, p.maxSteps));
+    change.set(step, [...(change.get(step) ?? []), i]);
+  }
   const highest = (enabled: readonly number[]): number => {
     let best = 0;
     for (let k = 1; k < enabled.length; k++) if ((priority[enabled[k] as number] ?? 0) > (priority[enabled[best] as number] ?? 0)) best = k;
@@ -50,8 +54,7 @@ export function pctScheduler(prng: Prng, p: PctParams): Scheduler {
   };
   return {
     pick(enabled, step) {
-      const drop = change.get(step);
-      if (drop !== undefined) priority[enabled[highest(enabled)] as number] = drop;
+      for (const drop of change.get(step) ?? []) priority[enabled[highest(enabled)] as number] = drop;
       return highest(enabled);
     },
   };
