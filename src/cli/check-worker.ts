@@ -72,7 +72,7 @@ const watch = { enter: (t: number, pc: number) => status.stepEnter(t, pc), leave
 async function checkJob(): Promise<void> {
   if (flags.estimate === true) {
     const { estimateText } = await import('./estimate-output.ts');
-    post({ type: 'done', stdout: await estimateText(flags, status.pathSink, watch), status: 0, interrupted: false });
+    post({ type: 'done', stdout: await estimateText(flags, status.pathSink, watch, signal), status: signal.aborted ? 3 : 0, interrupted: signal.aborted });
     return;
   }
   const outcome = await runCheck(flags, {
@@ -84,7 +84,7 @@ async function checkJob(): Promise<void> {
     watch,
     expandingPath: status.pathSink,
     memoryUsed,
-    beforeSearch: (system) => adviseOnFit(system, flags, (text) => process.stderr.write(text), status.pathSink),
+    beforeSearch: (system) => adviseOnFit(system, flags, (text) => process.stderr.write(text), status.pathSink, signal),
   });
   if (typeof flags.itf === 'string') writeItf(outcome, flags.itf);
   if (typeof flags['emit-test'] === 'string') writeEmittedTest(outcome, flags['emit-test']);

@@ -32,8 +32,10 @@ export interface Fit {
   readonly tooBig?: string;
 }
 
-export function fitOf(model: Model<SystemState, number>, maxMemoryMb: number, timeoutS: number | undefined, pathSink?: Int32Array): Fit {
-  const estimate = estimateSpace(model, { onExpand: (path) => writePath(pathSink, path) });
+/** The estimate and what it means for an exhaustive run; undefined when `signal` stopped it. */
+export function fitOf(model: Model<SystemState, number>, maxMemoryMb: number, timeoutS: number | undefined, pathSink?: Int32Array, signal?: { readonly aborted: boolean }): Fit | undefined {
+  const estimate = estimateSpace(model, { onExpand: (path) => writePath(pathSink, path), ...(signal ? { signal } : {}) });
+  if (estimate === undefined) return undefined;
   const mib = (estimate.states * BYTES_PER_STATE) / 2 ** 20;
   const seconds = estimate.states / STATES_PER_SECOND;
   const tooBig = mib > maxMemoryMb ? `about ${Math.ceil(mib)} MiB, more than --max-memory ${maxMemoryMb} MiB` : timeoutS !== undefined && seconds > timeoutS ? `about ${Math.ceil(seconds)} s, more than --timeout ${timeoutS} s` : undefined;
@@ -51,7 +53,7 @@ export function estimateLines(name: string, fit: Fit, cfg: SystemConfig, handler
   const e = fit.estimate;
   const how = e.exact
     ? `exactly ${e.states} (the whole space fit in the bounded search)`
-    : `about ${round(e.states)} (an extrapolation, often low by up to 2×: ${e.explored} states searched to depth ${e.levels.length - 1}, random walks of ${e.depth.toFixed(1)} steps on average)`;
+    : `about ${round(e.states)} (an extrapolation, right to within about 3× either way on the configurations measured: ${e.explored} states searched to depth ${e.levels.length - 1}, random walks of ${e.depth.toFixed(1)} steps on average)`;
   return [
     name,
     `  states: ${how}`,
@@ -61,13 +63,17 @@ export function estimateLines(name: string, fit: Fit, cfg: SystemConfig, handler
 }
 
 /** `kvmuf check --estimate`: the estimate of each configuration, no exhaustive run. */
-export async function estimateText(flags: ParsedFlags, pathSink?: Int32Array, watch?: StepWatch): Promise<string> {
+export async function estimateText(flags: ParsedFlags, pathSink?: Int32Array, watch?: StepWatch, signal?: { readonly aborted: boolean }): Promise<string> {
   const handlerFlag = flags.handler as string | undefined;
   const out = [`kvmuf check --estimate (version ${KVMUF_VERSION})`];
   for (const cfg of configsOf(flags)) {
     const handler = await resolveHandler(handlerFlag, cfg.design);
     const sys = composeSystem(cfg, handler.strategy, { runtime: runtimeFor(handler, flags, watch) });
-    const fit = fitOf(systemModel(sys), flags['max-memory'] as number, flags.timeout as number | undefined, handler.fromFile ? pathSink : undefined);
+    const fit = fitOf(systemModel(sys), flags['max-memory'] as number, flags.timeout as number | undefined, handler.fromFile ? pathSink : undefined, signal);
+    if (fit === undefined) {
+      out.push('interrupted: the estimates above are the ones finished');
+      break;
+    }
     out.push(...estimateLines(`${configName(sys.config)} (handler ${sys.strategy.name})`, fit, cfg, handlerFlag));
   }
   out.push('an estimate, not a count: kvmuf check without --estimate counts exactly');
@@ -75,12 +81,12 @@ export async function estimateText(flags: ParsedFlags, pathSink?: Int32Array, wa
 }
 
 /** The estimate before an exhaustive run, told only when the run will likely not fit. */
-export function adviseOnFit(system: System, flags: ParsedFlags, advise: (text: string) => void, pathSink?: Int32Array): void {
-  let fit: Fit;
+export function adviseOnFit(system: System, flags: ParsedFlags, advise: (text: string) => void, pathSink?: Int32Array, signal?: { readonly aborted: boolean }): void {
+  let fit: Fit | undefined;
   try {
-    fit = fitOf(systemModel(system), (flags['max-memory'] as number | undefined) ?? Number.POSITIVE_INFINITY, flags.timeout as number | undefined, pathSink);
+    fit = fitOf(systemModel(system), (flags['max-memory'] as number | undefined) ?? Number.POSITIVE_INFINITY, flags.timeout as number | undefined, pathSink, signal);
   } catch {
     return; // the search itself meets the same error and reports it with its trace
   }
-  if (fit.tooBig) advise(`estimate: about ${fit.estimate.states} states, ${fit.tooBig}; the exhaustive run will likely end incomplete\nhint: ${simulateAdvice(configsOf(flags)[0] ?? system.config, flags.handler as string | undefined)}\n`);
+  if (fit?.tooBig) advise(`estimate: about ${fit.estimate.states} states, ${fit.tooBig}; the exhaustive run will likely end incomplete\nhint: ${simulateAdvice(configsOf(flags)[0] ?? system.config, flags.handler as string | undefined)}\n`);
 }

@@ -6,6 +6,7 @@
  */
 import { ConfigError } from '../system/config-error.ts';
 import { parseArgs, type CommandSpec } from './args.ts';
+import { CONFIG_FLAG_NAMES } from './check-command.ts';
 import { superviseCheck } from './check-supervisor.ts';
 import { checkOutFile, writeOutFile } from './out-file.ts';
 import { parseShard, WHOLE } from './shard.ts';
@@ -45,7 +46,8 @@ export async function simulate(argv: readonly string[]): Promise<number> {
     return r.exitStatus;
   }
   // One configuration, always: without configuration flags, check's defaults (not its matrix).
-  return superviseCheck({ design: 'kvm-userfault', ...flags }, false, { kind: 'simulate' });
+  const single = CONFIG_FLAG_NAMES.some((f) => flags[f] !== undefined) ? flags : { design: 'kvm-userfault', ...flags };
+  return superviseCheck(single, false, { kind: 'simulate' });
 }
 
 export function merge(argv: readonly string[]): number {

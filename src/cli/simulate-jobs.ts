@@ -44,7 +44,11 @@ export async function simulateInJobs(argv: readonly string[], shard: Shard, jobs
   try {
     const files = Array.from({ length: jobs }, (_, j) => join(dir, `part-${j}.json`));
     const base = childArgs(argv);
+    // Ctrl-C reaches the children too: each stops and writes its partial results, which are merged.
+    const ignore = () => undefined;
+    process.on('SIGINT', ignore);
     const ended = await Promise.all(files.map((file, j) => runChild(['simulate', ...base, '--shard', formatShard(subShard(shard, j, jobs)), '--out', file])));
+    process.off('SIGINT', ignore);
     const failed = ended.find((e) => e.status === 2 || e.status === 4);
     if (failed) {
       const m = /^error\[(KVMUF\d+)\]: (.*)\nhint: (.*)$/m.exec(failed.stderr);

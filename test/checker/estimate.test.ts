@@ -14,8 +14,17 @@ describe('state-space estimate', () => {
     const sys = composeSystem({ design: 'kvm-userfault', arch: 'x86', backing: 'anon', vcpus: 2, pages: 2 }, bundledHandlerFor('kvm-userfault'));
     const model = systemModel(sys);
     const e = estimateSpace(model, { budget: 100_000 });
+    if (!e) throw new Error('no estimate');
     expect(e.exact).toBe(true);
     expect(e.states).toBe(check(model).stats.distinct);
+  });
+
+  it('stops, with no estimate, once its signal is raised', () => {
+    const sys = composeSystem({ design: 'kvm-userfault', arch: 'x86', backing: 'anon', vcpus: 2, pages: 2 }, bundledHandlerFor('kvm-userfault'));
+    let polled = 0;
+    const signal = { get aborted() { return ++polled > 10; } };
+    expect(estimateSpace(systemModel(sys), { signal })).toBeUndefined();
+    expect(polled).toBe(11);
   });
 
   it('extrapolates a rising profile to a peak and mirrors it down', () => {
@@ -34,11 +43,12 @@ describe('state-space estimate', () => {
     const sys = composeSystem({ design, arch: 'x86', backing: 'anon', vcpus, pages }, bundledHandlerFor(design));
     const model = systemModel(sys);
     const e = estimateSpace(model);
+    if (!e) throw new Error('no estimate');
     const real = check(model, { liveness: false }).stats.distinct;
     expect(e.exact).toBe(false);
     expect(e.explored).toBeLessThan(real);
     expect(e.states / real).toBeGreaterThan(0.4);
     expect(e.states / real).toBeLessThan(1.5);
-    expect(estimateSpace(model).states).toBe(e.states); // deterministic
+    expect(estimateSpace(model)?.states).toBe(e.states); // deterministic
   });
 });

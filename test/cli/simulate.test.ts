@@ -119,6 +119,13 @@ describe('kvmuf simulate', { timeout: 120_000 }, () => {
     expect(twice.stderr).toContain('error[KVMUF504]');
   });
 
+  it('takes a scenario file like check: its design is the one simulated', () => {
+    u.write('scenario.json', JSON.stringify({ design: 'uffd', pages: 2, vcpus: ['r0 w1=101', 'r1'] }));
+    const r = u.run(['simulate', '--scenario', 'scenario.json', '--runs', '20']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^configuration: uffd x86 anon 2v×2p \(handler uffd\)$/m);
+  });
+
   it('--help comes from the flag declarations', () => {
     const r = u.run(['simulate', '--help']);
     expect(r.status).toBe(0);

@@ -9,8 +9,14 @@
  * A pass under a bound that cut some runs is not a proof: the result is `incomplete`
  * (limit `preemptions`). When the bound cut nothing, every reachable state was explored
  * and the safety verdict is exhaustive. Liveness is not checked under a bound.
+ *
+ * Paths leave this module in the unbounded model's numbering (counterexamples, and the
+ * path of a step that threw), so they replay without the bound. The path the search
+ * writes for a watchdog (`expandingPath`) is not passed on: a step that never returns
+ * under a bound is reported without its trace.
  */
 import { check } from '../check.ts';
+import { ExpansionError } from '../expansion-error.ts';
 import type { Model } from '../model.ts';
 import type { CheckOptions } from '../options.ts';
 import type { CheckResult, Failure } from '../result.ts';
@@ -27,18 +33,21 @@ export interface BoundedCheck {
   readonly pruned: number;
 }
 
-/** The inner path of a bounded trace, and the preemptions along it. */
-function innerTrace<S, A>(model: Model<S, A>, wrapped: Model<Bounded<S>, BoundedAction<A>>, t: Trace): Trace {
-  let b = wrapped.initialStates()[t.initial] as Bounded<S>;
+/** The inner model's action indices along a path of the bounded model (the last state is not expanded). */
+function innerIndices<S, A>(wrapped: Model<Bounded<S>, BoundedAction<A>>, chain: { readonly initial: number; readonly actions: readonly number[] }): number[] {
+  let b = wrapped.initialStates()[chain.initial] as Bounded<S>;
   const acts: BoundedAction<A>[] = [];
-  const indices = t.actions.map((k) => {
+  return chain.actions.map((k) => {
     acts.length = 0;
     wrapped.actions(b, acts);
     const x = acts[k] as BoundedAction<A>;
     b = wrapped.next(b, x);
     return x.index;
   });
-  return traceAlong(model, t.initial, indices);
+}
+
+function innerTrace<S, A>(model: Model<S, A>, wrapped: Model<Bounded<S>, BoundedAction<A>>, t: Trace): Trace {
+  return traceAlong(model, t.initial, innerIndices(wrapped, t));
 }
 
 function innerFailure<S, A>(model: Model<S, A>, wrapped: Model<Bounded<S>, BoundedAction<A>>, f: Failure): Failure {
@@ -54,7 +63,16 @@ export function checkWithPreemptionBound<S, A>(
 ): BoundedCheck {
   for (let bound = 0; ; bound++) {
     const wrapped = preemptionBounded(model, bound, threadOf);
-    const r = check(wrapped, { ...options, liveness: false, symmetry: false });
+    // The search's path sink would hold bounded-model indices, which name nothing outside: left out.
+    const { expandingPath: _unused, ...rest } = options;
+    let r: CheckResult;
+    try {
+      r = check(wrapped, { ...rest, liveness: false, symmetry: false });
+    } catch (e) {
+      // A step that threw: its path, as the unbounded model numbers it.
+      if (e instanceof ExpansionError) throw new ExpansionError(e.cause, { initial: e.chain.initial, actions: innerIndices(wrapped, e.chain) });
+      throw e;
+    }
     const pruned = wrapped.pruned();
     // A `sometimes` the cut runs might witness is no failure of a bounded search.
     const found = r.failures.filter((f) => f.kind !== 'unwitnessed' || pruned === 0);

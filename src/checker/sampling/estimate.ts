@@ -16,8 +16,8 @@
  * last levels at 1.10, 1.14 and 1.10·W). Past the measured levels the growth rate
  * measured at the last one holds to halfway to the peak, then falls linearly (in log) to 1
  * at the peak; the fall is the rise mirrored and compressed. On those profiles the
- * estimate is 0.5–1× the real count (test/checker/estimate.test.ts); treat it as an order
- * of magnitude that tends to be low.
+ * estimate is 0.5–1× the real count (test/checker/estimate.test.ts), but 3.4× for async
+ * PF user 3 × 2 (2.7 M estimated, about 0.8 M real); treat it as an order of magnitude.
  */
 import type { Model } from '../model.ts';
 import { stateFingerprinter } from './trace-along.ts';
@@ -41,9 +41,11 @@ export interface EstimateOptions {
   readonly seed?: number;
   /** Told the path (action indices from the first initial state) to each state before it is expanded (for a watchdog). */
   readonly onExpand?: (path: readonly number[]) => void;
+  /** Polled at every state: once aborted, the estimate stops and returns undefined. */
+  readonly signal?: { readonly aborted: boolean };
 }
 
-function meanWalkLength<S, A>(model: Model<S, A>, walks: number, maxSteps: number, seed: number, onExpand?: (path: readonly number[]) => void): number {
+function meanWalkLength<S, A>(model: Model<S, A>, walks: number, maxSteps: number, seed: number, o: EstimateOptions): number | undefined {
   const prng = new Prng(seed);
   const acts: A[] = [];
   let total = 0;
@@ -51,7 +53,8 @@ function meanWalkLength<S, A>(model: Model<S, A>, walks: number, maxSteps: numbe
     let s = model.initialStates()[0] as S;
     const path: number[] = [];
     for (; path.length < maxSteps; ) {
-      onExpand?.(path);
+      if (o.signal?.aborted) return undefined;
+      o.onExpand?.(path);
       acts.length = 0;
       model.actions(s, acts);
       if (acts.length === 0) break;
@@ -93,7 +96,7 @@ export function extrapolateLevels(levels: readonly number[], walk: number): numb
   return profile.slice(levels.length);
 }
 
-export function estimateSpace<S, A>(model: Model<S, A>, o: EstimateOptions = {}): SpaceEstimate {
+export function estimateSpace<S, A>(model: Model<S, A>, o: EstimateOptions = {}): SpaceEstimate | undefined {
   const budget = o.budget ?? 2000;
   const keyOf = stateFingerprinter(model);
   const seen = new Set<string>();
@@ -109,6 +112,7 @@ export function estimateSpace<S, A>(model: Model<S, A>, o: EstimateOptions = {})
   while (frontier.length > 0 && seen.size < budget) {
     const next: typeof frontier = [];
     for (const { s, path } of frontier) {
+      if (o.signal?.aborted) return undefined;
       o.onExpand?.(path);
       acts.length = 0;
       model.actions(s, acts);
@@ -123,7 +127,8 @@ export function estimateSpace<S, A>(model: Model<S, A>, o: EstimateOptions = {})
     frontier = next;
     if (next.length > 0) levels.push(next.length);
   }
-  const depth = meanWalkLength(model, o.walks ?? 32, o.maxWalkSteps ?? 10_000, o.seed ?? 1, o.onExpand);
+  const depth = meanWalkLength(model, o.walks ?? 32, o.maxWalkSteps ?? 10_000, o.seed ?? 1, o);
+  if (depth === undefined) return undefined;
   if (frontier.length === 0) return { exact: true, states: seen.size, explored: seen.size, levels, depth };
   const more = extrapolateLevels(levels, depth).reduce((a, b) => a + b, 0);
   return { exact: false, states: Math.round(seen.size + more), explored: seen.size, levels, depth };
