@@ -1,5 +1,6 @@
 /** Thrown inside the search when a resource limit ends the run; turned into `incomplete`. */
-export type LimitKind = 'states' | 'depth' | 'time' | 'memory' | 'interrupted';
+/** `preemptions`: a context-bounded search (sampling/context-bounding.ts) cut runs off. */
+export type LimitKind = 'states' | 'depth' | 'time' | 'memory' | 'interrupted' | 'preemptions';
 
 export class LimitReached extends Error {
   constructor(

@@ -2,7 +2,8 @@
  * `kvmuf check`: build the configurations, explore each exhaustively, and return the
  * results as data. Printing and exit codes belong to output.ts.
  */
-import { check, type CheckResult, type Progress } from '../checker/index.ts';
+import { check, type CheckOptions, type CheckResult, type Progress } from '../checker/index.ts';
+import { checkWithPreemptionBound } from '../checker/sampling/context-bounding.ts';
 import { explainFailure, type Counterexample } from '../report/counterexample.ts';
 import { specRefinement } from '../../properties/refinement.ts';
 import type { Arch, AsyncPfScope, GmemUffdSupport, GmemWriteSemantics, UffdEagainField, UserfaultSeries, X86Mmu } from '../kvm/variant.ts';
@@ -44,6 +45,8 @@ export const CHECK_FLAGS: readonly FlagSpec[] = [
   { name: 'control-first', kind: 'boolean', help: 'the vCPUs start only once the control plan has finished (default: concurrently)' },
   { name: 'scenario', kind: 'string', value: 'FILE', help: 'a JSON scenario file: design, pages, memslots, remote pages, vCPUs with their guest programs, huge page size, kernel variants, control plan, handler (flags override it)', example: 'scenario.json' },
   { name: 'handler', kind: 'string', value: 'FILE|NAME', help: 'a handler file (.ts/.js) or a bundled handler name (kvmuf list)', example: './my-handler.ts' },
+  { name: 'max-preemptions', kind: 'int', range: { min: 0, max: 64 }, value: 'K', help: 'iterative context bounding: search with at most 0, 1, … K preemptions (a switch away from a thread that could still move), fewest-preemption counterexamples first; safety only, and a bounded pass is not a proof' },
+  { name: 'estimate', kind: 'boolean', help: 'only estimate the state space of each configuration (a bounded search and random walks, about a second) and say whether an exhaustive run fits --max-memory and --timeout' },
   { name: 'max-states', kind: 'int', range: { min: 1 }, help: 'stop (incomplete) after this many distinct states' },
   { name: 'timeout', kind: 'int', range: { min: 1 }, value: 'SECONDS', help: 'stop (incomplete) after this many seconds' },
   { name: 'json', kind: 'boolean', help: 'print the results as JSON (a replay file: kvmuf replay FILE)' },
@@ -76,6 +79,8 @@ export interface CheckRun {
   readonly commandWords: readonly string[];
   /** The --handler value, when the handler came from a file or a bundled name. */
   readonly handlerFile?: string;
+  /** Under --max-preemptions: the bound of the pass reported, the one asked for, and the steps it cut. */
+  readonly preemptions?: { readonly bound: number; readonly max: number; readonly pruned: number };
 }
 
 export interface CheckOutcome {
@@ -187,6 +192,8 @@ export interface RunHooks {
   /** The search writes the path to the state it expands here. */
   readonly expandingPath?: Int32Array;
   readonly memoryUsed?: () => number;
+  /** Called before a single configuration's exhaustive run (the worker estimates it and advises). */
+  readonly beforeSearch?: (system: System) => void;
 }
 
 /** The runtime checks for a handler: on for users' files, off for bundled handlers. */
@@ -210,7 +217,7 @@ export async function runCheck(flags: ParsedFlags, hooks: RunHooks = {}): Promis
     const model = systemModel(system, { refinement });
     const maxMemory = flags['max-memory'] as number | undefined;
     // Every property gets its own shortest counterexample: keep exploring past the first failure.
-    const result = check(model, {
+    const options: CheckOptions = {
       stopAtFirst: false,
       ...(flags['max-states'] !== undefined ? { maxStates: flags['max-states'] as number } : {}),
       ...(flags.timeout !== undefined ? { maxTimeMs: (flags.timeout as number) * 1000 } : {}),
@@ -218,11 +225,16 @@ export async function runCheck(flags: ParsedFlags, hooks: RunHooks = {}): Promis
       ...(hooks.signal ? { signal: hooks.signal } : {}),
       ...(maxMemory !== undefined && hooks.memoryUsed ? { maxMemoryBytes: maxMemory * 2 ** 20, memoryUsed: hooks.memoryUsed } : {}),
       ...(hooks.expandingPath && handler.fromFile ? { expandingPath: hooks.expandingPath } : {}),
-    });
+    };
+    const maxPreemptions = flags['max-preemptions'] as number | undefined;
+    if (configs.length === 1 && maxPreemptions === undefined) hooks.beforeSearch?.(system);
+    const bounded = maxPreemptions === undefined ? undefined : checkWithPreemptionBound(model, maxPreemptions, (_s, t) => t, options);
+    const result = bounded?.result ?? check(model, options);
     const counterexamples = result.failures.map((f) => explainFailure(system, model, f));
     const edge = (t: { machine: string; from: string; event: string; to: string }) => `${t.machine}: ${t.from} -${t.event}-> ${t.to}`;
     const spec = { taken: refinement.taken().length, uncovered: refinement.uncovered().map(edge), transitions: refinement.taken().map(edge) };
-    runs.push({ system, result, spec, counterexamples, elapsedMs: performance.now() - started, command: commandFor(cfg, handlerFlag), commandWords: commandWordsFor(cfg, handlerFlag), ...(handlerFlag ? { handlerFile: handlerFlag } : {}) });
+    runs.push({ system, result, spec, counterexamples, ...(bounded ? { preemptions: { bound: bounded.bound, max: bounded.maxPreemptions, pruned: bounded.pruned } } : {}), elapsedMs: performance.now() - started, command: maxPreemptions === undefined ? commandFor(cfg, handlerFlag) : shellCommand([...commandWordsFor(cfg, handlerFlag), '--max-preemptions', String(maxPreemptions)]), commandWords: commandWordsFor(cfg, handlerFlag), ...(handlerFlag ? { handlerFile: handlerFlag } : {}) });
   }
   return { runs };
 }
+

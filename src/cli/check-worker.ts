@@ -15,6 +15,7 @@ import { HandlerFault } from '../system/handler-fault.ts';
 import type { ParsedFlags } from './args.ts';
 import { runCheck, type CheckOutcome } from './check-command.ts';
 import { writeEmittedTest } from './emit-test.ts';
+import { adviseOnFit } from './estimate-output.ts';
 import { writeOutFile } from './out-file.ts';
 import { handlerFaultTrace } from './handler-fault-output.ts';
 import { writeItf } from './itf-output.ts';
@@ -31,7 +32,7 @@ export type WorkerMessage =
   | { readonly type: 'site'; readonly handler: string; readonly threads: readonly { readonly name: string; readonly steps: readonly string[] }[] };
 
 /** What the worker does with the results: print them (check), or write the HTML report. */
-export type WorkerJob = { readonly kind: 'check' } | { readonly kind: 'report'; readonly out: string } | { readonly kind: 'replay'; readonly argv: readonly string[] };
+export type WorkerJob = { readonly kind: 'check' } | { readonly kind: 'report'; readonly out: string } | { readonly kind: 'replay'; readonly argv: readonly string[] } | { readonly kind: 'simulate' };
 
 export interface WorkerInput {
   readonly flags: ParsedFlags;
@@ -69,6 +70,11 @@ async function resultText(outcome: CheckOutcome): Promise<string> {
 const watch = { enter: (t: number, pc: number) => status.stepEnter(t, pc), leave: () => status.stepLeave() };
 
 async function checkJob(): Promise<void> {
+  if (flags.estimate === true) {
+    const { estimateText } = await import('./estimate-output.ts');
+    post({ type: 'done', stdout: await estimateText(flags, status.pathSink, watch, signal), status: signal.aborted ? 3 : 0, interrupted: signal.aborted });
+    return;
+  }
   const outcome = await runCheck(flags, {
     progress: (label, _index, p) => post({ type: 'progress', text: `${label}: ${formatProgress(p)}`, label, progress: p }),
     signal,
@@ -78,6 +84,7 @@ async function checkJob(): Promise<void> {
     watch,
     expandingPath: status.pathSink,
     memoryUsed,
+    beforeSearch: (system) => adviseOnFit(system, flags, (text) => process.stderr.write(text), status.pathSink, signal),
   });
   if (typeof flags.itf === 'string') writeItf(outcome, flags.itf);
   if (typeof flags['emit-test'] === 'string') writeEmittedTest(outcome, flags['emit-test']);
@@ -93,10 +100,20 @@ async function replayJob(argv: readonly string[]): Promise<void> {
   post({ type: 'done', stdout: r.text, status: r.status, interrupted: false });
 }
 
+/** kvmuf simulate: the sampled runs, the results file, the text. */
+async function simulateJob(): Promise<void> {
+  const { runSimulate } = await import('./simulate-run.ts');
+  const { emitResults } = await import('./simulate-command.ts');
+  const r = await runSimulate(flags, { signal, watch, expandingPath: status.pathSink });
+  const stdout = emitResults(r, flags.out as string | undefined, flags.json === true, 'simulate');
+  post({ type: 'done', stdout, status: r.exitStatus, interrupted: signal.aborted });
+}
+
 try {
   // Testing aid: an internal error on demand, to show how one is reported (exit 4).
   if (process.env.KVMUF_INJECT_INTERNAL_ERROR) throw new Error('injected internal error (KVMUF_INJECT_INTERNAL_ERROR)');
   if (job.kind === 'replay') await replayJob(job.argv);
+  else if (job.kind === 'simulate') await simulateJob();
   else await checkJob();
 } catch (e) {
   const cause = e instanceof ExpansionError ? e.cause : e;

@@ -14,17 +14,19 @@ import { LIST_COMMAND, listText } from './list-command.ts';
 import { DIAGRAM_COMMAND, diagramText } from './diagram-command.ts';
 import { REPLAY_COMMAND } from './replay-command.ts';
 import { REPORT_COMMAND, runReport } from './report-command.ts';
+import { MERGE_COMMAND, merge, simulate } from './simulate-command.ts';
+import { SIMULATE_COMMAND } from './simulate-flags.ts';
 import { KVMUF_VERSION } from './version.ts';
 
-const COMMANDS: readonly CommandSpec[] = [CHECK_COMMAND, REPLAY_COMMAND, REPORT_COMMAND, DIAGRAM_COMMAND, LIST_COMMAND];
+const COMMANDS: readonly CommandSpec[] = [CHECK_COMMAND, SIMULATE_COMMAND, MERGE_COMMAND, REPLAY_COMMAND, REPORT_COMMAND, DIAGRAM_COMMAND, LIST_COMMAND];
 
 const USAGE = [
   'usage: kvmuf <command> [options]',
   'commands:',
-  ...COMMANDS.map((c) => `  ${c.name.padEnd(8)}${c.summary}`),
+  ...COMMANDS.map((c) => `  ${c.name.padEnd(10)}${c.summary}`),
   'options: -h, --help (also after a command: kvmuf check --help); --version',
   'exit status:',
-  '  0  every property holds on a complete exploration',
+  '  0  every property holds on a complete exploration (simulate: no failure in the runs)',
   '  1  a property fails (a handler panic or a step that never returns included)',
   '  2  bad input (flags, configuration, handler file, step API misuse, nondeterminism)',
   '  3  incomplete: a limit or Ctrl-C ended the run, nothing failed',
@@ -57,6 +59,10 @@ export async function main(args: readonly string[]): Promise<number> {
     switch (command) {
       case 'check':
         return await check(rest);
+      case 'simulate':
+        return await simulate(rest);
+      case 'merge':
+        return merge(rest);
       case 'replay':
         // In the supervised worker: a handler step that no longer returns cannot hang it.
         return await superviseCheck({}, false, { kind: 'replay', argv: rest });

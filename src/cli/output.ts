@@ -103,6 +103,15 @@ export function formatCounterexample(run: CheckRun, f: Failure, format: TraceFor
   return lines.join('\n');
 }
 
+/** What a context-bounded run (--max-preemptions) showed, and what it did not. */
+function contextBoundText(run: CheckRun, p: NonNullable<CheckRun['preemptions']>): string {
+  const at = (n: number) => (n === 0 ? 'no preemption' : `at most ${n} preemption${n === 1 ? '' : 's'}`);
+  const head = `CONTEXT BOUND ${configName(run)} (states counted with the last thread and the preemptions used):`;
+  if (run.result.status === 'fail') return `${head} counterexamples with ${at(p.bound)}${p.bound > 0 ? `, none with ${at(p.bound - 1)}` : ''} (fewest preemptions first; liveness not checked under a bound)`;
+  if (p.pruned === 0) return `${head} the bound ${p.bound} cut no step, so every reachable state was explored (safety exhaustive; liveness not checked under a bound)`;
+  return `${head} searched with ${at(p.bound)}; a bounded pass is not a proof (run without --max-preemptions for one, or sample further with kvmuf simulate)`;
+}
+
 export function formatText(outcome: CheckOutcome, format: TraceFormat = 'text'): string {
   const rows = outcome.runs.map((r) => [
     configName(r),
@@ -121,6 +130,7 @@ export function formatText(outcome: CheckOutcome, format: TraceFormat = 'text'):
   for (const run of outcome.runs) {
     for (const f of run.result.failures) out.push('', formatCounterexample(run, f, format));
     if (run.result.incomplete) out.push('', `INCOMPLETE ${configName(run)}: ${incompleteText(run.result)}`);
+    if (run.preemptions) out.push('', contextBoundText(run, run.preemptions));
   }
   const uncovered = outcome.runs.filter((r) => r.result.coverage.neverFired.length > 0 && r.result.status !== 'fail');
   if (uncovered.length > 0) {
@@ -161,6 +171,7 @@ export function toJson(outcome: CheckOutcome): unknown {
       spec: { transitionsTaken: r.spec.taken, uncovered: r.spec.uncovered },
       elapsedMs: Math.round(r.elapsedMs),
       command: r.command,
+      ...(r.preemptions ? { preemptions: r.preemptions } : {}),
     })),
   };
 }
