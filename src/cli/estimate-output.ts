@@ -17,11 +17,13 @@ import { writePath } from './path-sink.ts';
 import type { StepWatch } from '../system/handler-runtime.ts';
 
 /**
- * Measured on composed systems (issue 14, kvm-userfault x86 4 vCPUs × 3 pages on the
- * 2-core machine): about 470 B of RSS growth per state, and about 20 000 states/s with
- * the refinement check. Lean product states (issue 14 items 1–2) will change both.
+ * Measured on composed systems on the 2-core machine, with the compact state encoding
+ * (state-codec.ts): about 190 B of peak-RSS growth per state, the liveness pass included
+ * (`npm run bench`'s productBytesPerState: async-pf-user 8,659 → 328,368 states; it was
+ * about 470 B before the compact encoding), and about 20 000 states/s with the refinement
+ * check (kvm-userfault x86 4 vCPUs × 2 pages).
  */
-export const BYTES_PER_STATE = 470;
+export const BYTES_PER_STATE = 190;
 export const STATES_PER_SECOND = 20_000;
 
 export interface Fit {

@@ -72,7 +72,7 @@ describe('every wrong bundled handler is convicted by the configuration kvmuf li
 
   it('kvmuf list shows a convicting command line for each WRONG handler, and only for those', () => {
     const wrong = kvmuf(['list']).stdout.split('\n').flatMap((l) => /^ {2}(\S+) +\[[^\]]*\] WRONG:/.exec(l)?.[1] ?? []);
-    expect(wrong.length).toBe(10);
+    expect(wrong.length).toBe(11);
     expect([...lines.keys()].sort()).toEqual([...wrong].sort());
     expect(Object.keys(PINNED).sort()).toEqual([...wrong].sort());
   });
