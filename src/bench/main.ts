@@ -4,7 +4,9 @@
  * Each measurement runs several times after a warm-up run (JIT) and prints the median
  * with min–max (the machine is shared, so the spread is the noise). The last line is one
  * JSON object: {"statesPerSecond", "bytesPerState", "xstateGraphSpeedup",
- * "productStatesPerSecond", "productBytesPerState"}; the last two are `kvmuf check`'s
+ * "productStatesPerSecond", "productBytesPerState", "symmetryReduction", "porReduction"};
+ * `symmetryReduction` is symmetry.ts's ratio, `porReduction` null (no partial-order
+ * reduction yet); the product figures are `kvmuf check`'s
  * composed-system path (product.ts), over PRODUCT_RUNS runs (default 3: each is ~200k
  * states), and its memory as peak-RSS growth per state between two runs of one design
  * (product-memory.ts).
@@ -15,6 +17,7 @@ import { postcopyConfig, postcopyModel } from '../examples/postcopy-packed.ts';
 import { formatSpread, spread, type Spread } from './measure.ts';
 import { PRODUCT_CONFIG, productRuns } from './product.ts';
 import { MEMORY_CONFIGS, productBytesPerState } from './product-memory.ts';
+import { symmetryReduction } from './symmetry.ts';
 import { postcopyEvents, postcopyMachine } from './postcopy-machine.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -90,6 +93,8 @@ function main(): void {
   log(`== kvmuf check memory: peak RSS growth per state, ${m0.design} ${m0.arch} ${m0.vcpus}→${m1.vcpus} vCPUs × ${m1.pages} pages`);
   log(`   ${mem.small.distinct} states: ${(mem.small.maxRssBytes / 2 ** 20).toFixed(1)} MiB; ${mem.large.distinct} states: ${(mem.large.maxRssBytes / 2 ** 20).toFixed(1)} MiB; ${mem.bytesPerState.toFixed(1)} B/state (everything the run holds, liveness pass included)`);
 
+  const sym = symmetryReduction();
+  log(`== symmetry (--symmetry): kvm-userfault x86 anon 4 vCPUs with one program × 2 pages, safety only: ${sym.full} → ${sym.reduced} states (${sym.ratio.toFixed(1)}× fewer)`);
   log(
     JSON.stringify({
       statesPerSecond: Math.round(big.rate.median),
@@ -97,6 +102,9 @@ function main(): void {
       xstateGraphSpeedup: Number(speedup.toFixed(1)),
       productStatesPerSecond: Math.round(product.rate.median),
       productBytesPerState: Number(mem.bytesPerState.toFixed(1)),
+      symmetryReduction: Number(sym.ratio.toFixed(1)),
+      // Partial-order reduction is not built yet (issue 14 item 4): no figure rather than a made-up one.
+      porReduction: null,
     }),
   );
 }

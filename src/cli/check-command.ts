@@ -8,7 +8,7 @@ import { explainFailure, type Counterexample } from '../report/counterexample.ts
 import { specRefinement } from '../../properties/refinement.ts';
 import type { Arch, AsyncPfScope, GmemUffdSupport, GmemWriteSemantics, UffdEagainField, UserfaultSeries, X86Mmu } from '../kvm/variant.ts';
 import { ARCHES, BACKINGS, DESIGNS, LIMITS, type Backing, type DesignName, type SystemConfig, type UffdMode } from '../system/config.ts';
-import { composeSystem, systemModel, type System } from '../system/model.ts';
+import { composeSystem, symmetryGroupsOf, systemModel, type System } from '../system/model.ts';
 import { bundledHandler, bundledHandlerFor } from '../vmm/index.ts';
 import { loadHandler } from '../vmm/load-handler.ts';
 import type { HandlerStrategy } from '../vmm/strategy.ts';
@@ -46,6 +46,7 @@ export const CHECK_FLAGS: readonly FlagSpec[] = [
   { name: 'scenario', kind: 'string', value: 'FILE', help: 'a JSON scenario file: design, pages, memslots, remote pages, vCPUs with their guest programs, huge page size, kernel variants, control plan, handler (flags override it)', example: 'scenario.json' },
   { name: 'handler', kind: 'string', value: 'FILE|NAME', help: 'a handler file (.ts/.js) or a bundled handler name (kvmuf list)', example: './my-handler.ts' },
   { name: 'max-preemptions', kind: 'int', range: { min: 0, max: 64 }, value: 'K', help: 'iterative context bounding: search with at most 0, 1, … K preemptions (a switch away from a thread that could still move), fewest-preemption counterexamples first; safety only, and a bounded pass is not a proof' },
+  { name: 'symmetry', kind: 'boolean', help: 'treat vCPUs with identical guest programs as interchangeable (when the handler promises vcpuSymmetric and no control step names a vCPU): fewer states; safety only, liveness is not checked' },
   { name: 'estimate', kind: 'boolean', help: 'only estimate the state space of each configuration (a bounded search and random walks, about a second) and say whether an exhaustive run fits --max-memory and --timeout' },
   { name: 'max-states', kind: 'int', range: { min: 1 }, help: 'stop (incomplete) after this many distinct states' },
   { name: 'timeout', kind: 'int', range: { min: 1 }, value: 'SECONDS', help: 'stop (incomplete) after this many seconds' },
@@ -81,6 +82,8 @@ export interface CheckRun {
   readonly handlerFile?: string;
   /** Under --max-preemptions: the bound of the pass reported, the one asked for, and the steps it cut. */
   readonly preemptions?: { readonly bound: number; readonly max: number; readonly pruned: number };
+  /** --symmetry: the groups of interchangeable vCPUs used (empty: none applied). */
+  readonly symmetry?: { readonly groups: readonly (readonly number[])[] };
 }
 
 export interface CheckOutcome {
@@ -214,7 +217,10 @@ export async function runCheck(flags: ParsedFlags, hooks: RunHooks = {}): Promis
     const label = `${cfg.design}/${cfg.arch}/${cfg.backing}`;
     const started = performance.now();
     const refinement = specRefinement(system);
-    const model = systemModel(system, { refinement });
+    const symmetry = flags.symmetry === true;
+    // The refinement check names spec instances by vCPU index in the state it marks, so a
+    // renamed state is not the same state: under --symmetry it is left out (said in the output).
+    const model = symmetry ? systemModel(system, { symmetry }) : systemModel(system, { refinement });
     const maxMemory = flags['max-memory'] as number | undefined;
     // Every property gets its own shortest counterexample: keep exploring past the first failure.
     const options: CheckOptions = {
@@ -225,6 +231,8 @@ export async function runCheck(flags: ParsedFlags, hooks: RunHooks = {}): Promis
       ...(hooks.signal ? { signal: hooks.signal } : {}),
       ...(maxMemory !== undefined && hooks.memoryUsed ? { maxMemoryBytes: maxMemory * 2 ** 20, memoryUsed: hooks.memoryUsed } : {}),
       ...(hooks.expandingPath && handler.fromFile ? { expandingPath: hooks.expandingPath } : {}),
+      // Symmetry is sound for safety only: with --symmetry, liveness is not checked (said in the output).
+      ...(symmetry ? { liveness: false, symmetry: true } : {}),
     };
     const maxPreemptions = flags['max-preemptions'] as number | undefined;
     if (configs.length === 1 && maxPreemptions === undefined) hooks.beforeSearch?.(system);
@@ -233,7 +241,7 @@ export async function runCheck(flags: ParsedFlags, hooks: RunHooks = {}): Promis
     const counterexamples = result.failures.map((f) => explainFailure(system, model, f));
     const edge = (t: { machine: string; from: string; event: string; to: string }) => `${t.machine}: ${t.from} -${t.event}-> ${t.to}`;
     const spec = { taken: refinement.taken().length, uncovered: refinement.uncovered().map(edge), transitions: refinement.taken().map(edge) };
-    runs.push({ system, result, spec, counterexamples, ...(bounded ? { preemptions: { bound: bounded.bound, max: bounded.maxPreemptions, pruned: bounded.pruned } } : {}), elapsedMs: performance.now() - started, command: maxPreemptions === undefined ? commandFor(cfg, handlerFlag) : shellCommand([...commandWordsFor(cfg, handlerFlag), '--max-preemptions', String(maxPreemptions)]), commandWords: commandWordsFor(cfg, handlerFlag), ...(handlerFlag ? { handlerFile: handlerFlag } : {}) });
+    runs.push({ system, result, spec, counterexamples, ...(bounded ? { preemptions: { bound: bounded.bound, max: bounded.maxPreemptions, pruned: bounded.pruned } } : {}), ...(symmetry ? { symmetry: { groups: symmetryGroupsOf(system) } } : {}), elapsedMs: performance.now() - started, command: maxPreemptions === undefined ? commandFor(cfg, handlerFlag) : shellCommand([...commandWordsFor(cfg, handlerFlag), '--max-preemptions', String(maxPreemptions)]), commandWords: commandWordsFor(cfg, handlerFlag), ...(handlerFlag ? { handlerFile: handlerFlag } : {}) });
   }
   return { runs };
 }

@@ -20,6 +20,7 @@ import { handlerThreadsOf, vmmWordsOf } from './handler-threads.ts';
 import { StepContext, StepDisabled } from './step-context.ts';
 import { DONE, type SystemState } from './state.ts';
 import { StateCodec } from './state-codec.ts';
+import { vcpuRepresentative, vcpuSymmetryGroups } from './vcpu-symmetry.ts';
 import { encodePanic, encodeViolation, pushText } from './state-parts.ts';
 import { mustFinish, type Step, type ThreadSpec } from './thread.ts';
 import { VCPU_EXIT_STEPS, vcpuThread } from './vcpu-thread.ts';
@@ -145,6 +146,17 @@ export interface SystemModelOptions {
    * fingerprints the full encoding (for cross-checks and measurements).
    */
   readonly compact?: boolean;
+  /**
+   * Symmetry over interchangeable vCPUs (vcpu-symmetry.ts), when the configuration and the
+   * handler allow it: the model gets a `representative`, which the explorer uses for
+   * safety only (with it on, run the check with liveness off). Default off.
+   */
+  readonly symmetry?: boolean;
+}
+
+/** The groups of interchangeable vCPUs `systemModel(sys, { symmetry: true })` uses (empty: no symmetry). */
+export function symmetryGroupsOf(sys: System): number[][] {
+  return vcpuSymmetryGroups(sys.config, sys.strategy.vcpuSymmetric === true);
 }
 
 /** The system as a model for the explorer. */
@@ -169,6 +181,7 @@ export function systemModel(sys: System, options: SystemModelOptions = {}): Mode
     ...handlerProperties(sys.strategy, sys.env),
     ...(options.properties ?? []),
   ];
+  const groups = options.symmetry === true ? symmetryGroupsOf(sys) : [];
   const codec = options.compact === false ? undefined : new StateCodec(sys.initial.kernel.config, sys.initial.kernel.vm.vcpus.length, sys.threads.length);
   const kinds = [...new Set(sys.threads.flatMap((t) => t.steps.map((st) => `${t.kind === 'vcpu' ? 'vcpu' : t.name}.${st.label}`)))];
   return {
@@ -193,6 +206,7 @@ export function systemModel(sys: System, options: SystemModelOptions = {}): Mode
       return `${spec.kind === 'vcpu' ? 'vcpu' : spec.name}.${successors(s)[t]?.label ?? '?'}`;
     },
     actionKinds: kinds,
+    ...(groups.length > 0 ? { representative: (s: SystemState) => vcpuRepresentative(groups, s) } : {}),
     ...(codec
       ? {
           encode: (s: SystemState, out: WordWriter) => codec.encode(s, out),

@@ -14,6 +14,8 @@ export const demandPagingHandler: HandlerStrategy = defineHandler({
   name: 'demand-paging',
   description: 'vCPU thread: install the page (once, VMM-locked), then KVM_MARK_GFNS_PRESENT, then re-enter; a notification reader serves KVM’s own accesses',
   designs: ['demand-paging'],
+  // Keeps per-page bookkeeping only; no word or register names a vCPU (vcpu-symmetry.ts).
+  vcpuSymmetric: true,
   vcpuExit: [
     {
       label: 'install',

@@ -36,6 +36,8 @@ export const exitOnMissingHandler: HandlerStrategy = defineHandler({
   name: 'exit-on-missing',
   description: 'vCPU thread: UFFDIO_COPY (DONTWAKE), on EEXIST MADV_POPULATE_WRITE, then re-enter; a uffd reader serves KVM’s own accesses',
   designs: ['exit-on-missing'],
+  // Keeps per-page bookkeeping only; no word or register names a vCPU (vcpu-symmetry.ts).
+  vcpuSymmetric: true,
   vcpuExit: [populateStep, populateWriteStep],
   threads: () => [uffdReaderThread()],
 });

@@ -113,6 +113,8 @@ export const gmemMinorHandler: HandlerStrategy = defineHandler({
   name: 'gmem-minor',
   description: 'vCPU exit: write() into the guest_memfd, clear the bit; uffd reader on its mapping: write(), then UFFDIO_CONTINUE (waking)',
   designs: ['gmem-minor'],
+  // Keeps per-page bookkeeping only; no word or register names a vCPU (vcpu-symmetry.ts).
+  vcpuSymmetric: true,
   vcpuExit: [writeStep, clearBitStep()],
   threads: readerThreads({}),
 });

@@ -12,6 +12,8 @@ export const kvmUserfaultHandler: HandlerStrategy = defineHandler({
   name: 'kvm-userfault',
   description: 'vCPU thread: install (DONTWAKE), then clear the bit (release), then re-enter; a uffd reader serves KVM’s own accesses',
   designs: ['kvm-userfault'],
+  // Keeps per-page bookkeeping only; no word or register names a vCPU (vcpu-symmetry.ts).
+  vcpuSymmetric: true,
   vcpuExit: [populateStep(), clearBitStep()],
   threads: readerIfRegistered,
 });

@@ -43,6 +43,13 @@ export interface HandlerStrategy {
   /** Every thread of `threads(env)` must finish (as if each declared `mustFinish: true`). */
   readonly threadsMustFinish?: boolean;
   /**
+   * A promise that the handler never tells vCPUs apart by index: no VMM word, handler
+   * register or handler step depends on which vCPU faulted (a vCPU's own exit steps may
+   * use its own state). Lets `kvmuf check --symmetry` treat vCPUs with identical guest
+   * programs as interchangeable (src/system/vcpu-symmetry.ts). Default: false.
+   */
+  readonly vcpuSymmetric?: boolean;
+  /**
    * Properties of your own, checked and reported like the built-in ones: `always`,
    * `eventually`, `leadsTo`, `sometimes` over the SystemState (see the accessors in
    * 'kvmuf': pageExpected, pageContent, threadFinished, vmmWord), or a function of the

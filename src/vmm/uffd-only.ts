@@ -9,6 +9,8 @@ export const uffdHandler: HandlerStrategy = defineHandler({
   name: 'uffd',
   description: 'a userfaultfd reader thread: read, install (waking), wake on EEXIST, on EAGAIN defer and retry (reading first if a message is there)',
   designs: ['uffd'],
+  // Keeps per-page bookkeeping only; no word or register names a vCPU (vcpu-symmetry.ts).
+  vcpuSymmetric: true,
   vcpuExit: [],
   threads: () => [uffdReaderThread()],
 });
