@@ -6,7 +6,7 @@ import { check, type CheckOptions, type CheckResult, type Progress } from '../ch
 import { checkWithPreemptionBound } from '../checker/sampling/context-bounding.ts';
 import { explainFailure, type Counterexample } from '../report/counterexample.ts';
 import { specRefinement } from '../../properties/refinement.ts';
-import type { Arch, AsyncPfScope, GmemUffdSupport, GmemWriteSemantics, UffdEagainField, UserfaultSeries, X86Mmu } from '../kvm/variant.ts';
+import type { Arch, Arm64WpFault, AsyncPfScope, GmemUffdSupport, GmemWriteSemantics, UffdEagainField, UserfaultSeries, X86Mmu } from '../kvm/variant.ts';
 import { ARCHES, BACKINGS, DESIGNS, LIMITS, type Backing, type DesignName, type SystemConfig, type UffdMode } from '../system/config.ts';
 import { composeSystem, symmetryGroupsOf, systemModel, type System } from '../system/model.ts';
 import { bundledHandler, bundledHandlerFor } from '../vmm/index.ts';
@@ -29,6 +29,7 @@ export const CHECK_FLAGS: readonly FlagSpec[] = [
   { name: 'gmem-write', kind: 'string', choices: ['enospc', 'overwrite'], value: 'SEMANTICS', help: 'guest_memfd write() on a populated page (kernel variant): ENOSPC (write() series v1-v5) or overwrite (v6)', default: 'enospc' },
   { name: 'gmem-uffd', kind: 'string', choices: ['einval', 'vm-uffd-ops'], value: 'SUPPORT', help: 'userfaultfd on a guest_memfd mapping (kernel variant): EINVAL (mainline) or the vm_uffd_ops series (default for gmem-minor)' },
   { name: 'async-pf-scope', kind: 'string', choices: ['any', 'sw-protected'], value: 'SCOPE', help: 'which userfault exits async PF user takes asynchronously (kernel variant): any VM, private faults sync (default), or the RFC: SW_PROTECTED VMs only, private faults too' },
+  { name: 'arm64-wp-fault', kind: 'string', choices: ['checks-bitmap', 'no-check'], value: 'READING', help: 'arm64, a write to a gfn dirty logging write-protected (kernel variant, review M4): user_mem_abort re-checks the userfault bitmap (v3 as read) or relaxes the permission without it', default: 'checks-bitmap' },
   { name: 'uffd-eagain-field', kind: 'string', choices: ['written', 'untouched'], value: 'FIELD', help: "a zero-progress EAGAIN's copy/zeropage/mapped field (kernel variant): -EAGAIN (mainline) or untouched (before the fix)", default: 'written' },
   { name: 'mmu', kind: 'string', choices: ['tdp', 'shadow'], value: 'MMU', help: 'x86 MMU (kernel variant): tdp recovers huge pages in place, shadow (tdp_mmu=0) zaps and prefetches', default: 'tdp' },
   { name: 'thp', kind: 'boolean', help: 'anonymous memory with transparent huge pages (a write fault maps a whole zeroed THP)' },
@@ -133,6 +134,7 @@ export function commandWordsFor(cfg: SystemConfig, handler: string | undefined):
   if (cfg.gmemUffd) words.push('--gmem-uffd', cfg.gmemUffd);
   if (cfg.asyncPfScope) words.push('--async-pf-scope', cfg.asyncPfScope);
   if (cfg.uffdEagainField) words.push('--uffd-eagain-field', cfg.uffdEagainField);
+  if (cfg.arm64WpFault) words.push('--arm64-wp-fault', cfg.arm64WpFault);
   if (cfg.thp) words.push('--thp');
   words.push(...shapeWords(cfg));
   if (handler) words.push('--handler', handler);
@@ -145,7 +147,7 @@ export function commandFor(cfg: SystemConfig, handler: string | undefined): stri
 }
 
 /** Flags that describe one configuration (shared by check and replay). */
-export const CONFIG_FLAG_NAMES = ['design', 'arch', 'backing', 'vcpus', 'pages', 'uffd', 'series', 'gmem-write', 'gmem-uffd', 'async-pf-scope', 'uffd-eagain-field', 'mmu', 'thp', 'memslots', 'remote', 'program', 'huge-pages', 'its', 'kvm-clock', 'balloon', 'late-enable', 'dirty-log-round', 'disable-at-end', 'control-first', 'scenario', 'handler'] as const;
+export const CONFIG_FLAG_NAMES = ['design', 'arch', 'backing', 'vcpus', 'pages', 'uffd', 'series', 'gmem-write', 'gmem-uffd', 'async-pf-scope', 'uffd-eagain-field', 'arm64-wp-fault', 'mmu', 'thp', 'memslots', 'remote', 'program', 'huge-pages', 'its', 'kvm-clock', 'balloon', 'late-enable', 'dirty-log-round', 'disable-at-end', 'control-first', 'scenario', 'handler'] as const;
 
 /** The configuration the flags describe (defaults: kvm-userfault, x86, anon, 2 vCPUs, 2 pages). */
 export function configFromFlags(given: ParsedFlags): SystemConfig {
@@ -166,6 +168,7 @@ export function configFromFlags(given: ParsedFlags): SystemConfig {
     ...(flags['gmem-uffd'] ? { gmemUffd: flags['gmem-uffd'] as GmemUffdSupport } : {}),
     ...(flags['async-pf-scope'] ? { asyncPfScope: flags['async-pf-scope'] as AsyncPfScope } : {}),
     ...(flags['uffd-eagain-field'] ? { uffdEagainField: flags['uffd-eagain-field'] as UffdEagainField } : {}),
+    ...(flags['arm64-wp-fault'] ? { arm64WpFault: flags['arm64-wp-fault'] as Arm64WpFault } : {}),
     ...(flags.thp ? { thp: true } : {}),
     ...shape,
   };

@@ -27,6 +27,7 @@ export function configName(c: ResolvedConfig): string {
   if (c.asyncPfScope !== 'any') parts.push(`async-pf ${c.asyncPfScope}`);
   if (c.design === 'gmem-minor' && c.uffdMode !== 'missing-minor') parts.push(`uffd ${c.uffdMode}`);
   if (c.uffdEagainField !== 'written') parts.push(`eagain-field ${c.uffdEagainField}`);
+  if (c.arm64WpFault !== 'checks-bitmap') parts.push(`wp-fault ${c.arm64WpFault}`);
   const touched = touchedPages(c);
   if (touched.length < c.gfns.length) parts.push(`touches ${list(touched)}`);
   if (c.remote.length < c.gfns.length) parts.push(`remote ${c.remote.length > 0 ? list(c.remote) : 'none'}`);

@@ -37,6 +37,7 @@ const TOP: Readonly<Record<string, readonly [string, Kind]>> = {
   thp: ['thp', 'boolean'],
   gmemWrite: ['gmem-write', 'string'],
   uffdEagainField: ['uffd-eagain-field', 'string'],
+  arm64WpFault: ['arm64-wp-fault', 'string'],
   // A handler file, relative to the scenario file (or a bundled handler's name); --handler overrides it.
   handler: ['handler', 'handler'],
 };

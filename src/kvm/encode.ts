@@ -131,6 +131,11 @@ function encodeSlot(push: WordSink, s: Memslot): void {
   push(s.gmemOffset);
   packed(push, s.spte, 2);
   packed(push, s.present, 1);
+  // Only once dirty logging was enabled; the marker is no slot id and no list length.
+  if (s.writeProtected) {
+    push(0xfffffffe);
+    packed(push, s.writeProtected, 1);
+  }
 }
 
 function encodeInFlight(push: WordSink, f: InFlightFault | undefined): void {
@@ -162,7 +167,8 @@ function encodeRun(push: WordSink, r: RunResult): void {
 
 export function encodeVcpu(push: WordSink, v: Vcpu): void {
   push(v.pc);
-  push(MODE[v.mode] | (v.kicked ? 0x100 : 0) | (v.pvclockPending !== undefined ? 0x200 : 0));
+  push(MODE[v.mode] | (v.kicked ? 0x100 : 0) | (v.pvclockPending !== undefined ? 0x200 : 0) | (v.mutexHeldBy !== undefined ? 0x400 : 0));
+  if (v.mutexHeldBy !== undefined) push(v.mutexHeldBy);
   if (v.pvclockPending !== undefined) u64(push, v.pvclockPending);
   encodeInFlight(push, v.fault);
   encodeRun(push, v.run);

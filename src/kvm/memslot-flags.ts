@@ -13,7 +13,7 @@
  *   warning is modelled for every series too (confirmed for v3 only; inference for the others).
  */
 import { replaceAt } from '../mm/immutable.ts';
-import { invalidateInFlightFaults, splitHugeMappings, zapSlot } from './stage2.ts';
+import { invalidateInFlightFaults, splitHugeMappings, writeProtectMapped, zapSlot } from './stage2.ts';
 import { recoverHugeMappings } from './huge-recovery.ts';
 import type { KernelState, Memslot } from './state.ts';
 import { KVM_MEM_LOG_DIRTY_PAGES, KVM_MEM_USERFAULT } from './uapi.ts';
@@ -66,7 +66,7 @@ export function applyFlagChanges(k: KernelState, index: number, old: Memslot, ne
     if (zapAll) k.vm.slots.forEach((s, i) => (k = withSlot(k, i, zapSlot(s))));
     else k = withSlot(k, index, zapSlot(slot()));
   }
-  if (turnedOn(old, next, KVM_MEM_LOG_DIRTY_PAGES)) k = withSlot(k, index, splitHugeMappings(slot()));
+  if (turnedOn(old, next, KVM_MEM_LOG_DIRTY_PAGES)) k = withSlot(k, index, writeProtectMapped(splitHugeMappings(slot())));
 
   const recover = turnedOff(old, next, uf) || turnedOff(old, next, KVM_MEM_LOG_DIRTY_PAGES);
   const dirtyTracked = (next.flags & KVM_MEM_LOG_DIRTY_PAGES) !== 0;

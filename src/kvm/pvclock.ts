@@ -21,10 +21,10 @@
  * per-cpu data can share that page (review M6), so its other bytes still need the source.
  *
  * Modelled: one pvclock per vCPU, written once (later updates rewrite the same bytes with
- * a new time, which changes nothing the checks look at). The request is taken at the
- * vCPU's next step in guest mode: after KVM_RUN, or at once if the vCPU is already in the
- * guest (an inference: KVM would take it at the next VM entry, after the next exit; and
- * KVM_SET_MSRS, a vCPU ioctl, could not run then at all, as it takes vcpu->mutex). With
+ * a new time, which changes nothing the checks look at). KVM_SET_MSRS is a vCPU ioctl: it
+ * takes vcpu->mutex, so it runs only while the vCPU is out of KVM_RUN, and holds it while
+ * its GUP sleeps in userfaultfd (Vcpu.mutexHeldBy: KVM_RUN cannot start). The request is
+ * taken at the vCPU's next step in guest mode, right after KVM_RUN. With
  * KVM Demand Paging, the refresh does not wait for KVM_MARK_GFNS_PRESENT (not modelled). The cache counts as valid while
  * the host PTE is present and writable (gfn_to_pfn_cache_invalidate_start drops it on an
  * MMU invalidation of its range; an inference that ignores the mmu_notifier_retry window).
@@ -55,10 +55,15 @@ function withVcpu(k: KernelState, v: Vcpu): KernelState {
  */
 export function setSystemTimeMsr(k: KernelState, task: number, vcpu: number, gpa: number): KvmAccessOutcome {
   const r = kvmGupForWrite(k, task, gpa);
-  if (r.kind !== 'done' || r.result.ret !== 0) return r;
   const v = r.state.vm.vcpus[vcpu];
   if (!v) return r;
-  return { ...r, state: withVcpu(r.state, { ...v, pvclockPending: gpa }) };
+  // KVM_SET_MSRS is a vCPU ioctl: kvm_vcpu_ioctl takes vcpu->mutex (mutex_lock_killable,
+  // so it waits while KVM_RUN holds it; the caller makes it only with the vCPU out of
+  // KVM_RUN) and keeps it while the GUP sleeps in userfaultfd, so KVM_RUN cannot start then.
+  const { mutexHeldBy: _released, ...free } = v;
+  if (r.kind === 'blocked') return { ...r, state: withVcpu(r.state, { ...v, mutexHeldBy: task }) };
+  if (r.kind !== 'done' || r.result.ret !== 0) return { ...r, state: withVcpu(r.state, free) };
+  return { ...r, state: withVcpu(r.state, { ...free, pvclockPending: gpa }) };
 }
 
 export type PvclockUpdate =

@@ -88,13 +88,17 @@ function pagesOf(variant: KernelVariant, level: number): number {
   return level === 0 ? 1 : pagesAtLevel(variant, level as MappingLevel);
 }
 
-/** Install a mapping of `level` covering `gfn` (its aligned range). */
-export function installMapping(variant: KernelVariant, slot: Memslot, gfn: number, level: MappingLevel): Memslot {
+/**
+ * Install a mapping of `level` covering `gfn` (its aligned range). `writeFault`, when
+ * given, sets its write permission under dirty logging (setWritePermission).
+ */
+export function installMapping(variant: KernelVariant, slot: Memslot, gfn: number, level: MappingLevel, writeFault?: boolean): Memslot {
   const pages = pagesOf(variant, level);
   const first = gfn - mod(gfn, pages);
   const spte = slot.spte.slice();
   for (let g = first; g < first + pages; g++) spte[g - slot.baseGfn] = level;
-  return { ...slot, spte };
+  const mapped = { ...slot, spte };
+  return writeFault === undefined ? mapped : setWritePermission(mapped, first, pages, writeFault);
 }
 
 /** Zap every mapping that covers any gfn in [gfn, gfn + count): a huge mapping goes whole. */
@@ -119,6 +123,34 @@ export function zapSlot(slot: Memslot): Memslot {
 /** Dirty logging enable: huge mappings are split into PAGE_SIZE mappings of the same pages. */
 export function splitHugeMappings(slot: Memslot): Memslot {
   return slot.spte.some((l) => l > 1) ? { ...slot, spte: slot.spte.map((l) => (l > 1 ? 1 : l)) } : slot;
+}
+
+/**
+ * Enabling dirty logging write-protects every mapped gfn of the slot
+ * (kvm_mmu_slot_apply_flags → kvm_mmu_slot_remove_write_access on x86;
+ * kvm_mmu_wp_memory_region on arm64): the next write to each takes a fault (review M4).
+ */
+export function writeProtectMapped(slot: Memslot): Memslot {
+  return { ...slot, writeProtected: slot.spte.map((l) => l > 0) };
+}
+
+/** Whether a write to mapped `gfn` hits dirty logging's write protection. */
+export function isWriteProtected(slot: Memslot, gfn: number): boolean {
+  return slot.writeProtected?.[gfn - slot.baseGfn] === true;
+}
+
+/**
+ * The write permission of a mapping just installed over [first, first + pages): with dirty
+ * logging on, a read fault maps read-only so that the first write is caught and logged,
+ * a write fault maps writable (inference for both arches, from arm64's user_mem_abort and
+ * x86's make_spte handling of dirty-tracked slots). Without dirty logging, writable.
+ */
+export function setWritePermission(slot: Memslot, first: number, pages: number, writeFault: boolean): Memslot {
+  const logging = (slot.flags & KVM_MEM_LOG_DIRTY_PAGES) !== 0;
+  if (!slot.writeProtected && !logging) return slot;
+  const wp = (slot.writeProtected ?? slot.spte.map(() => false)).slice();
+  for (let g = first; g < first + pages; g++) wp[g - slot.baseGfn] = logging && !writeFault;
+  return { ...slot, writeProtected: wp };
 }
 
 /** An MMU invalidation bumps mmu_invalidate_seq: every fault in flight must retry. */

@@ -44,6 +44,12 @@ export interface Memslot {
    * empty while demand paging is not enabled on the slot.
    */
   readonly present: readonly boolean[];
+  /**
+   * Dirty logging's write protection (review M4), per gfn of the slot: the stage-2 mapping
+   * is read-only until a write fault makes it writable (and dirty). Absent until dirty
+   * logging is first enabled on the slot.
+   */
+  readonly writeProtected?: readonly boolean[];
 }
 
 /**
@@ -122,6 +128,11 @@ export interface Vcpu {
   readonly parked: readonly ParkedOp[];
   /** A signal is pending for the vCPU thread while it is in KVM_RUN (a kick: kick.ts). */
   readonly kicked?: boolean;
+  /**
+   * The task of a vCPU ioctl other than KVM_RUN (KVM_SET_MSRS) that holds this vCPU's
+   * vcpu->mutex while it sleeps in userfaultfd: KVM_RUN cannot start meanwhile (pvclock.ts).
+   */
+  readonly mutexHeldBy?: number;
   /**
    * KVM_REQ_CLOCK_UPDATE pending after MSR_KVM_SYSTEM_TIME_NEW was set: the gpa of the
    * pvclock that kvm_guest_time_update writes at the next guest entry (pvclock.ts, M6).

@@ -98,10 +98,22 @@ export interface KernelVariant {
   readonly mmu: X86Mmu;
   /** What COPY/ZEROPAGE/CONTINUE write to their output field on a zero-progress EAGAIN (see UffdEagainField). */
   readonly uffdEagainField: UffdEagainField;
+  /** arm64: whether a dirty-logging write-protection fault re-checks the userfault bitmap (see Arm64WpFault). */
+  readonly arm64WpFault: Arm64WpFault;
   readonly geometry: Geometry;
   /** Guest physical address bits (arm64 IPA size; x86 MAXPHYADDR). */
   readonly physAddrBits: number;
 }
+
+/**
+ * arm64, review M4 (a reading of the code, marked "suspected"): a guest write to a gfn
+ * that dirty logging write-protected takes a permission fault into user_mem_abort, where
+ * v3 checks the userfault bitmap right after the mmu_seq snapshot (v3 06/15), so a bit
+ * set on that mapped gfn exits (`checks-bitmap`, the default); `no-check` is the other
+ * reading — the permission is relaxed without consulting the bitmap, as x86's
+ * fast_page_fault does — and kvmuf's behaviour before M4.
+ */
+export type Arm64WpFault = 'checks-bitmap' | 'no-check';
 
 export function kernelVariant(partial: Partial<KernelVariant> = {}): KernelVariant {
   const v: KernelVariant = {
@@ -120,6 +132,8 @@ export function kernelVariant(partial: Partial<KernelVariant> = {}): KernelVaria
     mmu: partial.mmu ?? 'tdp',
     // Mainline since Peter Xu's fix (Cc: stable), so every maintained kernel.
     uffdEagainField: partial.uffdEagainField ?? 'written',
+    // v3 06/15 puts the check in user_mem_abort before the permission-fault handling.
+    arm64WpFault: partial.arm64WpFault ?? 'checks-bitmap',
     geometry: partial.geometry ?? REAL_GEOMETRY,
     physAddrBits: partial.physAddrBits ?? 40,
   };

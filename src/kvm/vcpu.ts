@@ -19,7 +19,7 @@ import { ABSENT } from '../mm/host-memory.ts';
 import { gmemGetPage, gmemReleased } from '../mm/guest-memfd.ts';
 import { readBitmapBit } from '../mm/data-memory.ts';
 import { replaceAt } from '../mm/immutable.ts';
-import { faultsFromGmem, installMapping, isPrivateGfn, maxMappingLevel, slotHva, slotIndexForGfn } from './stage2.ts';
+import { faultsFromGmem, installMapping, isPrivateGfn, isWriteProtected, maxMappingLevel, setWritePermission, slotHva, slotIndexForGfn } from './stage2.ts';
 import { GUEST_ACCESS_BYTES, type GuestOp, type InFlightFault, type KernelState, type Memslot, type RunResult, type Vcpu } from './state.ts';
 import { storeBytes } from '../mm/page-content.ts';
 import { guestTimeUpdate } from './pvclock.ts';
@@ -54,9 +54,13 @@ function withVcpu(k: KernelState, vcpu: Vcpu): KernelState {
   return { ...k, vm: { ...k.vm, vcpus: replaceAt(k.vm.vcpus, vcpu.id, vcpu) } };
 }
 
-/** Whether no device ioctl holds the vCPU mutexes (lock_all_vcpus, vgic.ts). */
-export function vcpuMutexFree(k: KernelState): boolean {
-  return k.vm.vgic.vcpusLocked !== true;
+/**
+ * Whether vCPU `id`'s vcpu->mutex is free for KVM_RUN: no device ioctl holds every vCPU
+ * mutex (lock_all_vcpus, vgic.ts) and no vCPU ioctl of another thread holds this one
+ * (KVM_SET_MSRS asleep in userfaultfd, pvclock.ts).
+ */
+export function vcpuMutexFree(k: KernelState, id: number): boolean {
+  return k.vm.vgic.vcpusLocked !== true && k.vm.vcpus[id]?.mutexHeldBy === undefined;
 }
 
 /** The KVM_RUN ioctl begins: the vCPU enters the guest. */
@@ -65,7 +69,7 @@ export function kvmRun(k: KernelState, id: number): KernelState {
   if (v.mode !== 'user') throw new SimulationUsageError(`vCPU ${id} is already in KVM_RUN`);
   // KVM_RUN takes vcpu->mutex (mutex_lock_killable): it waits while a device ioctl holds
   // every vCPU mutex (vgic.ts). Callers check vcpuMutexFree() first.
-  if (!vcpuMutexFree(k)) throw new SimulationUsageError(`vCPU ${id}: KVM_RUN would sleep on vcpu->mutex (a device ioctl holds it)`);
+  if (!vcpuMutexFree(k, id)) throw new SimulationUsageError(`vCPU ${id}: KVM_RUN would sleep on vcpu->mutex (a device ioctl holds it)`);
   return withVcpu(k, { ...v, mode: 'guest' });
 }
 
@@ -254,7 +258,17 @@ function stepGuest(k: KernelState, v: Vcpu): KernelState {
     // keeps no SPTE permissions: a read-only host PTE under a present SPTE stands for them
     // (inference; sound because COW of that PTE would zap the SPTE via the MMU notifier).
     const permissionFault = write && !fromGmem && hostPteReadOnly(k.mm, slotHva(slot, op.gfn));
-    if (!permissionFault) return accessBacking(k, v, slot, op.gfn, exec, fromGmem);
+    // A write to a gfn write-protected for dirty logging (review M4; a reading of the code,
+    // as the review marks it "suspected"): x86's fast_page_fault makes the MMU-writable SPTE
+    // writable in place, with no userfault check; arm64's user_mem_abort handles the
+    // permission fault, and v3 checks the bitmap right after the mmu_seq snapshot there
+    // (v3 06/15), so a set bit exits.
+    const dirtyWp = write && isWriteProtected(slot, op.gfn);
+    if (dirtyWp && !permissionFault && (k.config.variant.arch === 'x86' || k.config.variant.arm64WpFault === 'no-check')) {
+      const writable = setWritePermission(slot, op.gfn, 1, true);
+      return accessBacking({ ...k, vm: { ...k.vm, slots: replaceAt(k.vm.slots, si, writable) } }, v, writable, op.gfn, exec, fromGmem);
+    }
+    if (!permissionFault && !dirtyWp) return accessBacking(k, v, slot, op.gfn, exec, fromGmem);
   }
 
   // A stage-2 fault.
@@ -284,7 +298,7 @@ function stepInstall(k: KernelState, v: Vcpu, fault: InFlightFault): KernelState
     return withVcpu(k, { ...rest, mode: 'guest' });
   }
   const level = maxMappingLevel(k, slot, fault.gfn, fault.private);
-  const installed = installMapping(k.config.variant, slot, fault.gfn, level);
+  const installed = installMapping(k.config.variant, slot, fault.gfn, level, fault.write);
   // The x86 shadow MMU maps neighbours too, with no userfault check (shadow-prefetch.ts, review M7).
   const mapped = level === 1 && !fault.private ? directPtePrefetch(k, installed, fault.gfn) : installed;
   const k2: KernelState = { ...k, vm: { ...k.vm, slots: replaceAt(k.vm.slots, si, mapped) } };

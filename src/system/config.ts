@@ -3,7 +3,7 @@
  * pages, which pages start remote, what the guest does, what the control thread does.
  */
 import type { GuestOp } from '../kvm/state.ts';
-import type { Arch, AsyncPfScope, GmemUffdSupport, GmemWriteSemantics, KernelMutation, UffdEagainField, UserfaultSeries, X86Mmu } from '../kvm/variant.ts';
+import type { Arch, Arm64WpFault, AsyncPfScope, GmemUffdSupport, GmemWriteSemantics, KernelMutation, UffdEagainField, UserfaultSeries, X86Mmu } from '../kvm/variant.ts';
 import { ConfigError } from './config-error.ts';
 import { formatMemslots, singleSlot, slotGfns, type MemslotShape } from './guest-layout.ts';
 
@@ -82,12 +82,15 @@ export interface SystemConfig {
   readonly mmu?: X86Mmu;
   /** A zero-progress EAGAIN's output field (kernel variant; see UffdEagainField). */
   readonly uffdEagainField?: UffdEagainField;
+  /** arm64: a dirty-logging write-protection fault re-checks the bitmap or not (kernel variant; see Arm64WpFault). */
+  readonly arm64WpFault?: Arm64WpFault;
   /** Anonymous memory with transparent huge pages (a write fault allocates a whole zeroed THP). */
   readonly thp?: boolean;
 }
 
 /** A configuration with every default filled in and every combination checked. */
-export interface ResolvedConfig extends Required<Omit<SystemConfig, 'series' | 'control' | 'mutation' | 'gmemWrite' | 'gmemUffd' | 'asyncPfScope' | 'mmu' | 'thp' | 'uffdEagainField' | 'memslots'>> {
+export interface ResolvedConfig extends Required<Omit<SystemConfig, 'series' | 'control' | 'mutation' | 'gmemWrite' | 'gmemUffd' | 'asyncPfScope' | 'mmu' | 'thp' | 'uffdEagainField' | 'arm64WpFault' | 'memslots'>> {
+  readonly arm64WpFault: Arm64WpFault;
   readonly gmemUffd: GmemUffdSupport;
   readonly asyncPfScope: AsyncPfScope;
   readonly mmu: X86Mmu;
@@ -250,5 +253,6 @@ export function resolveConfig(cfg: SystemConfig): ResolvedConfig {
   // KVM_X86_SW_PROTECTED_VM (private guest_memfd memory) is supported only with the TDP MMU (kvm_is_vm_type_supported).
   if (mmu === 'shadow' && cfg.backing === 'guest_memfd') fail('KVMUF105', 'private guest_memfd memory needs the TDP MMU (KVM_X86_SW_PROTECTED_VM requires tdp_mmu)', 'use --mmu tdp, or another backing');
   if (cfg.thp && cfg.backing !== 'anon') fail('KVMUF105', 'transparent huge pages are modelled for anonymous memory only', 'use --backing anon, or drop --thp');
-  return { mmu, uffdEagainField: cfg.uffdEagainField ?? 'written', thp: cfg.thp ?? false, mutation: cfg.mutation ?? 'none', gmemWrite: cfg.gmemWrite ?? 'enospc', gmemUffd, asyncPfScope: cfg.asyncPfScope ?? 'any', design: cfg.design, arch: cfg.arch, series, backing: cfg.backing, vcpus: cfg.vcpus, pages: cfg.pages, remote, programs, uffdMode, control, hugePages, memslots, gfns };
+  if (cfg.arm64WpFault !== undefined && cfg.arch !== 'arm64') fail('KVMUF105', '--arm64-wp-fault is an arm64 choice; x86 fast_page_fault never checks the bitmap', 'use --arch arm64, or drop --arm64-wp-fault');
+  return { mmu, uffdEagainField: cfg.uffdEagainField ?? 'written', arm64WpFault: cfg.arm64WpFault ?? 'checks-bitmap', thp: cfg.thp ?? false, mutation: cfg.mutation ?? 'none', gmemWrite: cfg.gmemWrite ?? 'enospc', gmemUffd, asyncPfScope: cfg.asyncPfScope ?? 'any', design: cfg.design, arch: cfg.arch, series, backing: cfg.backing, vcpus: cfg.vcpus, pages: cfg.pages, remote, programs, uffdMode, control, hugePages, memslots, gfns };
 }

@@ -75,8 +75,8 @@ function plannedSteps(plan: ControlPlan, env: Environment): Step[] {
   if (plan.kvmClockGfn !== undefined) {
     const gfn = plan.kvmClockGfn;
     // Activates vCPU 0's pvclock cache; KVM writes its 32 bytes at vCPU 0's next KVM_RUN
-    // (src/kvm/pvclock.ts). KVM_SET_MSRS is a vCPU ioctl (vcpu->mutex); made here from the
-    // control thread, concurrently with KVM_RUN (a shortcut, as for the ITS before M1).
+    // (src/kvm/pvclock.ts). KVM_SET_MSRS is a vCPU ioctl: the step waits until vCPU 0 is out
+    // of KVM_RUN (vcpu->mutex), and while its GUP sleeps in userfaultfd vCPU 0 cannot enter.
     steps.push({ label: 'restore-msr-kvm-clock', run: (c) => void c.kvm.setSystemTimeMsr(0, gfn) });
     // The VMM believes KVM populated that page itself and clears its bit (as Firecracker
     // does): right only if nothing else on that page is still owed by the source.

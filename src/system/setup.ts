@@ -61,6 +61,7 @@ export function buildSystem(cfg: ResolvedConfig): Setup {
       asyncPfScope: cfg.asyncPfScope,
       mmu: cfg.mmu,
       uffdEagainField: cfg.uffdEagainField,
+      arm64WpFault: cfg.arm64WpFault,
       geometry,
     },
     programs: cfg.programs,

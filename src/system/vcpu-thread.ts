@@ -83,7 +83,7 @@ export function vcpuThread(vcpu: number, strategy: HandlerStrategy, waitForContr
     label: 'KVM_RUN',
     run(c) {
       // KVM_RUN sleeps on vcpu->mutex while a device ioctl holds every vCPU's (lock_all_vcpus).
-      c.guard(vcpuAt(c.kernel, vcpu).mode === 'user' && vcpuMutexFree(c.kernel) && waitForControl(c));
+      c.guard(vcpuAt(c.kernel, vcpu).mode === 'user' && vcpuMutexFree(c.kernel, vcpu) && waitForControl(c));
       c.kvmRun(vcpu);
       c.goto(VCPU_RUN);
     },

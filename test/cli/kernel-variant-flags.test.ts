@@ -36,4 +36,13 @@ describe('kernel variant flags', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/^error\[KVMUF003\]: kvmuf check: --uffd-eagain-field sometimes is not one of written, untouched/);
   });
+
+  it('--arm64-wp-fault no-check is named in the table and carried by the reproduce line; on x86 it is refused', () => {
+    const r = kvmuf(['check', '--design', 'kvm-userfault', '--arch', 'arm64', '--arm64-wp-fault', 'no-check', '--dirty-log-round']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/kvm-userfault arm64 anon .*wp-fault no-check/);
+    const x86 = kvmuf(['check', '--design', 'kvm-userfault', '--arch', 'x86', '--arm64-wp-fault', 'no-check']);
+    expect(x86.status).toBe(2);
+    expect(x86.stderr).toMatch(/^error\[KVMUF105\]: --arm64-wp-fault is an arm64 choice/);
+  });
 });

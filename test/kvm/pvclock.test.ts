@@ -8,6 +8,9 @@ import { KVM_EXIT_HLT, MADV_DONTNEED, PAGE_SIZE, UFFDIO_REGISTER_MODE_MISSING } 
 import { byteAt, isPartial } from '../../src/mm/page-content.ts';
 import { KVM_CLOCK_CONTENT, PVCLOCK_BYTES } from '../../src/kvm/pvclock.ts';
 import type { GuestOp } from '../../src/kvm/state.ts';
+import { vcpuMutexFree } from '../../src/kvm/vcpu.ts';
+import { composeSystem } from '../../src/system/model.ts';
+import { bundledHandlerFor } from '../../src/vmm/index.ts';
 import { anonVm, exitOf } from './fixtures.ts';
 
 const VMM = 1000;
@@ -39,9 +42,14 @@ describe('MSR_KVM_SYSTEM_TIME_NEW', () => {
     sim.uffdRegister(uffd, hva, 4 * PAGE_SIZE, UFFDIO_REGISTER_MODE_MISSING);
     expect(sim.setSystemTimeMsr(VMM, 0, PAGE_SIZE).kind).toBe('blocked');
     expect(sim.vcpu(0).pvclockPending).toBeUndefined();
+    // Asleep in the uffd, the ioctl keeps vcpu->mutex: vCPU 0 cannot enter KVM_RUN.
+    expect(sim.vcpu(0).mutexHeldBy).toBe(VMM);
+    expect(vcpuMutexFree(sim.state, 0)).toBe(false);
+    expect(() => sim.kvmRun(0)).toThrow(/vcpu->mutex/);
     expect(sim.uffdRead(uffd).msg).toMatchObject({ address: hva + PAGE_SIZE });
     sim.uffdCopy(uffd, hva + PAGE_SIZE, PAGE_SIZE, 1);
     expect(sim.setSystemTimeMsr(VMM, 0, PAGE_SIZE)).toMatchObject({ kind: 'done', result: { ret: 0 } });
+    expect(vcpuMutexFree(sim.state, 0)).toBe(true);
     sim.kvmRun(0);
     sim.step(0);
     const page = sim.state.mm.files[0]?.pages[1] ?? -1;
@@ -86,5 +94,15 @@ describe('guest accesses at a byte offset', () => {
   it('an MMIO exit reports the exact address', () => {
     const { sim } = anonVm(4, { programs: [[at(9, 0x18)]] });
     expect(exitOf(sim).mmioGpa).toBe(9 * PAGE_SIZE + 0x18);
+  });
+
+  it('KVM_SET_MSRS waits for vcpu->mutex: the control step is not enabled while vCPU 0 is in KVM_RUN', () => {
+    const system = composeSystem({ design: 'kvm-userfault', arch: 'x86', backing: 'anon', vcpus: 1, pages: 2, programs: [[{ kind: 'read', gfn: 0 }]], control: { kvmClockGfn: 1 } }, bundledHandlerFor('kvm-userfault'));
+    const control = system.threads.findIndex((t) => t.kind === 'control');
+    const inRun = system.step(system.initial, 0)?.state; // vCPU 0: KVM_RUN
+    expect(inRun?.kernel.vm.vcpus[0]?.mode).toBe('guest');
+    expect(system.step(inRun as NonNullable<typeof inRun>, control)).toBeUndefined();
+    // Out of KVM_RUN (the initial state), the same step runs.
+    expect(system.step(system.initial, control)?.label).toBe('restore-msr-kvm-clock');
   });
 });

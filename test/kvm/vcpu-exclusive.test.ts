@@ -83,11 +83,11 @@ describe('ITS device ioctls take every vCPU mutex (lock_all_vcpus)', () => {
     sim.uffdRegister(uffd, hva, 2 * PAGE_SIZE, UFFDIO_REGISTER_MODE_MISSING);
     expect(sim.itsSetBaser([PAGE_SIZE]).ret).toBe(0);
     expect(sim.itsRestoreTables(VMM).kind).toBe('blocked');
-    expect(vcpuMutexFree(sim.state)).toBe(false);
+    expect(vcpuMutexFree(sim.state, 0)).toBe(false);
     expect(() => sim.kvmRun(0)).toThrow(/vcpu->mutex/);
     expect(sim.uffdCopy(uffd, hva + PAGE_SIZE, PAGE_SIZE, 9).result.ret).toBe(0);
     expect(sim.itsRestoreTables(VMM).kind).toBe('done');
-    expect(vcpuMutexFree(sim.state)).toBe(true);
+    expect(vcpuMutexFree(sim.state, 0)).toBe(true);
     sim.kvmRun(0);
   });
 });

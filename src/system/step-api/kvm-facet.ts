@@ -23,6 +23,9 @@ export class KvmFacet {
     if (!Number.isInteger(vcpu) || vcpu < 0 || vcpu >= vcpus) {
       throw new StepApiMisuse(`KVM_SET_MSRS: vCPU ${String(vcpu)} is not a vCPU of the configuration (0..${vcpus - 1})`, 'pass a vCPU index, e.g. 0');
     }
+    // kvm_vcpu_ioctl: mutex_lock_killable(&vcpu->mutex), held by KVM_RUN for its whole
+    // run (read_file id 6153473596): the ioctl waits until the vCPU is out of KVM_RUN.
+    this.c.guard(this.h.kernel().vm.vcpus[vcpu]?.mode === 'user');
     this.h.op('KVM_SET_MSRS');
     const r = setSystemTimeMsr(this.h.kernel(), this.h.task, vcpu, gfn * PAGE_SIZE);
     this.h.setKernel(r.state);
