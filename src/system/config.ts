@@ -253,6 +253,7 @@ export function resolveConfig(cfg: SystemConfig): ResolvedConfig {
   // KVM_X86_SW_PROTECTED_VM (private guest_memfd memory) is supported only with the TDP MMU (kvm_is_vm_type_supported).
   if (mmu === 'shadow' && cfg.backing === 'guest_memfd') fail('KVMUF105', 'private guest_memfd memory needs the TDP MMU (KVM_X86_SW_PROTECTED_VM requires tdp_mmu)', 'use --mmu tdp, or another backing');
   if (cfg.thp && cfg.backing !== 'anon') fail('KVMUF105', 'transparent huge pages are modelled for anonymous memory only', 'use --backing anon, or drop --thp');
-  if (cfg.arm64WpFault !== undefined && cfg.arch !== 'arm64') fail('KVMUF105', '--arm64-wp-fault is an arm64 choice; x86 fast_page_fault never checks the bitmap', 'use --arch arm64, or drop --arm64-wp-fault');
+  // The default reading is accepted on x86 too (a saved configuration carries it); asking for the other is refused.
+  if (cfg.arm64WpFault === 'no-check' && cfg.arch !== 'arm64') fail('KVMUF105', '--arm64-wp-fault no-check is an arm64 choice; x86 fast_page_fault never checks the bitmap', 'use --arch arm64, or drop --arm64-wp-fault');
   return { mmu, uffdEagainField: cfg.uffdEagainField ?? 'written', arm64WpFault: cfg.arm64WpFault ?? 'checks-bitmap', thp: cfg.thp ?? false, mutation: cfg.mutation ?? 'none', gmemWrite: cfg.gmemWrite ?? 'enospc', gmemUffd, asyncPfScope: cfg.asyncPfScope ?? 'any', design: cfg.design, arch: cfg.arch, series, backing: cfg.backing, vcpus: cfg.vcpus, pages: cfg.pages, remote, programs, uffdMode, control, hugePages, memslots, gfns };
 }

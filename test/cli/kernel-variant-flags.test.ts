@@ -43,6 +43,6 @@ describe('kernel variant flags', () => {
     expect(r.stdout).toMatch(/kvm-userfault arm64 anon .*wp-fault no-check/);
     const x86 = kvmuf(['check', '--design', 'kvm-userfault', '--arch', 'x86', '--arm64-wp-fault', 'no-check']);
     expect(x86.status).toBe(2);
-    expect(x86.stderr).toMatch(/^error\[KVMUF105\]: --arm64-wp-fault is an arm64 choice/);
+    expect(x86.stderr).toMatch(/^error\[KVMUF105\]: --arm64-wp-fault no-check is an arm64 choice/);
   });
 });
