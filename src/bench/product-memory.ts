@@ -18,14 +18,11 @@ interface RssRun {
 }
 
 /** async-pf-user x86 anon, matrix programs, 2 pages: 2 vCPUs = 8,659 states, 3 vCPUs = 328,368 (matrix-pins.ts). */
-export const MEMORY_CONFIGS: readonly [SystemConfig, SystemConfig] = [2, 3].map((vcpus) => ({
-  design: 'async-pf-user',
-  arch: 'x86',
-  backing: 'anon',
-  vcpus,
-  pages: 2,
-  programs: MATRIX_PROGRAMS.slice(0, vcpus),
-})) as unknown as readonly [SystemConfig, SystemConfig];
+function memoryConfig(vcpus: 2 | 3): SystemConfig {
+  return { design: 'async-pf-user', arch: 'x86', backing: 'anon', vcpus, pages: 2, programs: MATRIX_PROGRAMS.slice(0, vcpus) };
+}
+
+export const MEMORY_CONFIGS: readonly [SystemConfig, SystemConfig] = [memoryConfig(2), memoryConfig(3)];
 
 /** The loader flags of this process (`--import tsx`), and nothing else: an `-e` script must not re-run in the child. */
 function loaderArgs(): string[] {

@@ -36,7 +36,8 @@ export function fingerprintWords(words: Uint32Array, length: number, out: Uint32
   out[1] = h1 === 0 && h2 === 0 ? 1 : h1;
 }
 
-function fmix32(h: number): number {
+/** MurmurHash3's 32-bit finaliser (a bijection). */
+export function fmix32(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

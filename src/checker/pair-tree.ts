@@ -16,6 +16,7 @@
  * then insert its successors, which differ from it in a few words.)
  */
 import { ChunkedU32 } from './chunked-array.ts';
+import { fmix32 } from './fingerprint.ts';
 
 export class PairTree {
   private readonly pairs = new ChunkedU32();
@@ -148,13 +149,7 @@ export class PairTree {
   }
 }
 
-/** A 32-bit mix of two words (murmur3 fmix over a multiply-combine). */
+/** A 32-bit mix of two words (a multiply-combine, then murmur3's finaliser). */
 function hashPair(a: number, b: number): number {
-  let h = Math.imul(a ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(b + 0x7f4a7c15, 0xc2b2ae35);
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return fmix32(Math.imul(a ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(b + 0x7f4a7c15, 0xc2b2ae35)) >>> 0;
 }

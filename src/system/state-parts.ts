@@ -55,8 +55,7 @@ export function groupContainer(g: PartGroup, s: SystemState): unknown {
   }
 }
 
-function part<T>(name: string, get: (s: SystemState) => T, encode: (push: WordSink, value: T) => void): StatePart {
-  const group: PartGroup = name.startsWith('vm.vcpus[') ? 'vcpus' : name.startsWith('threads[') ? 'threads' : name.startsWith('mm.') ? 'mm' : name.startsWith('vm.') ? 'vm' : 'state';
+function part<T>(group: PartGroup, name: string, get: (s: SystemState) => T, encode: (push: WordSink, value: T) => void): StatePart {
   return { name, group, get, encode: encode as (push: WordSink, value: unknown) => void };
 }
 
@@ -101,30 +100,30 @@ export function encodePanic(push: WordSink, p: Panic | undefined): void {
  */
 export function systemParts(vcpus: number, threads: number): StatePart[] {
   const perVcpu = Array.from({ length: vcpus }, (_, i) => [
-    part(`vm.vcpus[${i}]`, (s) => s.kernel.vm.vcpus[i] as Vcpu, encodeVcpu),
-    part(`threads[${i}]`, (s) => s.threads[i] as ThreadState, encodeThread),
+    part('vcpus', `vm.vcpus[${i}]`, (s) => s.kernel.vm.vcpus[i] as Vcpu, encodeVcpu),
+    part('threads', `threads[${i}]`, (s) => s.threads[i] as ThreadState, encodeThread),
   ]).flat();
   return [
     ...perVcpu,
-    ...Array.from({ length: threads - vcpus }, (_, k) => part(`threads[${vcpus + k}]`, (s) => s.threads[vcpus + k] as ThreadState, encodeThread)),
-    part('mm.files', (s) => s.kernel.mm.files, encodeFiles),
-    part('mm.vmas', (s) => s.kernel.mm.vmas, encodeVmas),
-    part('mm.data', (s) => s.kernel.mm.data, encodeDataRegions),
-    part('mm.uffds', (s) => s.kernel.mm.uffds, encodeUffds),
-    part('mm.pendingZaps', (s) => s.kernel.mm.pendingZaps, encodePendingZaps),
-    part('mm.gmems', (s) => s.kernel.mm.gmems, encodeGmems),
-    part('mm.nextHva', (s) => s.kernel.mm.nextHva, u64),
-    part('mm.nextFd', (s) => s.kernel.mm.nextFd, (push, n: number) => push(n)),
-    part('vm.slots', (s) => s.kernel.vm.slots, encodeSlots),
-    part('vm.privateGfns', (s) => s.kernel.vm.privateGfns, encodeGfnList),
-    part('vm.vgic', (s) => s.kernel.vm.vgic, encodeVgic),
-    part('vm.demandPaging', (s) => s.kernel.vm.demandPaging, encodeDemandPaging),
-    part('vm.warnings', (s) => s.kernel.vm.warnings, encodeWarnings),
-    part('expected', (s) => s.expected, encodeWords),
-    part('vmm', (s) => s.vmm, encodeWords),
-    part('violation', (s) => s.violation, encodeViolation),
-    part('specViolation', (s) => s.specViolation ?? '', pushText),
-    part('panic', (s) => s.panic, encodePanic),
+    ...Array.from({ length: threads - vcpus }, (_, k) => part('threads', `threads[${vcpus + k}]`, (s) => s.threads[vcpus + k] as ThreadState, encodeThread)),
+    part('mm', 'mm.files', (s) => s.kernel.mm.files, encodeFiles),
+    part('mm', 'mm.vmas', (s) => s.kernel.mm.vmas, encodeVmas),
+    part('mm', 'mm.data', (s) => s.kernel.mm.data, encodeDataRegions),
+    part('mm', 'mm.uffds', (s) => s.kernel.mm.uffds, encodeUffds),
+    part('mm', 'mm.pendingZaps', (s) => s.kernel.mm.pendingZaps, encodePendingZaps),
+    part('mm', 'mm.gmems', (s) => s.kernel.mm.gmems, encodeGmems),
+    part('mm', 'mm.nextHva', (s) => s.kernel.mm.nextHva, u64),
+    part('mm', 'mm.nextFd', (s) => s.kernel.mm.nextFd, (push, n: number) => push(n)),
+    part('vm', 'vm.slots', (s) => s.kernel.vm.slots, encodeSlots),
+    part('vm', 'vm.privateGfns', (s) => s.kernel.vm.privateGfns, encodeGfnList),
+    part('vm', 'vm.vgic', (s) => s.kernel.vm.vgic, encodeVgic),
+    part('vm', 'vm.demandPaging', (s) => s.kernel.vm.demandPaging, encodeDemandPaging),
+    part('vm', 'vm.warnings', (s) => s.kernel.vm.warnings, encodeWarnings),
+    part('state', 'expected', (s) => s.expected, encodeWords),
+    part('state', 'vmm', (s) => s.vmm, encodeWords),
+    part('state', 'violation', (s) => s.violation, encodeViolation),
+    part('state', 'specViolation', (s) => s.specViolation ?? '', pushText),
+    part('state', 'panic', (s) => s.panic, encodePanic),
   ];
 }
 

@@ -78,7 +78,17 @@ describe('scenario keys for memslots and kernel variants', { timeout: 120_000 },
     expect(table.stdout).toMatch(/kvm-userfault x86 anon 2v×2p THP shadow-MMU gmem-write overwrite eagain-field untouched/);
   });
 
+  it('reads arm64WpFault as --arm64-wp-fault: in the table and the reproduce line', () => {
+    const file = dir.write('wp-fault.json', JSON.stringify({ design: 'kvm-userfault', arch: 'arm64', arm64WpFault: 'no-check', control: { dirtyLogRound: true } }));
+    const r = dir.run(['check', '--scenario', file]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/kvm-userfault arm64 anon 2v×2p .*wp-fault no-check/);
+    expect(dir.run(['check', '--scenario', file, '--json']).stdout).toContain('--arm64-wp-fault no-check');
+  });
+
   it.each([
+    ['an arm64WpFault that is not one', '{"arch": "arm64", "arm64WpFault": "maybe"}', 'KVMUF003', /--arm64-wp-fault maybe is not one of checks-bitmap, no-check/],
+    ['arm64WpFault no-check on x86', '{"arm64WpFault": "no-check"}', 'KVMUF105', /--arm64-wp-fault no-check is an arm64 choice/],
     ['memslots of the wrong type', '{"memslots": 2}', 'KVMUF022', /memslots must be a list of \{ "baseGfn": N, "npages": N \}/],
     ['memslots with a wrong field', '{"memslots": [{"base": 0, "npages": 2}]}', 'KVMUF022', /memslots must be a list/],
     ['memslots that are not a layout', '{"memslots": "0-2"}', 'KVMUF003', /--memslots 0-2: expected memslots/],

@@ -13,8 +13,7 @@ import { composeSystem, systemModel, type System } from '../../src/system/model.
 import type { SystemState } from '../../src/system/state.ts';
 import { CONVICTING_CONFIGS } from '../../src/vmm/convictions.ts';
 import { bundledHandler, bundledHandlerFor } from '../../src/vmm/index.ts';
-import { kvmUserfaultHandler } from '../../src/vmm/kvm-userfault.ts';
-import { defineHandler } from '../../src/vmm/strategy.ts';
+import { withUserfaultOffThread } from '../helpers/userfault-off-while-logging.ts';
 import { matrixConfig, matrixEntries, matrixName } from './matrix.ts';
 
 function fullWords(system: System, s: SystemState): number[] {
@@ -86,21 +85,7 @@ describe('compact state encoding', () => {
 
   it('a state with a kernel warning round-trips (vm.warnings is a part)', () => {
     // Dirty logging on, then USERFAULT off: x86 v3's WARN (review M2, kernel-warning.test.ts).
-    const handler = defineHandler({
-      ...kvmUserfaultHandler,
-      name: 'userfault-off-while-dirty-logging',
-      threads: (env) => [
-        ...(kvmUserfaultHandler.threads?.(env) ?? []),
-        {
-          name: 'migration',
-          regs: 1,
-          steps: [
-            { label: 'dirty-log-on', run: (c) => void c.setDirtyLogFlag(true) },
-            { label: 'userfault-off', run: (c) => void c.setUserfaultFlag(false) },
-          ],
-        },
-      ],
-    });
+    const handler = withUserfaultOffThread(false);
     const cfg = { design: 'kvm-userfault', arch: 'x86', backing: 'anon', vcpus: 1, pages: 2, programs: [[{ kind: 'read', gfn: 0 }]] } as const;
     const system = composeSystem(cfg, handler);
     const migration = system.threads.findIndex((x) => x.name === 'migration');
