@@ -120,8 +120,10 @@ function statsOf(out: SearchOutput): Stats {
 function coverageOf<S>(space: Space<S>, out: SearchOutput): Coverage {
   const names = space.kindNames();
   const fired: Record<string, number> = {};
+  // Declared kinds are interned up front (KindTable), so a name with no count never fired.
   names.forEach((name, i) => {
-    fired[name] = out.coverage[i] ?? 0;
+    const n = out.coverage[i] ?? 0;
+    if (n > 0) fired[name] = n;
   });
   const neverFired = space.declaredKinds.filter((k) => (fired[k] ?? 0) === 0);
   return { fired, neverFired };

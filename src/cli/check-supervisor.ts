@@ -12,7 +12,8 @@ import type { Progress } from '../checker/index.ts';
 import { ConfigError } from '../system/config-error.ts';
 import type { ParsedFlags } from './args.ts';
 import type { WorkerInput, WorkerJob, WorkerMessage } from './check-worker.ts';
-import { configsOf, resolveHandler } from './check-command.ts';
+import { configFromFlags, configsOf, resolveHandler } from './check-command.ts';
+import { simParams } from './simulate-run.ts';
 import { composeSystem } from '../system/model.ts';
 import { faultSite } from './handler-fault-output.ts';
 import { InternalError } from './internal-error.ts';
@@ -116,14 +117,19 @@ export async function superviseCheck(flags: ParsedFlags, showProgress: boolean, 
   process.off('SIGINT', onSigint);
   await worker.terminate();
   if (showProgress && last) process.stderr.write('\n');
-  return report(ending, flags, last, stepTimeoutMs);
+  return report(ending, flags, last, stepTimeoutMs, job);
 }
 
-function seedLine(flags: ParsedFlags): string {
-  return `kvmuf check (seed ${(flags.seed as number | undefined) ?? 1})`;
+/** The first line of a report the supervisor writes itself: the command that ran, and its seed. */
+function seedLine(flags: ParsedFlags, job: WorkerJob): string {
+  if (job.kind === 'simulate') {
+    // simulate's seed defaults to one derived from the configuration (simulate-run.ts).
+    return `kvmuf simulate (seed ${simParams(flags, configFromFlags(flags)).seed})`;
+  }
+  return `kvmuf ${job.kind} (seed ${(flags.seed as number | undefined) ?? 1})`;
 }
 
-async function report(ending: Ending, flags: ParsedFlags, last: LastProgress | undefined, stepTimeoutMs: number): Promise<number> {
+async function report(ending: Ending, flags: ParsedFlags, last: LastProgress | undefined, stepTimeoutMs: number, job: WorkerJob): Promise<number> {
   const json = flags.json === true;
   switch (ending.kind) {
     case 'done':
@@ -139,15 +145,15 @@ async function report(ending: Ending, flags: ParsedFlags, last: LastProgress | u
         ? `explored at least ${last.progress.distinct} distinct states of ${last.label} (last progress report, depth ${last.progress.depth}, ${(last.progress.elapsedMs / 1000).toFixed(1)} s)`
         : 'it ended before the first progress report (after 1024 states and 1 s)';
       if (json) process.stdout.write(`${JSON.stringify({ exitStatus: EXIT.incomplete, incomplete: { reason: ending.reason, covered: last ?? null } }, null, 2)}\n`);
-      else process.stdout.write(`${seedLine(flags)}\nINCOMPLETE: ${ending.reason}; ${covered}\n`);
+      else process.stdout.write(`${seedLine(flags, job)}\nINCOMPLETE: ${ending.reason}; ${covered}\n`);
       return EXIT.incomplete;
     }
     case 'stuck-step':
-      return reportStuckStep(ending, flags, stepTimeoutMs);
+      return reportStuckStep(ending, flags, stepTimeoutMs, job);
   }
 }
 
-async function reportStuckStep(e: Extract<Ending, { kind: 'stuck-step' }>, flags: ParsedFlags, stepTimeoutMs: number): Promise<number> {
+async function reportStuckStep(e: Extract<Ending, { kind: 'stuck-step' }>, flags: ParsedFlags, stepTimeoutMs: number, job: WorkerJob): Promise<number> {
   if (e.site) return reportStuckReplayStep(e, e.site, stepTimeoutMs);
   const cfg = configsOf(flags)[e.config];
   const site = e.chain ? await faultSite(flags, e.config, e.chain) : undefined;
@@ -158,7 +164,7 @@ async function reportStuckStep(e: Extract<Ending, { kind: 'stuck-step' }>, flags
     process.stdout.write(`${JSON.stringify({ exitStatus: EXIT.fail, handlerFault: fault }, null, 2)}\n`);
     return EXIT.fail;
   }
-  const lines = [seedLine(flags), '', `FAIL ${site?.configuration ?? ''} (handler ${handlerName})`, `  ${what}`];
+  const lines = [seedLine(flags, job), '', `FAIL ${site?.configuration ?? ''} (handler ${handlerName})`, `  ${what}`];
   if (site) lines.push(...site.lines, `  path ${site.path}`, `  reproduce: ${site.command}`);
   else lines.push('  (the path to this state was too long to record)');
   process.stdout.write(`${lines.join('\n')}\n`);

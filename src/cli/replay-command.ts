@@ -13,7 +13,7 @@ import type { StepWatch } from '../system/handler-runtime.ts';
 import { composeSystem, systemModel, type System } from '../system/model.ts';
 import type { SystemState } from '../system/state.ts';
 import { parseArgs, type CommandSpec, type FlagSpec } from './args.ts';
-import { CHECK_FLAGS, CONFIG_FLAG_NAMES, configFromFlags, resolveHandler, runtimeFor } from './check-command.ts';
+import { CHECK_FLAGS, CONFIG_FLAG_NAMES, configFromFlags, resolveHandler, runtimeFor, withScenario } from './check-command.ts';
 import { EXIT, type TraceFormat } from './output.ts';
 import { columnsOf as columnsTable, columnsText } from '../report/columns.ts';
 import type { Counterexample } from '../report/counterexample.ts';
@@ -56,6 +56,13 @@ function step(line: string[], n: number, label: string, changes: readonly string
   if (changes.length > 0) line.push(`${' '.repeat(9)}${changes.join('; ')}`);
 }
 
+/** The state's exact encoding, to see whether a cycle closes. */
+function wordsOf(model: Model<SystemState, number>, s: SystemState): string {
+  const words: number[] = [];
+  model.encode(s, { push: (w) => words.push(w >>> 0) });
+  return words.join(',');
+}
+
 function replayOne(sys: System, model: Model<SystemState, number>, saved: SavedTrace, format: TraceFormat): { text: string; violated: string[] } {
   const walked: { label: string; state: SystemState }[] = [];
   const { prefix, cycle } = parse(saved.path);
@@ -95,6 +102,12 @@ function replayOne(sys: System, model: Model<SystemState, number>, saved: SavedT
       step(lines, prefix.actions.length + i + 1, label, viewDiff(stateView(sys, s), stateView(sys, next)));
       s = next;
     });
+    // A lasso's cycle must come back to the state it started from; otherwise the path is
+    // not a cycle of this system (another handler or configuration printed it).
+    const start = states.at(-1) as SystemState;
+    if (wordsOf(model, s) !== wordsOf(model, start)) {
+      throw divergenceError(saved, { step: prefix.actions.length + cycle.length, reason: 'out-of-range', detail: `the cycle (${cycle.length} steps after |) does not come back to the state it started from` });
+    }
   }
   const violated = model
     .properties()
@@ -129,7 +142,11 @@ function savedFromArgs(argv: readonly string[]): SavedTrace[] {
     throw new ConfigError('KVMUF307', `kvmuf replay: ${given.join(', ')} given with the trace file ${file}, which holds its own configuration, handler and paths`, `give either the file (kvmuf replay ${file}) or the flags with --path`);
   }
   if (file !== undefined) return readReplayFile(file);
-  if (typeof flags.path === 'string') return [{ config: configFromFlags(flags), handler: flags.handler as string | undefined, path: flags.path }];
+  if (typeof flags.path === 'string') {
+    // A scenario's keys, its handler included, apply as they do for check; flags override them.
+    const withFile = withScenario(flags);
+    return [{ config: configFromFlags(withFile), handler: withFile.handler as string | undefined, path: flags.path }];
+  }
   throw new ConfigError('KVMUF306', 'kvmuf replay: nothing to replay', 'give a file from kvmuf check --json, or the flags and --path printed after a counterexample');
 }
 

@@ -28,7 +28,7 @@ export function simulateText(r: SimResults, command: 'simulate' | 'merge'): stri
     'liveness: not decided (a finite run cannot show that something never happens; kvmuf check decides it)',
   ];
   for (const f of run.failures) {
-    out.push('', `FAIL ${run.configurationName} (handler ${run.handler})`, `  ${f.title}`, `  found by run ${f.run} (seed ${f.seed}) after ${f.originalSteps} steps, shrunk to ${f.steps.length}`);
+    out.push('', `FAIL ${run.configurationName} (handler ${run.handler})`, `  ${f.title}`, `  found by run ${f.run} (seed ${f.seed}) after ${f.originalSteps} steps, shrunk to ${f.steps.length}${f.shrinkReplays !== undefined ? ` (shrinking stopped after ${f.shrinkReplays} replays: it may shrink further)` : ''}`);
     if (f.spec) out.push(`  ${f.spec}`);
     f.steps.forEach((step, i) => {
       out.push(stepLine(i + 1, step.label));

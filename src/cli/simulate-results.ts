@@ -23,6 +23,8 @@ export interface SimFailure {
   readonly seed: number;
   /** Steps of the run when it failed, before shrinking. */
   readonly originalSteps: number;
+  /** Present when shrinking stopped at its replay budget: the candidates it replayed. */
+  readonly shrinkReplays?: number;
   readonly title: string;
   readonly path: string;
   readonly fingerprints: readonly string[];

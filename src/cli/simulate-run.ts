@@ -10,7 +10,7 @@ import type { Failure } from '../checker/index.ts';
 import { runSeed } from '../checker/sampling/prng.ts';
 import { sampleRun, type RunEnding } from '../checker/sampling/sample-run.ts';
 import { makeScheduler, type ScheduleKind } from '../checker/sampling/scheduler.ts';
-import { shrinkRun } from '../checker/sampling/shrink.ts';
+import { shrinkRun, type Shrunk } from '../checker/sampling/shrink.ts';
 import { stateFingerprinter, traceAlong } from '../checker/sampling/trace-along.ts';
 import { explainFailure } from '../report/counterexample.ts';
 import { composeSystem, systemModel, type System } from '../system/model.ts';
@@ -68,7 +68,8 @@ interface Found {
   readonly property?: string;
 }
 
-function explain(sys: System, model: ReturnType<typeof systemModel>, f: Found, path: readonly number[], replayWords: readonly string[]): SimFailure {
+function explain(sys: System, model: ReturnType<typeof systemModel>, f: Found, shrunk: Shrunk, replayWords: readonly string[]): SimFailure {
+  const path = shrunk.choices;
   const trace = traceAlong(model, 0, path);
   const failure: Failure = f.ending === 'violation' ? { kind: 'invariant', property: f.property ?? '', trace } : { kind: 'deadlock', trace };
   const cx = explainFailure(sys, model, failure);
@@ -82,6 +83,7 @@ function explain(sys: System, model: ReturnType<typeof systemModel>, f: Found, p
     run: f.run,
     seed: f.seed,
     originalSteps: f.choices.length,
+    ...(shrunk.capped ? { shrinkReplays: shrunk.replays } : {}),
     title,
     path: p,
     fingerprints: trace.fingerprints,
@@ -151,8 +153,8 @@ export async function runSimulate(flags: ParsedFlags, hooks: RunHooks = {}): Pro
     .sort((a, b) => a.run - b.run)
     .map((f) => {
       const target = { ending: f.ending, ...(f.property !== undefined ? { property: f.property } : {}) };
-      const path = shrinkRun(model, f.choices, target, f.seed, { threadOf });
-      return explain(sys, model, f, path, replayWords);
+      const shrunk = shrinkRun(model, f.choices, target, f.seed, { threadOf });
+      return explain(sys, model, f, shrunk, replayWords);
     });
   const record = runRecord(cfg, sys.strategy.name, handlerFlag);
   const handlerFile = record.handlerFile as HandlerFileRecord | undefined;

@@ -92,12 +92,35 @@ describe('sampled runs', () => {
       const s2 = makeScheduler('random', seed, { threads: 2, depth: 1, maxSteps: 8 });
       o = sampleRun(m, (ts, step) => s2.pick(ts, step), { maxSteps: 100, threadOf });
     }
-    const shrunk = shrinkRun(m, o.choices, { ending: 'violation', property: 'no bad interleaving' }, 1, { threadOf });
+    const { choices: shrunk, capped } = shrinkRun(m, o.choices, { ending: 'violation', property: 'no bad interleaving' }, 1, { threadOf });
     // Shortest: one step of each thread (2 steps); BFS on the same model agrees.
     expect(shrunk.length).toBe(2);
+    expect(capped).toBe(false);
     expect(sampleRun(m, replayChooser(shrunk), { maxSteps: 100, threadOf }).ending).toBe('violation');
     const r = check(m);
     expect(r.failures[0]?.kind === 'invariant' ? r.failures[0].trace.actions.length : -1).toBe(2);
+  });
+});
+
+describe('shrink budget', () => {
+  it('stops after the replay budget, keeps a failing schedule, and is deterministic', () => {
+    const m = threads([6, 6], (s) => s[0] === 5 && s[1] === 5);
+    let o = sampleRun(m, (ts, step) => makeScheduler('random', 1, { threads: 2, depth: 1, maxSteps: 20 }).pick(ts, step), { maxSteps: 100, threadOf });
+    for (let seed = 2; o.ending !== 'violation'; seed++) {
+      const sch = makeScheduler('random', seed, { threads: 2, depth: 1, maxSteps: 20 });
+      o = sampleRun(m, (ts, step) => sch.pick(ts, step), { maxSteps: 100, threadOf });
+    }
+    const target = { ending: 'violation' as const, property: 'no bad interleaving' };
+    const full = shrinkRun(m, o.choices, target, 1, { threadOf });
+    // A budget of 3 replays: the original schedule plus two candidates, then no more.
+    const cut = shrinkRun(m, o.choices, target, 1, { threadOf }, 3);
+    expect(full.capped).toBe(false);
+    expect(full.replays).toBeGreaterThan(3);
+    expect(cut.capped).toBe(true);
+    expect(cut.replays).toBe(3);
+    expect(cut.choices.length).toBeGreaterThanOrEqual(full.choices.length);
+    expect(sampleRun(m, replayChooser(cut.choices), { maxSteps: 100, threadOf }).ending).toBe('violation');
+    expect(shrinkRun(m, o.choices, target, 1, { threadOf }, 3)).toEqual(cut);
   });
 });
 

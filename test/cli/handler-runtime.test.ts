@@ -205,6 +205,14 @@ describe('never hang', () => {
     expect(hasStackTrace(r.stdout + r.stderr)).toBe(false);
   });
 
+  it('simulate reports a step that does not return as its own command, with the seed it used', () => {
+    const r = u.run(['simulate', ...GMEM.slice(1), '--vcpus', '2', '--pages', '2', '--handler', 'loops.ts', '--step-timeout', '800', '--runs', '5', '--seed', '7']);
+    expect(r.status).toBe(1);
+    expect(r.stdout.split('\n')[0]).toBe('kvmuf simulate (seed 7)');
+    expect(r.stdout).toMatch(/handler fault: vcpu\d, step 'populate' did not return within 800 ms/);
+    expect(hasStackTrace(r.stdout + r.stderr)).toBe(false);
+  });
+
   it('--json reports it as data', () => {
     const r = u.run([...GMEM, '--handler', 'loops.ts', '--step-timeout', '800', '--json']);
     expect(r.status).toBe(1);

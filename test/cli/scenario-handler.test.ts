@@ -24,6 +24,21 @@ describe('kvmuf check --scenario with a handler key', { timeout: 120_000 }, () =
     expect(r.stdout).toContain(`--handler ${join(dir.dir, 'project', 'bit-by-gfn.ts')}`);
   });
 
+  it('replay --scenario uses the scenario\'s handler too, so the printed lasso replays as a livelock', () => {
+    const r = dir.run(['check', '--scenario', scenario]);
+    const path = /^ {2}path (\S+)$/m.exec(r.stdout)?.[1] ?? '';
+    expect(path).toContain('|');
+    const replay = dir.run(['replay', '--scenario', scenario, '--path', path]);
+    expect(replay.stderr).toBe('');
+    expect(replay.stdout).toContain('the trace ends where these properties are violated: every vCPU finishes its guest program (never, on this cycle)');
+    // With the reference handler (what replay used before it read the key) the same path is
+    // no cycle: the vCPU finishes, so the steps after | do not come back to where they started.
+    const reference = dir.run(['replay', '--scenario', scenario, '--handler', 'kvm-userfault', '--path', path]);
+    expect(reference.status).toBe(2);
+    expect(reference.stderr).toMatch(/^error\[KVMUF310\]: the path is out of range: the trace diverges at step 7: the cycle \(4 steps after \|\) does not come back to the state it started from/);
+    expect(reference.stdout).not.toContain('never, on this cycle');
+  });
+
   it('--handler on the command line overrides it; a bundled name stays a name', () => {
     const r = dir.run(['check', '--scenario', scenario, '--handler', 'kvm-userfault']);
     expect(r.status).toBe(0);
