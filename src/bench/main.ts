@@ -4,7 +4,8 @@
  * Each measurement runs several times after a warm-up run (JIT) and prints the median
  * with min–max (the machine is shared, so the spread is the noise). The last line is one
  * JSON object: {"statesPerSecond", "bytesPerState", "xstateGraphSpeedup",
- * "productStatesPerSecond", "productBytesPerState", "symmetryReduction", "porReduction"};
+ * "productStatesPerSecond", "productBytesPerState", "productSafetyBytesPerState", "symmetryReduction",
+ * "porReduction"};
  * `symmetryReduction` is symmetry.ts's ratio, `porReduction` null (no partial-order
  * reduction yet); the product figures are `kvmuf check`'s
  * composed-system path (product.ts), over PRODUCT_RUNS runs (default 3: each is ~200k
@@ -92,6 +93,8 @@ function main(): void {
   const [m0, m1] = MEMORY_CONFIGS;
   log(`== kvmuf check memory: peak RSS growth per state, ${m0.design} ${m0.arch} ${m0.vcpus}→${m1.vcpus} vCPUs × ${m1.pages} pages`);
   log(`   ${mem.small.distinct} states: ${(mem.small.maxRssBytes / 2 ** 20).toFixed(1)} MiB; ${mem.large.distinct} states: ${(mem.large.maxRssBytes / 2 ** 20).toFixed(1)} MiB; ${mem.bytesPerState.toFixed(1)} B/state (everything the run holds, liveness pass included)`);
+  const safety = productBytesPerState(false);
+  log(`   safety only (no liveness graph or pass): ${(safety.small.maxRssBytes / 2 ** 20).toFixed(1)} → ${(safety.large.maxRssBytes / 2 ** 20).toFixed(1)} MiB; ${safety.bytesPerState.toFixed(1)} B/state`);
 
   const sym = symmetryReduction();
   log(`== symmetry (--symmetry): kvm-userfault x86 anon 4 vCPUs with one program × 2 pages, safety only: ${sym.full} → ${sym.reduced} states (${sym.ratio.toFixed(1)}× fewer)`);
@@ -102,6 +105,7 @@ function main(): void {
       xstateGraphSpeedup: Number(speedup.toFixed(1)),
       productStatesPerSecond: Math.round(product.rate.median),
       productBytesPerState: Number(mem.bytesPerState.toFixed(1)),
+      productSafetyBytesPerState: Number(safety.bytesPerState.toFixed(1)),
       symmetryReduction: Number(sym.ratio.toFixed(1)),
       // Partial-order reduction is not built yet (issue 14 item 4): no figure rather than a made-up one.
       porReduction: null,

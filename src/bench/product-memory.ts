@@ -4,10 +4,12 @@
  * the same design, divided by the growth in distinct states. Everything the run holds is
  * in it — fingerprint table, parents, frontier, liveness graph, intern tables, JS objects
  * and the garbage collector's slack — and the fixed cost of the process (code, JIT,
- * young generation) cancels out. Each run is its own process.
+ * young generation) cancels out. Each run is its own process, with the young generation
+ * `kvmuf check` gives its search worker (SEARCH_YOUNG_GENERATION_MB).
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { SEARCH_SEMI_SPACE_FLAG } from '../checker/memory-budget.ts';
 import type { SystemConfig } from '../system/config.ts';
 import { MATRIX_PROGRAMS } from '../../test/system/matrix.ts';
 
@@ -36,18 +38,19 @@ function loaderArgs(): string[] {
   return out;
 }
 
-function rssRun(cfg: SystemConfig): RssRun {
+function rssRun(cfg: SystemConfig, liveness: boolean): RssRun {
   const child = fileURLToPath(new URL('./product-rss.ts', import.meta.url));
-  const r = spawnSync(process.execPath, [...loaderArgs(), child, JSON.stringify(cfg)], { encoding: 'utf8', maxBuffer: 1 << 20, timeout: 30 * 60_000 });
+  // The child's young generation is the one `kvmuf check` gives its search worker.
+  const r = spawnSync(process.execPath, [...loaderArgs(), SEARCH_SEMI_SPACE_FLAG, child, JSON.stringify(cfg), liveness ? 'liveness' : 'safety'], { encoding: 'utf8', maxBuffer: 1 << 20, timeout: 30 * 60_000 });
   const line = r.stdout.trim().split('\n').at(-1) ?? '';
   if (r.status !== 0 || !line.startsWith('{')) throw new Error(`product memory run failed (exit ${r.status}): ${r.stderr.trim().split('\n').at(-1)}`);
   return JSON.parse(line) as RssRun;
 }
 
-/** Peak-RSS growth per distinct state between the two configurations. */
-export function productBytesPerState(): { bytesPerState: number; small: RssRun; large: RssRun } {
-  const small = rssRun(MEMORY_CONFIGS[0]);
-  const large = rssRun(MEMORY_CONFIGS[1]);
+/** Peak-RSS growth per distinct state between the two configurations, with liveness (the default run) or safety only. */
+export function productBytesPerState(liveness = true): { bytesPerState: number; small: RssRun; large: RssRun } {
+  const small = rssRun(MEMORY_CONFIGS[0], liveness);
+  const large = rssRun(MEMORY_CONFIGS[1], liveness);
   for (const r of [small, large]) if (r.status !== 'pass') throw new Error(`product memory run: expected pass, got ${r.status}`);
   return { bytesPerState: (large.maxRssBytes - small.maxRssBytes) / (large.distinct - small.distinct), small, large };
 }

@@ -17,9 +17,9 @@ export const PRODUCT_CONFIG: SystemConfig = { design: 'kvm-userfault', arch: 'x8
 const WARM_UP_CONFIG: SystemConfig = { ...PRODUCT_CONFIG, vcpus: 3 };
 
 /** One `kvmuf check` run of `cfg`, as the CLI makes it (every failure, not only the first). */
-export function productCheck(cfg: SystemConfig): CheckResult {
+export function productCheck(cfg: SystemConfig, o: { readonly liveness?: boolean } = {}): CheckResult {
   const system = composeSystem(cfg, bundledHandlerFor(cfg.design));
-  return check(systemModel(system, { refinement: specRefinement(system) }), { stopAtFirst: false });
+  return check(systemModel(system, { refinement: specRefinement(system) }), { stopAtFirst: false, ...(o.liveness === false ? { liveness: false } : {}) });
 }
 
 export function productRuns(runs: number): { rate: Spread; last: CheckResult } {

@@ -29,7 +29,9 @@ export interface SearchOutput {
   readonly parents: ChunkedU32;
   /** Action index that reached each state (initial states: their initial index). */
   readonly actions: ChunkedU16;
-  readonly table: FingerprintTable;
+  // The fingerprint table is not part of the output: nothing after the search needs it
+  // (traces follow parents and re-expand), so it is garbage before the liveness pass
+  // allocates its work arrays, and the two never add up in the peak resident set.
   readonly distinct: number;
   readonly generated: number;
   readonly expanded: number;
@@ -151,7 +153,6 @@ class Bfs<S> {
     return {
       parents: this.parents,
       actions: this.actions,
-      table: this.table,
       distinct: this.distinct,
       generated: this.generated,
       expanded: this.expanded,

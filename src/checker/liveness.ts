@@ -22,20 +22,21 @@
  * enabled along it.
  *
  * Algorithm. R = the ¬p states reachable from the triggers through ¬p states (BFS).
- * Tarjan's SCCs of the subgraph on R (iterative). A maximal SCC C with at least one edge
+ * Tarjan's SCCs of the subgraph on R (iterative, Pearce's space-saving form). A maximal SCC C with at least one edge
  * contains a fair cycle iff every class enabled in all states of C is the class of some
  * edge inside C: a cycle through every state and edge of C is then fair, and no cycle in
  * C can do better (it can only take fewer classes and see fewer disabled ones). The
  * reported cycle is shorter: from the entry state it visits, for each class enabled
  * somewhere in C, a state of C where it is disabled or else an edge of C of that class.
  *
- * Cost: O(states + edges) time per property; memory ~24 bytes per state (Int32Array
- * work arrays) on top of the stored graph.
+ * Cost: O(states + edges) time per property; memory 5 × 4 + 1 bytes per state (typed
+ * work arrays, LIVENESS_PASS_BYTES_PER_STATE) on top of the stored graph.
  */
 import { chainTo, buildTrace, type Trace } from './trace.ts';
 import { NO_PARENT, type SearchOutput } from './bfs.ts';
 import { fairCycle } from './fair-cycle.ts';
-import { tarjan, TarjanWork } from './scc.ts';
+import { FAIR, fairComponents, SccWork } from './scc.ts';
+import type { LivenessGraph } from './liveness-graph.ts';
 import type { Space } from './space.ts';
 import { fingerprintOf } from './make-space.ts';
 import { divergence } from './trace.ts';
@@ -50,18 +51,17 @@ export interface Lasso {
 
 /**
  * The per-state arrays of the liveness pass, allocated once for all `eventually`
- * properties (so the peak memory is one pass's, not one per property).
+ * properties (so the peak memory is one pass's, not one per property): the ¬p set's BFS
+ * parents and order, and the SCC pass's arrays (scc.ts), which the fair cycle borrows.
  */
 export class LivenessWork {
   readonly rParent: Int32Array;
-  readonly rEdge: Int32Array;
   readonly order: Int32Array;
-  readonly tarjan: TarjanWork;
+  readonly scc: SccWork;
   constructor(n: number) {
     this.rParent = new Int32Array(n);
-    this.rEdge = new Int32Array(n);
     this.order = new Int32Array(n);
-    this.tarjan = new TarjanWork(n);
+    this.scc = new SccWork(n);
   }
 }
 
@@ -81,7 +81,6 @@ export function findLasso<S>(
 
   // 1. R: ¬p states reachable from triggers through ¬p states.
   const rParent = work.rParent.fill(-1);
-  const rEdge = work.rEdge.fill(-1);
   const order = work.order;
   let head = 0;
   let tail = 0;
@@ -98,43 +97,20 @@ export function findLasso<S>(
       const v = g.edgeTo.get(e);
       if (rParent[v] === -1 && !good(v)) {
         rParent[v] = u;
-        rEdge[v] = e;
         order[tail++] = v;
       }
     }
   }
   if (tail === 0) return undefined;
 
-  // 2. SCCs of R.
-  const scc = tarjan(g, order, tail, rParent, work.tarjan);
-
-  // 3. Fairness per SCC.
-  const count = scc.count;
-  const andMask = new Uint32Array(count).fill(0xffffffff);
-  const orMask = new Uint32Array(count);
-  const taken = new Uint32Array(count);
-  const hasEdge = new Uint8Array(count);
-  for (let t = 0; t < tail; t++) {
-    const u = order[t]!;
-    const c = scc.id[u]!;
-    const en = g.enabledMask.get(u);
-    andMask[c] = andMask[c]! & en;
-    orMask[c] = orMask[c]! | en;
-    for (let e = g.edgeStart.get(u), end = g.edgeStart.get(u + 1); e < end; e++) {
-      if (scc.id[g.edgeTo.get(e)] === c) {
-        hasEdge[c] = 1;
-        const cls = g.edgeClass.get(e);
-        if (cls > 0) taken[c] = taken[c]! | (1 << (cls - 1));
-      }
-    }
-  }
+  // 2–3. SCCs of R, each judged fair or not as it closes.
+  fairComponents(g, order, tail, rParent, work.scc);
+  const { flags } = work.scc;
   let entry = -1;
   for (let t = 0; t < tail && entry < 0; t++) {
     const u = order[t]!;
-    const c = scc.id[u]!;
     const terminal = g.edgeStart.get(u + 1) === g.edgeStart.get(u);
-    const fair = hasEdge[c] === 1 && (andMask[c]! & ~taken[c]!) === 0;
-    if (terminal || fair) entry = u;
+    if (terminal || flags[u] === FAIR) entry = u;
   }
   if (entry < 0) return undefined;
 
@@ -142,7 +118,7 @@ export function findLasso<S>(
   const rPath: number[] = [];
   let root = entry;
   while (rParent[root] !== -2) {
-    rPath.push(g.edgeAction.get(rEdge[root]!));
+    rPath.push(g.edgeAction.get(firstEdge(g, rParent[root]!, root)));
     root = rParent[root]!;
   }
   rPath.reverse();
@@ -151,7 +127,7 @@ export function findLasso<S>(
   const { trace: prefix, states } = buildTrace(space, full, false, 64, undefined);
 
   // 5. Cycle through the waypoints inside the entry's SCC.
-  const cycleEdges = g.edgeStart.get(entry + 1) === g.edgeStart.get(entry) ? [] : fairCycle(g, scc.id, entry, orMask);
+  const cycleEdges = g.edgeStart.get(entry + 1) === g.edgeStart.get(entry) ? [] : fairCycle(g, entry, work.scc);
   const cycle = cycleEdges.map((e) => g.edgeAction.get(e));
   const cycleLabels: string[] = [];
   let s: S = states[states.length - 1] ?? space.initialStates()[prefix.initial]!;
@@ -166,4 +142,10 @@ export function findLasso<S>(
     throw divergence(prefix.actions.length + cycle.length, 'the cycle does not return to its first state');
   }
   return { prefix, cycle, cycleLabels };
+}
+
+/** The first edge from u to v: the one the ¬p BFS reached v by (it scans u's edges in order). */
+function firstEdge(g: LivenessGraph, u: number, v: number): number {
+  for (let e = g.edgeStart.get(u), end = g.edgeStart.get(u + 1); e < end; e++) if (g.edgeTo.get(e) === v) return e;
+  throw new Error(`internal: no edge from ${u} to ${v}`);
 }

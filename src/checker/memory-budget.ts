@@ -12,16 +12,30 @@
 import { getHeapStatistics } from 'node:v8';
 
 /**
+ * The young generation of the process that runs a search, in MiB (V8's new space: two
+ * semi-spaces plus the new large-object space, so 3 MiB is a 1 MiB semi-space; V8
+ * heap.cc, YoungGenerationSizeFromSemiSpaceSize). A search allocates its successors'
+ * objects at a high rate, and V8 then grows the semi-spaces towards 16 MiB each, which
+ * inflates the resident set by ~45 MB and lets old-space garbage pile up between major
+ * collections: measured on kvm-userfault x86 4 vCPUs × 2 pages (193,808 states), peak RSS
+ * 166 → 122 MB with this limit, user CPU within the run-to-run noise (7.3–7.7 s both).
+ * Everything a search keeps lives in typed arrays outside the V8 heap, so the young
+ * generation only ever holds the states being expanded.
+ */
+export const SEARCH_YOUNG_GENERATION_MB = 3;
+
+/** The same limit as a node flag, for a search run in a child process (the bench). */
+export const SEARCH_SEMI_SPACE_FLAG = `--max-semi-space-size=${SEARCH_YOUNG_GENERATION_MB / 3}`;
+
+/**
  * Bytes per state the liveness pass allocates on top of the stored graph, for one
  * property at a time (liveness.ts, scc.ts, fair-cycle.ts):
- * - the reachable ¬p set: parent, edge and BFS order, 3 × 4 bytes;
- * - Tarjan: index, low, component id, and stack, call node and call edge, 6 × 4 bytes;
- * - per component (at most one per state): two fairness masks, taken classes, 3 × 4
- *   bytes, and a has-edge byte;
- * - the fair cycle's `Set` and `Map` over one component, which can be the whole graph:
- *   about 80 bytes per state for the two.
+ * - the reachable ¬p set: BFS parent and order, 2 × 4 bytes;
+ * - the SCC pass (Pearce's form of Tarjan): rindex, the shared call/component stack and
+ *   the call edges, 3 × 4 bytes, and a flag byte; components are judged as they close,
+ *   so nothing is kept per component, and the fair cycle borrows these arrays.
  */
-export const LIVENESS_PASS_BYTES_PER_STATE = 3 * 4 + 6 * 4 + (3 * 4 + 1) + 80;
+export const LIVENESS_PASS_BYTES_PER_STATE = 2 * 4 + 3 * 4 + 1;
 
 /** Bytes the liveness pass needs over a graph of `states` states. */
 export function livenessPassBytes(states: number): number {

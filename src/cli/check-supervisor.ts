@@ -9,6 +9,7 @@
 import { getHeapStatistics } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import type { Progress } from '../checker/index.ts';
+import { SEARCH_YOUNG_GENERATION_MB } from '../checker/memory-budget.ts';
 import { ConfigError } from '../system/config-error.ts';
 import type { ParsedFlags } from './args.ts';
 import type { WorkerInput, WorkerJob, WorkerMessage } from './check-worker.ts';
@@ -57,7 +58,8 @@ export async function superviseCheck(flags: ParsedFlags, showProgress: boolean, 
   const worker = new Worker(new URL('./check-worker.js', import.meta.url), {
     workerData: input,
     // The search stops itself at --max-memory; the heap limit sits above it as a backstop.
-    resourceLimits: { maxOldGenerationSizeMb: backstopMb },
+    // A small young generation keeps the resident set near what the search holds (memory-budget.ts).
+    resourceLimits: { maxOldGenerationSizeMb: backstopMb, maxYoungGenerationSizeMb: SEARCH_YOUNG_GENERATION_MB },
     stdout: false,
     stderr: false,
   });
