@@ -8,7 +8,7 @@ import { explainFailure, type Counterexample } from '../report/counterexample.ts
 import { specRefinement } from '../../properties/refinement.ts';
 import type { Arch, Arm64WpFault, AsyncPfScope, GmemUffdSupport, GmemWriteSemantics, UffdEagainField, UserfaultSeries, X86Mmu } from '../kvm/variant.ts';
 import { ARCHES, BACKINGS, DESIGNS, LIMITS, type Backing, type DesignName, type SystemConfig, type UffdMode } from '../system/config.ts';
-import { composeSystem, symmetryGroupsOf, systemModel, type System } from '../system/model.ts';
+import { composeSystem, symmetryGroupsOf, systemModel, workerGroupsOf, type System } from '../system/model.ts';
 import { bundledHandler, bundledHandlerFor } from '../vmm/index.ts';
 import { loadHandler } from '../vmm/load-handler.ts';
 import type { HandlerStrategy } from '../vmm/strategy.ts';
@@ -47,7 +47,7 @@ export const CHECK_FLAGS: readonly FlagSpec[] = [
   { name: 'scenario', kind: 'string', value: 'FILE', help: 'a JSON scenario file: design, pages, memslots, remote pages, vCPUs with their guest programs, huge page size, kernel variants, control plan, handler (flags override it)', example: 'scenario.json' },
   { name: 'handler', kind: 'string', value: 'FILE|NAME', help: 'a handler file (.ts/.js) or a bundled handler name (kvmuf list)', example: './my-handler.ts' },
   { name: 'max-preemptions', kind: 'int', range: { min: 0, max: 64 }, value: 'K', help: 'iterative context bounding: search with at most 0, 1, … K preemptions (a switch away from a thread that could still move), fewest-preemption counterexamples first; safety only, and a bounded pass is not a proof' },
-  { name: 'symmetry', kind: 'boolean', help: 'treat vCPUs with identical guest programs as interchangeable (when the handler promises vcpuSymmetric and no control step names a vCPU): fewer states; safety only, liveness is not checked' },
+  { name: 'symmetry', kind: 'boolean', help: 'treat vCPUs with identical guest programs as interchangeable (when the handler promises vcpuSymmetric and no control step names a vCPU), and handler threads built from the same steps (when it promises workersSymmetric): fewer states; safety only, liveness is not checked' },
   { name: 'estimate', kind: 'boolean', help: 'only estimate the state space of each configuration (a bounded search and random walks, about a second) and say whether an exhaustive run fits --max-memory and --timeout' },
   { name: 'max-states', kind: 'int', range: { min: 1 }, help: 'stop (incomplete) after this many distinct states' },
   { name: 'timeout', kind: 'int', range: { min: 1 }, value: 'SECONDS', help: 'stop (incomplete) after this many seconds' },
@@ -83,8 +83,8 @@ export interface CheckRun {
   readonly handlerFile?: string;
   /** Under --max-preemptions: the bound of the pass reported, the one asked for, and the steps it cut. */
   readonly preemptions?: { readonly bound: number; readonly max: number; readonly pruned: number };
-  /** --symmetry: the groups of interchangeable vCPUs used (empty: none applied). */
-  readonly symmetry?: { readonly groups: readonly (readonly number[])[] };
+  /** --symmetry: the groups of interchangeable vCPUs and of handler workers (thread names) used (empty: none applied). */
+  readonly symmetry?: { readonly groups: readonly (readonly number[])[]; readonly workers: readonly (readonly string[])[] };
 }
 
 export interface CheckOutcome {
@@ -244,7 +244,7 @@ export async function runCheck(flags: ParsedFlags, hooks: RunHooks = {}): Promis
     const counterexamples = result.failures.map((f) => explainFailure(system, model, f));
     const edge = (t: { machine: string; from: string; event: string; to: string }) => `${t.machine}: ${t.from} -${t.event}-> ${t.to}`;
     const spec = { taken: refinement.taken().length, uncovered: refinement.uncovered().map(edge), transitions: refinement.taken().map(edge) };
-    runs.push({ system, result, spec, counterexamples, ...(bounded ? { preemptions: { bound: bounded.bound, max: bounded.maxPreemptions, pruned: bounded.pruned } } : {}), ...(symmetry ? { symmetry: { groups: symmetryGroupsOf(system) } } : {}), elapsedMs: performance.now() - started, command: maxPreemptions === undefined ? commandFor(cfg, handlerFlag) : shellCommand([...commandWordsFor(cfg, handlerFlag), '--max-preemptions', String(maxPreemptions)]), commandWords: commandWordsFor(cfg, handlerFlag), ...(handlerFlag ? { handlerFile: handlerFlag } : {}) });
+    runs.push({ system, result, spec, counterexamples, ...(bounded ? { preemptions: { bound: bounded.bound, max: bounded.maxPreemptions, pruned: bounded.pruned } } : {}), ...(symmetry ? { symmetry: { groups: symmetryGroupsOf(system), workers: workerGroupsOf(system).map((g) => g.map((t) => system.threads[t]?.name ?? String(t))) } } : {}), elapsedMs: performance.now() - started, command: maxPreemptions === undefined ? commandFor(cfg, handlerFlag) : shellCommand([...commandWordsFor(cfg, handlerFlag), '--max-preemptions', String(maxPreemptions)]), commandWords: commandWordsFor(cfg, handlerFlag), ...(handlerFlag ? { handlerFile: handlerFlag } : {}) });
   }
   return { runs };
 }

@@ -38,6 +38,8 @@ export interface Fit {
 export function fitOf(model: Model<SystemState, number>, maxMemoryMb: number, timeoutS: number | undefined, pathSink?: Int32Array, signal?: { readonly aborted: boolean }): Fit | undefined {
   const estimate = estimateSpace(model, { onExpand: (path) => writePath(pathSink, path), ...(signal ? { signal } : {}) });
   if (estimate === undefined) return undefined;
+  // No usable extrapolation: say nothing about fitting rather than advise on a made-up figure.
+  if (!Number.isFinite(estimate.states)) return { estimate, mib: Number.NaN, seconds: Number.NaN };
   const mib = (estimate.states * BYTES_PER_STATE) / 2 ** 20;
   const seconds = estimate.states / STATES_PER_SECOND;
   const tooBig = mib > maxMemoryMb ? `about ${Math.ceil(mib)} MiB, more than --max-memory ${maxMemoryMb} MiB` : timeoutS !== undefined && seconds > timeoutS ? `about ${Math.ceil(seconds)} s, more than --timeout ${timeoutS} s` : undefined;
@@ -53,6 +55,13 @@ const round = (n: number) => (n >= 1000 ? `${Number(n.toPrecision(2))}` : String
 
 export function estimateLines(name: string, fit: Fit, cfg: SystemConfig, handler: string | undefined): string[] {
   const e = fit.estimate;
+  if (!Number.isFinite(e.states)) {
+    return [
+      name,
+      `  states: unknown (more than the ${e.explored} states searched to depth ${e.levels.length - 1}; the level sizes give no usable extrapolation over random walks of ${e.depth.toFixed(1)} steps)`,
+      `  fits: not known; kvmuf check stops cleanly at --max-memory and --timeout, or sample it: ${simulateAdvice(cfg, handler)}`,
+    ];
+  }
   const how = e.exact
     ? `exactly ${e.states} (the whole space fit in the bounded search)`
     : `about ${round(e.states)} (an extrapolation, right to within about 3× either way on the configurations measured: ${e.explored} states searched to depth ${e.levels.length - 1}, random walks of ${e.depth.toFixed(1)} steps on average)`;

@@ -112,14 +112,17 @@ function contextBoundText(run: CheckRun, p: NonNullable<CheckRun['preemptions']>
   return `${head} searched with ${at(p.bound)}; a bounded pass is not a proof (run without --max-preemptions for one, or sample further with kvmuf simulate)`;
 }
 
-/** What --symmetry did: which vCPUs it treated as interchangeable, and what it leaves unchecked. */
-function symmetryText(run: CheckRun, groups: readonly (readonly number[])[]): string {
+/** What --symmetry did: which vCPUs and handler workers it treated as interchangeable, and what it leaves unchecked. */
+function symmetryText(run: CheckRun, sym: NonNullable<CheckRun['symmetry']>): string {
   const head = `SYMMETRY ${configName(run)}:`;
-  if (groups.length === 0 || !run.result.symmetry) {
-    return `${head} no interchangeable vCPUs (it needs vCPUs with identical guest programs, a handler that promises vcpuSymmetric, no kvm-clock and no ITS restore that kicks the vCPUs, and not async-pf-user), so the search was not reduced; liveness and spec refinement not checked`;
+  if ((sym.groups.length === 0 && sym.workers.length === 0) || !run.result.symmetry) {
+    return `${head} no interchangeable vCPUs (it needs vCPUs with identical guest programs, a handler that promises vcpuSymmetric, no kvm-clock and no ITS restore that kicks the vCPUs, and not async-pf-user) and no interchangeable handler workers (threads built from the same steps, in a handler that promises workersSymmetric), so the search was not reduced; liveness and spec refinement not checked`;
   }
-  const sets = groups.map((g) => `{${g.join(',')}}`).join(' ');
-  return `${head} vCPUs ${sets} interchangeable (identical guest programs); states counted up to renaming them; invariants exhaustive, liveness and spec refinement not checked under symmetry`;
+  const parts = [
+    ...(sym.groups.length > 0 ? [`vCPUs ${sym.groups.map((g) => `{${g.join(',')}}`).join(' ')} interchangeable (identical guest programs)`] : []),
+    ...(sym.workers.length > 0 ? [`handler threads ${sym.workers.map((g) => `{${g.join(',')}}`).join(' ')} interchangeable (the same steps)`] : []),
+  ];
+  return `${head} ${parts.join('; ')}; states counted up to renaming them; invariants exhaustive, liveness and spec refinement not checked under symmetry`;
 }
 
 export function formatText(outcome: CheckOutcome, format: TraceFormat = 'text'): string {
@@ -141,7 +144,7 @@ export function formatText(outcome: CheckOutcome, format: TraceFormat = 'text'):
     for (const f of run.result.failures) out.push('', formatCounterexample(run, f, format));
     if (run.result.incomplete) out.push('', `INCOMPLETE ${configName(run)}: ${incompleteText(run.result)}`);
     if (run.preemptions) out.push('', contextBoundText(run, run.preemptions));
-    if (run.symmetry) out.push('', symmetryText(run, run.symmetry.groups));
+    if (run.symmetry) out.push('', symmetryText(run, run.symmetry));
   }
   const uncovered = outcome.runs.filter((r) => r.result.coverage.neverFired.length > 0 && r.result.status !== 'fail');
   if (uncovered.length > 0) {

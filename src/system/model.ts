@@ -21,6 +21,7 @@ import { StepContext, StepDisabled } from './step-context.ts';
 import { DONE, type SystemState } from './state.ts';
 import { StateCodec } from './state-codec.ts';
 import { vcpuRepresentative, vcpuSymmetryGroups } from './vcpu-symmetry.ts';
+import { workerRepresentative, workerSymmetryGroups } from './worker-symmetry.ts';
 import { encodePanic, encodeViolation, pushText } from './state-parts.ts';
 import { mustFinish, type Step, type ThreadSpec } from './thread.ts';
 import { VCPU_EXIT_STEPS, vcpuThread } from './vcpu-thread.ts';
@@ -147,8 +148,8 @@ export interface SystemModelOptions {
    */
   readonly compact?: boolean;
   /**
-   * Symmetry over interchangeable vCPUs (vcpu-symmetry.ts), when the configuration and the
-   * handler allow it: the model gets a `representative`, which the explorer uses for
+   * Symmetry over interchangeable vCPUs (vcpu-symmetry.ts) and handler workers
+   * (worker-symmetry.ts), when the configuration and the handler allow it: the model gets a `representative`, which the explorer uses for
    * safety only (with it on, run the check with liveness off). Default off.
    */
   readonly symmetry?: boolean;
@@ -157,6 +158,11 @@ export interface SystemModelOptions {
 /** The groups of interchangeable vCPUs `systemModel(sys, { symmetry: true })` uses (empty: no symmetry). */
 export function symmetryGroupsOf(sys: System): number[][] {
   return vcpuSymmetryGroups(sys.config, sys.strategy.vcpuSymmetric === true);
+}
+
+/** The groups of interchangeable handler threads (thread indices) it uses too (worker-symmetry.ts). */
+export function workerGroupsOf(sys: System): number[][] {
+  return workerSymmetryGroups(sys.threads, sys.strategy.workersSymmetric === true);
 }
 
 /** The system as a model for the explorer. */
@@ -182,6 +188,7 @@ export function systemModel(sys: System, options: SystemModelOptions = {}): Mode
     ...(options.properties ?? []),
   ];
   const groups = options.symmetry === true ? symmetryGroupsOf(sys) : [];
+  const workers = options.symmetry === true ? workerGroupsOf(sys) : [];
   const codec = options.compact === false ? undefined : new StateCodec(sys.initial.kernel.config, sys.initial.kernel.vm.vcpus.length, sys.threads.length);
   const kinds = [...new Set(sys.threads.flatMap((t) => t.steps.map((st) => `${t.kind === 'vcpu' ? 'vcpu' : t.name}.${st.label}`)))];
   return {
@@ -206,7 +213,7 @@ export function systemModel(sys: System, options: SystemModelOptions = {}): Mode
       return `${spec.kind === 'vcpu' ? 'vcpu' : spec.name}.${successors(s)[t]?.label ?? '?'}`;
     },
     actionKinds: kinds,
-    ...(groups.length > 0 ? { representative: (s: SystemState) => vcpuRepresentative(groups, s) } : {}),
+    ...(groups.length > 0 || workers.length > 0 ? { representative: (s: SystemState) => workerRepresentative(workers, sys.threads, vcpuRepresentative(groups, s)) } : {}),
     ...(codec
       ? {
           encode: (s: SystemState, out: WordWriter) => codec.encode(s, out),

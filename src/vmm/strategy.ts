@@ -50,6 +50,14 @@ export interface HandlerStrategy {
    */
   readonly vcpuSymmetric?: boolean;
   /**
+   * A promise that handler threads built from the very same step objects (a pool of
+   * identical workers, e.g. `threads: () => [reader, { ...reader, name: 'reader2' }]`) are
+   * never told apart: no step reads its thread's name or index, and no VMM word or
+   * register belongs to one worker. Lets `kvmuf check --symmetry` treat them as
+   * interchangeable (src/system/worker-symmetry.ts). Default: false.
+   */
+  readonly workersSymmetric?: boolean;
+  /**
    * Properties of your own, checked and reported like the built-in ones: `always`,
    * `eventually`, `leadsTo`, `sometimes` over the SystemState (see the accessors in
    * 'kvmuf': pageExpected, pageContent, threadFinished, vmmWord), or a function of the

@@ -4,7 +4,7 @@
  * exhaustive count of the same model. Deterministic: a fixed seed, and a state budget, not a time.
  */
 import { describe, expect, it } from 'vitest';
-import { check } from '../../src/checker/index.ts';
+import { check, graphModel } from '../../src/checker/index.ts';
 import { estimateSpace, extrapolateLevels } from '../../src/checker/sampling/estimate.ts';
 import { composeSystem, systemModel } from '../../src/system/model.ts';
 import { bundledHandlerFor } from '../../src/vmm/index.ts';
@@ -25,6 +25,29 @@ describe('state-space estimate', () => {
     const signal = { get aborted() { return ++polled > 10; } };
     expect(estimateSpace(systemModel(sys), { signal })).toBeUndefined();
     expect(polled).toBe(11);
+  });
+
+  it('a thread that spins forever does not stretch the walks: they stop at a state they have been in', () => {
+    // Two counters to 30 each (a 31 × 31 grid, 961 states, depth 60), and a third thread
+    // that is always enabled and changes nothing (a reader polling with a timeout). Walks
+    // that took it ran to their step cap: the depth was 10,000 and the estimate infinite.
+    const N = 30;
+    const m = graphModel({
+      initial: [0],
+      edges: Array.from({ length: (N + 1) * (N + 1) }, (_, s) => {
+        const [a, b] = [s % (N + 1), Math.floor(s / (N + 1))];
+        return [...(a < N ? [s + 1] : []), ...(b < N ? [s + N + 1] : []), s];
+      }),
+    });
+    const e = estimateSpace(m, { budget: 200 });
+    if (!e) throw new Error('no estimate');
+    expect(e.exact).toBe(false);
+    // Every walk that avoids the states it has been in reaches the far corner: depth 2N.
+    expect(e.depth).toBe(2 * N);
+    expect(Number.isFinite(e.states)).toBe(true);
+    // The order of magnitude the module promises (its extrapolation is for thread interleavings).
+    expect(e.states).toBeGreaterThan(961 / 3);
+    expect(e.states).toBeLessThan(961 * 3);
   });
 
   it('extrapolates a rising profile to a peak and mirrors it down', () => {

@@ -45,22 +45,39 @@ export interface EstimateOptions {
   readonly signal?: { readonly aborted: boolean };
 }
 
+/**
+ * The mean length of random walks from the first initial state. Each step picks at random
+ * among the actions that lead to a state the walk has not been in; a walk ends where
+ * there is none (a terminal state, or every successor already on the walk) or at
+ * `maxSteps`. Going round a cycle adds nothing to the depth of the state graph, and a
+ * thread that is always enabled and changes little (a handler polling with a timeout)
+ * would otherwise keep a walk going to its cap.
+ */
 function meanWalkLength<S, A>(model: Model<S, A>, walks: number, maxSteps: number, seed: number, o: EstimateOptions): number | undefined {
   const prng = new Prng(seed);
+  const keyOf = stateFingerprinter(model);
   const acts: A[] = [];
   let total = 0;
   for (let i = 0; i < walks; i++) {
     let s = model.initialStates()[0] as S;
     const path: number[] = [];
+    const visited = new Set<string>([keyOf(s)]);
     for (; path.length < maxSteps; ) {
       if (o.signal?.aborted) return undefined;
       o.onExpand?.(path);
       acts.length = 0;
       model.actions(s, acts);
-      if (acts.length === 0) break;
-      const k = prng.below(acts.length);
-      path.push(k);
-      s = model.next(s, acts[k] as A);
+      const fresh: { k: number; t: S; key: string }[] = [];
+      acts.forEach((a, k) => {
+        const t = model.next(s, a);
+        const key = keyOf(t);
+        if (!visited.has(key)) fresh.push({ k, t, key });
+      });
+      if (fresh.length === 0) break;
+      const pick = fresh[prng.below(fresh.length)] as (typeof fresh)[number];
+      path.push(pick.k);
+      visited.add(pick.key);
+      s = pick.t;
     }
     total += path.length;
   }
@@ -131,5 +148,7 @@ export function estimateSpace<S, A>(model: Model<S, A>, o: EstimateOptions = {})
   if (depth === undefined) return undefined;
   if (frontier.length === 0) return { exact: true, states: seen.size, explored: seen.size, levels, depth };
   const more = extrapolateLevels(levels, depth).reduce((a, b) => a + b, 0);
+  // A growth extrapolated over a very long walk can overflow: that is no estimate at all.
+  if (!Number.isFinite(more)) return { exact: false, states: Number.POSITIVE_INFINITY, explored: seen.size, levels, depth };
   return { exact: false, states: Math.round(seen.size + more), explored: seen.size, levels, depth };
 }
