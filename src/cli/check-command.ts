@@ -104,7 +104,7 @@ export async function resolveHandler(flag: string | undefined, design: DesignNam
   return { strategy: await loadHandler(flag), fromFile: true };
 }
 
-/** The default matrix: every design with a reference handler, on both arches. */
+/** The default matrix: every design with a reference handler, on both arches, and the control plans that move the rules most. */
 export function defaultMatrix(): SystemConfig[] {
   const out: SystemConfig[] = [];
   for (const design of ['kvm-userfault', 'uffd', 'exit-on-missing'] as const) {
@@ -121,6 +121,17 @@ export function defaultMatrix(): SystemConfig[] {
   // write, the ITS table reads) reach the VMM through the guest_memfd mapping's uffd.
   out.push({ design: 'gmem-minor', arch: 'x86', backing: 'guest_memfd', vcpus: 2, pages: 2, control: { kvmClockGfn: 1 } });
   out.push({ design: 'gmem-minor', arch: 'arm64', backing: 'guest_memfd', series: 'v2-firecracker', vcpus: 2, pages: 2, control: { itsTables: [1] } });
+  // Affordable since states are stored compactly (issue 14): rows that exercise the rules
+  // the 3-vCPU rows above leave alone. Four vCPUs (193,808 states, about 7 s).
+  out.push({ design: 'kvm-userfault', arch: 'x86', backing: 'anon', vcpus: 4, pages: 2 });
+  // Huge pages with KVM_MEM_USERFAULT turned off at the end: huge mappings are rebuilt,
+  // in place on x86 (TDP MMU recovery), by zap and refault on arm64.
+  for (const arch of ARCHES) out.push({ design: 'kvm-userfault', arch, backing: 'hugetlb', vcpus: 3, pages: 2, control: { disableUserfaultAtEnd: true } });
+  // KVM_MEM_USERFAULT turned on while the vCPUs run, and a dirty-logging round (write protection, review M4).
+  out.push({ design: 'kvm-userfault', arch: 'arm64', backing: 'anon', vcpus: 3, pages: 2, control: { enableUserfault: true } });
+  out.push({ design: 'kvm-userfault', arch: 'x86', backing: 'anon', vcpus: 3, pages: 2, control: { toggleDirtyLog: true } });
+  // The guest gives a page up: a REMOVE event, and the EAGAIN window until madvise() returns (review V1).
+  out.push({ design: 'uffd', arch: 'x86', backing: 'anon', vcpus: 3, pages: 2, control: { balloon: [1] } });
   return out;
 }
 
