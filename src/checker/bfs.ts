@@ -54,6 +54,8 @@ export interface SearchOutput {
   readonly elapsedMs: number;
   readonly bytes: SearchBytes;
   readonly fingerprintMatchesRejected: number;
+  /** Partial-order reduction: states expanded by their ample set alone, and proviso fallbacks. */
+  readonly partialOrder: { readonly reducedExpansions: number; readonly provisoFallbacks: number };
 }
 
 /** Memory the search held, by store (typed arrays, plus what the model reports for its encoding). */
@@ -67,6 +69,34 @@ export interface SearchBytes {
   readonly encoding: number;
   /** Exact-mode encodings and the recent-fingerprint cache. */
   readonly other: number;
+}
+
+/**
+ * The actions of a state outside its ample set `sel` (ascending indices below `n`).
+ *
+ * Cycle proviso C3 for breadth-first search: a state is expanded by its ample set alone
+ * only if at least one ample successor is a new state (not yet in the table when the
+ * state is expanded); otherwise it is expanded fully. This is the BFS proviso discussed by
+ * Bošnački, Leue & Lluch-Lafuente ("Partial-order reduction for general state exploring
+ * algorithms", SPIN 2006 / STTT 11(1) 2009) and Evangelista & Pajault ("Solving the
+ * ignoring problem for partial order reduction", STTT 12(2) 2010). Why it suffices for
+ * safety: take a state s and an action t enabled in s but outside its ample set. Follow
+ * from s, through reduced expansions, the successor that was new when its parent was
+ * expanded: each such successor was discovered after its parent, so its discovery index
+ * is larger, and the walk ends (the graph is finite) at a fully expanded state. By C1 every
+ * ample action on the walk is independent of t, so t stays enabled and is taken there
+ * (with C2, the walk changes nothing a property reads): t is never ignored forever, which
+ * is what Peled's C3 ("no action is postponed around a cycle") guarantees in DFS.
+ * A model whose ample actions alone form no cycle (Model.ampleCycleFree) needs no proviso:
+ * every cycle of its reduced graph already has a fully expanded state, which implies C3
+ * (Clarke, Grumberg & Peled, Model Checking, 1999, §10.5).
+ */
+export function porRest(sel: readonly number[], n: number): number[] {
+  const inSel = new Uint8Array(n);
+  for (const k of sel) inSel[k] = 1;
+  const rest: number[] = [];
+  for (let k = 0; k < n; k++) if (inSel[k] === 0) rest.push(k);
+  return rest;
 }
 
 export function explore<S>(space: Space<S>, o: ResolvedOptions): SearchOutput {
@@ -176,6 +206,7 @@ class Bfs<S> {
         other: (this.exact?.bytes ?? 0) + (this.recent?.byteLength ?? 0),
       },
       fingerprintMatchesRejected: this.rejected,
+      partialOrder: { reducedExpansions: this.reducedExpansions, provisoFallbacks: this.provisoFallbacks },
     };
   }
 
@@ -269,6 +300,8 @@ class Bfs<S> {
     const words = this.words;
     let graph = this.graph;
     const useSym = o.symmetry;
+    const porOn = o.partialOrder;
+    const cycleFree = space.ampleCycleFree;
     const coverageOn = o.coverage;
     const exactOn = this.exact !== undefined;
     const hiMask = this.hiMask;
@@ -313,43 +346,63 @@ class Bfs<S> {
       else {
         this.generated += n;
         let coverage: Float64Array = this.coverage;
-        for (let k = 0; k < n; k++) {
-          const succ = space.successor(k);
-          if (coverageOn) {
-            const kid = space.kindId(k);
-            if (kid >= coverage.length) coverage = this.growCoverage(kid);
-            coverage[kid]!++;
-          }
-          const c = useSym ? space.canonical(succ, true) : succ;
-          const len = space.encode(c);
-          const buf = space.buffer();
-          hash(buf, len, fpOut);
-          const hi = (fpOut[0]! & hiMask) >>> 0;
-          const lo = (fpOut[1]! & loMask) >>> 0 || 1;
-          let found: number;
-          if (exactOn) found = this.lookup(hi, lo, buf, len);
-          else if (recent !== undefined) {
-            const r = (hi & RECENT_MASK) << 1;
-            if (recent[r] === hi && recent[r + 1] === lo) found = 0;
-            else {
-              found = table.insert(hi, lo, this.distinct);
-              recent[r] = hi;
-              recent[r + 1] = lo;
+        // Partial-order reduction: first the ample set only (k runs over `sel`), then, if the
+        // cycle proviso rejects it, the rest (see porRest).
+        let sel = porOn && n > 1 ? space.ample() : undefined;
+        if (sel !== undefined && sel.length >= n) sel = undefined;
+        let count = sel === undefined ? n : sel.length;
+        let anyNew = false;
+        if (sel !== undefined) this.generated -= n - count;
+        for (let pass = 0; pass < 2; pass++) {
+          for (let j = 0; j < count; j++) {
+            const k = sel === undefined ? j : sel[j]!;
+            const succ = space.successor(k);
+            if (coverageOn) {
+              const kid = space.kindId(k);
+              if (kid >= coverage.length) coverage = this.growCoverage(kid);
+              coverage[kid]!++;
             }
-          } else found = table.insert(hi, lo, this.distinct);
-          let target = found;
-          if (found < 0) {
-            target = this.distinct;
-            if (depth + 1 > this.depthSeen) this.depthSeen = depth + 1;
-            this.admit(c, idx, k, hi, lo, buf, len);
+            const c = useSym ? space.canonical(succ, true) : succ;
+            const len = space.encode(c);
+            const buf = space.buffer();
+            hash(buf, len, fpOut);
+            const hi = (fpOut[0]! & hiMask) >>> 0;
+            const lo = (fpOut[1]! & loMask) >>> 0 || 1;
+            let found: number;
+            if (exactOn) found = this.lookup(hi, lo, buf, len);
+            else if (recent !== undefined) {
+              const r = (hi & RECENT_MASK) << 1;
+              if (recent[r] === hi && recent[r + 1] === lo) found = 0;
+              else {
+                found = table.insert(hi, lo, this.distinct);
+                recent[r] = hi;
+                recent[r + 1] = lo;
+              }
+            } else found = table.insert(hi, lo, this.distinct);
+            let target = found;
+            if (found < 0) {
+              anyNew = true;
+              target = this.distinct;
+              if (depth + 1 > this.depthSeen) this.depthSeen = depth + 1;
+              this.admit(c, idx, k, hi, lo, buf, len);
+            }
+            if (graph !== undefined) {
+              graph.edgeTo.push(target);
+              graph.edgeAction.push(k);
+              const cls = space.fairness(k);
+              graph.edgeClass.push(cls + 1);
+              if (cls >= 0) enabledMask |= 1 << cls;
+            }
           }
-          if (graph !== undefined) {
-            graph.edgeTo.push(target);
-            graph.edgeAction.push(k);
-            const cls = space.fairness(k);
-            graph.edgeClass.push(cls + 1);
-            if (cls >= 0) enabledMask |= 1 << cls;
+          if (sel === undefined || pass === 1) break;
+          if (anyNew || cycleFree) {
+            this.reducedExpansions++;
+            break;
           }
+          sel = porRest(sel, n);
+          this.generated += sel.length;
+          this.provisoFallbacks++;
+          count = sel.length;
         }
       }
       if (graph !== undefined) {
@@ -396,6 +449,9 @@ class Bfs<S> {
   }
 
   private depthCut = false;
+  /** States expanded by an ample set alone, and states whose ample set the proviso rejected. */
+  private reducedExpansions = 0;
+  private provisoFallbacks = 0;
 
   /**
    * Whether liveness can no longer run on this graph: more states than maxLivenessStates,
