@@ -122,6 +122,16 @@ function symmetryText(run: CheckRun, groups: readonly (readonly number[])[]): st
   return `${head} vCPUs ${sets} interchangeable (identical guest programs); states counted up to renaming them; invariants exhaustive, liveness and spec refinement not checked under symmetry`;
 }
 
+/** What --por did: how many states it expanded by a KVM_RUN entry alone, and what it leaves unchecked. */
+function porText(run: CheckRun, refusal: string | undefined): string {
+  const head = `POR ${configName(run)}:`;
+  const po = run.result.partialOrder;
+  if (refusal !== undefined || po === undefined) {
+    return `${head} not reduced (${refusal ?? 'no ample sets'}); liveness and spec refinement not checked`;
+  }
+  return `${head} ${po.reducedExpansions} of ${run.result.stats.distinct} states expanded by one vCPU's KVM_RUN entry alone (it commutes with every other step there); invariants and deadlocks exhaustive, liveness and spec refinement not checked, counterexamples not always the shortest`;
+}
+
 export function formatText(outcome: CheckOutcome, format: TraceFormat = 'text'): string {
   const rows = outcome.runs.map((r) => [
     configName(r),
@@ -142,6 +152,7 @@ export function formatText(outcome: CheckOutcome, format: TraceFormat = 'text'):
     if (run.result.incomplete) out.push('', `INCOMPLETE ${configName(run)}: ${incompleteText(run.result)}`);
     if (run.preemptions) out.push('', contextBoundText(run, run.preemptions));
     if (run.symmetry) out.push('', symmetryText(run, run.symmetry.groups));
+    if (run.por) out.push('', porText(run, run.por.refusal));
   }
   const uncovered = outcome.runs.filter((r) => r.result.coverage.neverFired.length > 0 && r.result.status !== 'fail');
   if (uncovered.length > 0) {
