@@ -14,7 +14,11 @@
  *    kvm-userfault backings), every bundled wrong handler on its convicting configuration,
  *    and the control plans.
  * 3. The handler's leavesVcpusAlone promise is checked: a kick is KVMUF210.
+ * 4. README's table of reduced counts is what the checker counts (measured figures, kept
+ *    equal to the output; their soundness is what 1 and 2 check).
  */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { check, replay, WordBuffer, type Model } from '../../src/checker/index.ts';
 import type { SystemConfig } from '../../src/system/config.ts';
@@ -194,4 +198,21 @@ describe('the leavesVcpusAlone promise is checked', () => {
     expect((fault as HandlerFault).code).toBe('KVMUF210');
     expect((fault as HandlerFault).message).toMatch(/kick: this handler promises leavesVcpusAlone/);
   });
+});
+
+describe("README's partial-order reduction table is what the checker counts", () => {
+  const readme = readFileSync(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8');
+  const section = readme.slice(readme.indexOf('### Partial-order reduction (`--por`)'));
+  const rows = [...section.matchAll(/^\| (kvm-userfault|uffd|exit-on-missing) x86 anon (\d) vCPUs \| (\d+) \| (\d+) \|$/gm)];
+  it('has the rows', () => {
+    expect(rows.length).toBe(4);
+  });
+  for (const [, design, vcpus, full, reduced] of rows) {
+    it(`${design} ${vcpus} vCPUs: ${full} states, ${reduced} with --por`, () => {
+      // The CLI's default guest programs (no `programs`), as the README says.
+      const sys = composeSystem({ design: design as SystemConfig['design'], ...x86, vcpus: Number(vcpus), pages: 2 }, bundledHandlerFor(design as SystemConfig['design']));
+      expect(check(systemModel(sys, { partialOrder: true }), { liveness: false }).stats.distinct).toBe(Number(reduced));
+      expect(check(systemModel(sys), { liveness: false }).stats.distinct).toBe(Number(full));
+    }, 60_000);
+  }
 });
