@@ -88,12 +88,7 @@ export function composeSystem(config: SystemConfig, strategy: HandlerStrategy, o
     let c: StepContext;
     let panic: string | undefined;
     if (handlerSteps.has(st)) {
-      const made = () => {
-        const m = new StepContext(s, t, spec, env, ts.pc);
-        m.leavesVcpusAlone = leavesVcpusAlone;
-        return m;
-      };
-      const a = runHandlerStep(st, made, { thread: spec.name, step: st.label, index: t, pc: ts.pc }, runtime);
+      const a = runHandlerStep(st, () => new StepContext(s, t, spec, env, ts.pc, leavesVcpusAlone), { thread: spec.name, step: st.label, index: t, pc: ts.pc }, runtime);
       if (a.kind === 'disabled') return undefined;
       c = a.c;
       if (a.kind === 'panic') panic = a.message;

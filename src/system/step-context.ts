@@ -54,11 +54,6 @@ export class StepContext {
   blocked = false;
   /** The state the step began in. */
   readonly initial: SystemState;
-  /**
-   * Set for the steps of a handler that promises `leavesVcpusAlone`: an operation on a vCPU
-   * object (step-api/vcpu-object-ops.ts) is then misuse (KVMUF210), not an operation.
-   */
-  leavesVcpusAlone = false;
 
   constructor(
     public sys: SystemState,
@@ -66,6 +61,11 @@ export class StepContext {
     readonly spec: ThreadSpec,
     readonly env: Environment,
     readonly pc: number,
+    /**
+     * Set for the steps of a handler that promises `leavesVcpusAlone`: an operation on a vCPU
+     * object (step-api/vcpu-object-ops.ts) is then misuse (KVMUF210), not an operation.
+     */
+    private readonly leavesVcpusAlone = false,
   ) {
     this.nextPc = pc + 1 >= spec.steps.length ? spec.after : pc + 1;
     this.initial = sys;
@@ -126,6 +126,7 @@ export class StepContext {
       env: this.env,
       task: this.spec.task,
       op: (name) => c.op(name),
+      vcpuObjectOp: (name) => c.vcpuObjectOp(name),
       kernel: () => c.kernel,
       setKernel: (k) => c.setKernel(k),
       sys: () => c.sys,
@@ -313,7 +314,7 @@ export class StepContext {
   // --- kernel operations ---------------------------------------------------------------
 
   /** Checks the handler's `leavesVcpusAlone` promise before an operation (or its guard) touches a vCPU object. */
-  vcpuObjectOp(name: string): void {
+  private vcpuObjectOp(name: string): void {
     if (this.leavesVcpusAlone && touchesVcpuObject(name)) {
       throw new StepApiMisuse(`${name}: this handler promises leavesVcpusAlone, and this operation reads or changes a vCPU`, 'remove leavesVcpusAlone from the handler, or leave kicks, KVM_ASYNC_PF_USER_READY, KVM_SET_MSRS and device ioctls to kvmuf');
     }
