@@ -186,7 +186,9 @@ export function toJson(outcome: CheckOutcome): unknown {
           kind: f.kind,
           ...(f.kind !== 'deadlock' ? { property: f.property } : {}),
           ...(f.kind === 'deadlock' || f.kind === 'liveness' ? { notFinished: notFinished(r, cx) } : {}),
-          ...(failureFingerprints(f) ? { fingerprints: failureFingerprints(f) } : {}),
+          // Under --por the run has no refinement check, so its states lack the spec marks the
+          // replay's carry: their fingerprints would not match; the path alone replays.
+          ...(failureFingerprints(f) && !r.por ? { fingerprints: failureFingerprints(f) } : {}),
           ...(cx ? { path: cx.path, steps: cx.steps, ...(cx.cycleStart !== undefined ? { cycleStart: cx.cycleStart } : {}), ...(cx.specMessage ? { spec: cx.specMessage } : {}), replay: replayCommand(r, cx.path) } : {}),
         };
       }),
@@ -194,6 +196,7 @@ export function toJson(outcome: CheckOutcome): unknown {
       elapsedMs: Math.round(r.elapsedMs),
       command: r.command,
       ...(r.preemptions ? { preemptions: r.preemptions } : {}),
+      ...(r.por ? { partialOrder: r.por.refusal === undefined && r.result.partialOrder ? r.result.partialOrder : { notReduced: r.por.refusal ?? 'no ample sets' } } : {}),
     })),
   };
 }

@@ -46,6 +46,16 @@ describe('kvmuf check --por', () => {
     expect(replayed.status).toBe(1);
     expect(replayed.stdout).toContain(violated(reduced.stdout)[0] as string);
     expect(hasStackTrace(reduced.stdout + reduced.stderr)).toBe(false);
+    // --json says what the reduction did, and its file replays on the unreduced system.
+    const json = u.run([...args, '--por', '--json']);
+    expect(json.status).toBe(1);
+    const run = (JSON.parse(json.stdout) as { runs: { partialOrder: { reducedExpansions: number }; liveness: string }[] }).runs[0];
+    expect(run?.partialOrder.reducedExpansions).toBeGreaterThan(0);
+    expect(run?.liveness).toBe('not requested');
+    const saved = u.write('por-run.json', json.stdout);
+    const fromFile = u.run(['replay', saved]);
+    expect(fromFile.status).toBe(1);
+    expect(fromFile.stdout).toContain(violated(reduced.stdout)[0] as string);
   }, 60_000);
 
   it('a handler without the promise: no reduction, and it says why', () => {
