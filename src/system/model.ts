@@ -170,7 +170,7 @@ export function symmetryGroupsOf(sys: System): number[][] {
 /** What partial-order reduction needs to know about the system and the check (partial-order.ts). */
 export function partialOrderInputs(sys: System, options: SystemModelOptions = {}): PartialOrderInputs {
   const opaqueProperties = handlerProperties(sys.strategy, sys.env).length > 0 || (options.properties?.length ?? 0) > 0 || options.refinement !== undefined || options.consistency === true;
-  return { config: sys.config, threads: sys.threads, leavesVcpusAlone: sys.strategy.leavesVcpusAlone === true, opaqueProperties };
+  return { threads: sys.threads, leavesVcpusAlone: sys.strategy.leavesVcpusAlone === true, opaqueProperties };
 }
 
 /** The system as a model for the explorer. */

@@ -32,6 +32,12 @@
  * the entry, and that state differs from the unreduced one only in vCPU i's mode and pc,
  * which no property reads (below) — the panic is reached with the entry permuted before it.
  *
+ * Sleeping threads and disabled steps need no necessary enabling sets here: these are
+ * ample sets, not stubborn sets, and C1 is argued over every step another thread can take
+ * in any future state (a thread asleep in userfaultfd, on the demand-paging queue or
+ * behind a false guard wakes into steps of the kinds listed above), not over the steps
+ * enabled now.
+ *
  * C0: the set is non-empty. C1: by the list above no transition dependent on the entry can
  * run before it (vCPU i itself is sequential and at the entry). C2 (invisibility): the
  * entry changes vCPU i's mode from user to guest and thread i's pc; the built-in `always`
@@ -43,9 +49,11 @@
  * one more vCPU thread off VCPU_ENTER and no ample action moves one back, so no cycle of
  * the state graph is made of ample actions alone; every cycle of the reduced graph thus
  * has a fully expanded state, which implies C3 (Model.ampleCycleFree: the explorer's BFS
- * proviso, src/checker/bfs.ts porRest, is not needed and not applied). Deadlocks are kept: a reduced state keeps an
- * enabled step (C0), and with C1 every deadlock stays reachable (Valmari's stubborn-set
- * theorem). Liveness is not reduced: under reduction the explorer checks safety only
+ * proviso, src/checker/bfs.ts porRest, is not needed and not applied). Deadlocks are kept:
+ * a reduced state keeps an enabled step (C0), and a singleton satisfying C1 is a
+ * persistent set, with which a selective search reaches every deadlock (Godefroid,
+ * Partial-Order Methods for the Verification of Concurrent Systems, LNCS 1032, 1996,
+ * ch. 4). Liveness is not reduced: under reduction the explorer checks safety only
  * (checker/options.ts), since ample sets with a naive on-the-fly liveness check are unsound.
  *
  * Why only KVM_RUN entry: every other step either runs handler code (opaque, so it may
@@ -54,7 +62,6 @@
  * same page) may depend on. Ample sets for those would need page-level footprints of the
  * handler's future steps, which opaque code does not give.
  */
-import type { ResolvedConfig } from './config.ts';
 import { DONE, type SystemState } from './state.ts';
 import type { ThreadSpec } from './thread.ts';
 import { VCPU_ENTER } from './vcpu-thread.ts';
@@ -63,7 +70,6 @@ import { VCPU_ENTER } from './vcpu-thread.ts';
 const CONTROL_LEAVES_VCPUS_ALONE: ReadonlySet<string> = new Set(['enable-userfault', 'dirty-log-on', 'dirty-log-off', 'clear-kvm-clock-bit', 'balloon', 'disable-userfault']);
 
 export interface PartialOrderInputs {
-  readonly config: ResolvedConfig;
   readonly threads: readonly ThreadSpec[];
   readonly leavesVcpusAlone: boolean;
   /** Properties beyond the built-in ones (the handler's, extra ones), or the consistency or refinement checks. */
