@@ -346,64 +346,61 @@ class Bfs<S> {
       else {
         this.generated += n;
         let coverage: Float64Array = this.coverage;
-        // Partial-order reduction: first the ample set only (k runs over `sel`), then, if the
-        // cycle proviso rejects it, the rest (see porRest).
-        let sel = porOn && n > 1 ? space.ample() : undefined;
-        if (sel !== undefined && sel.length >= n) sel = undefined;
-        let count = sel === undefined ? n : sel.length;
+        // Partial-order reduction: the ample set's actions first (k runs over `order`); if the
+        // cycle proviso rejects it, the rest are appended (see porRest).
+        let order = porOn && n > 1 ? space.ample() : undefined;
+        if (order !== undefined && (order.length === 0 || order.length >= n)) order = undefined;
+        let count = order === undefined ? n : order.length;
         let anyNew = false;
-        if (sel !== undefined) this.generated -= n - count;
-        for (let pass = 0; pass < 2; pass++) {
-          for (let j = 0; j < count; j++) {
-            const k = sel === undefined ? j : sel[j]!;
-            const succ = space.successor(k);
-            if (coverageOn) {
-              const kid = space.kindId(k);
-              if (kid >= coverage.length) coverage = this.growCoverage(kid);
-              coverage[kid]!++;
+        for (let j = 0; j < count; j++) {
+          const k = order === undefined ? j : order[j]!;
+          const succ = space.successor(k);
+          if (coverageOn) {
+            const kid = space.kindId(k);
+            if (kid >= coverage.length) coverage = this.growCoverage(kid);
+            coverage[kid]!++;
+          }
+          const c = useSym ? space.canonical(succ, true) : succ;
+          const len = space.encode(c);
+          const buf = space.buffer();
+          hash(buf, len, fpOut);
+          const hi = (fpOut[0]! & hiMask) >>> 0;
+          const lo = (fpOut[1]! & loMask) >>> 0 || 1;
+          let found: number;
+          if (exactOn) found = this.lookup(hi, lo, buf, len);
+          else if (recent !== undefined) {
+            const r = (hi & RECENT_MASK) << 1;
+            if (recent[r] === hi && recent[r + 1] === lo) found = 0;
+            else {
+              found = table.insert(hi, lo, this.distinct);
+              recent[r] = hi;
+              recent[r + 1] = lo;
             }
-            const c = useSym ? space.canonical(succ, true) : succ;
-            const len = space.encode(c);
-            const buf = space.buffer();
-            hash(buf, len, fpOut);
-            const hi = (fpOut[0]! & hiMask) >>> 0;
-            const lo = (fpOut[1]! & loMask) >>> 0 || 1;
-            let found: number;
-            if (exactOn) found = this.lookup(hi, lo, buf, len);
-            else if (recent !== undefined) {
-              const r = (hi & RECENT_MASK) << 1;
-              if (recent[r] === hi && recent[r + 1] === lo) found = 0;
-              else {
-                found = table.insert(hi, lo, this.distinct);
-                recent[r] = hi;
-                recent[r + 1] = lo;
-              }
-            } else found = table.insert(hi, lo, this.distinct);
-            let target = found;
-            if (found < 0) {
-              anyNew = true;
-              target = this.distinct;
-              if (depth + 1 > this.depthSeen) this.depthSeen = depth + 1;
-              this.admit(c, idx, k, hi, lo, buf, len);
-            }
-            if (graph !== undefined) {
-              graph.edgeTo.push(target);
-              graph.edgeAction.push(k);
-              const cls = space.fairness(k);
-              graph.edgeClass.push(cls + 1);
-              if (cls >= 0) enabledMask |= 1 << cls;
+          } else found = table.insert(hi, lo, this.distinct);
+          let target = found;
+          if (found < 0) {
+            anyNew = true;
+            target = this.distinct;
+            if (depth + 1 > this.depthSeen) this.depthSeen = depth + 1;
+            this.admit(c, idx, k, hi, lo, buf, len);
+          }
+          if (graph !== undefined) {
+            graph.edgeTo.push(target);
+            graph.edgeAction.push(k);
+            const cls = space.fairness(k);
+            graph.edgeClass.push(cls + 1);
+            if (cls >= 0) enabledMask |= 1 << cls;
+          }
+          if (j === count - 1 && order !== undefined && count < n) {
+            if (anyNew || cycleFree) this.reducedExpansions++;
+            else {
+              order = [...order, ...porRest(order, n)];
+              count = n;
+              this.provisoFallbacks++;
             }
           }
-          if (sel === undefined || pass === 1) break;
-          if (anyNew || cycleFree) {
-            this.reducedExpansions++;
-            break;
-          }
-          sel = porRest(sel, n);
-          this.generated += sel.length;
-          this.provisoFallbacks++;
-          count = sel.length;
         }
+        this.generated -= n - count;
       }
       if (graph !== undefined) {
         graph.enabledMask.push(enabledMask);

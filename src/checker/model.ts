@@ -73,7 +73,7 @@ export interface Model<S, A = unknown> {
    * promises conditions C0–C2 of Clarke, Grumberg & Peled (Model Checking, ch. 10): the
    * set is non-empty, no action outside it that depends on it can run before one of it,
    * and its actions are invisible to every property. The explorer adds C3 (bfs.ts). Used
-   * only for safety (see partial-order.ts in src/checker).
+   * only for safety (the proviso and why: bfs.ts porRest).
    */
   ample?(state: S, actions: readonly A[]): readonly number[] | undefined;
   /**
