@@ -56,6 +56,8 @@ export interface SearchOutput {
   readonly elapsedMs: number;
   readonly bytes: SearchBytes;
   readonly fingerprintMatchesRejected: number;
+  /** Partial-order reduction: states expanded by their ample set alone, and proviso fallbacks. */
+  readonly partialOrder: { readonly reducedExpansions: number; readonly provisoFallbacks: number };
 }
 
 /** Memory the search held, by store (typed arrays, plus what the model reports for its encoding). */
@@ -69,6 +71,34 @@ export interface SearchBytes {
   readonly encoding: number;
   /** Exact-mode encodings and the recent-fingerprint cache. */
   readonly other: number;
+}
+
+/**
+ * The actions of a state outside its ample set `sel` (ascending indices below `n`).
+ *
+ * Cycle proviso C3 for breadth-first search: a state is expanded by its ample set alone
+ * only if at least one ample successor is a new state (not yet in the table when the
+ * state is expanded); otherwise it is expanded fully. This is the BFS proviso discussed by
+ * Bošnački, Leue & Lluch-Lafuente ("Partial-order reduction for general state exploring
+ * algorithms", SPIN 2006 / STTT 11(1) 2009) and Evangelista & Pajault ("Solving the
+ * ignoring problem for partial order reduction", STTT 12(2) 2010). Why it suffices for
+ * safety: take a state s and an action t enabled in s but outside its ample set. Follow
+ * from s, through reduced expansions, the successor that was new when its parent was
+ * expanded: each such successor was discovered after its parent, so its discovery index
+ * is larger, and the walk ends (the graph is finite) at a fully expanded state. By C1 every
+ * ample action on the walk is independent of t, so t stays enabled and is taken there
+ * (with C2, the walk changes nothing a property reads): t is never ignored forever, which
+ * is what Peled's C3 ("no action is postponed around a cycle") guarantees in DFS.
+ * A model whose ample actions alone form no cycle (Model.ampleCycleFree) needs no proviso:
+ * every cycle of its reduced graph already has a fully expanded state, which implies C3
+ * (Clarke, Grumberg & Peled, Model Checking, 1999, §10.5).
+ */
+export function porRest(sel: readonly number[], n: number): number[] {
+  const inSel = new Uint8Array(n);
+  for (const k of sel) inSel[k] = 1;
+  const rest: number[] = [];
+  for (let k = 0; k < n; k++) if (inSel[k] === 0) rest.push(k);
+  return rest;
 }
 
 export function explore<S>(space: Space<S>, o: ResolvedOptions): SearchOutput {
@@ -177,6 +207,7 @@ class Bfs<S> {
         other: (this.exact?.bytes ?? 0) + (this.recent?.byteLength ?? 0),
       },
       fingerprintMatchesRejected: this.rejected,
+      partialOrder: { reducedExpansions: this.reducedExpansions, provisoFallbacks: this.provisoFallbacks },
     };
   }
 
@@ -270,6 +301,8 @@ class Bfs<S> {
     const words = this.words;
     let graph = this.graph;
     const useSym = o.symmetry;
+    const porOn = o.partialOrder;
+    const cycleFree = space.ampleCycleFree;
     const coverageOn = o.coverage;
     const exactOn = this.exact !== undefined;
     const hiMask = this.hiMask;
@@ -314,7 +347,14 @@ class Bfs<S> {
       else {
         this.generated += n;
         let coverage: Float64Array = this.coverage;
-        for (let k = 0; k < n; k++) {
+        // Partial-order reduction: the ample set's actions first (k runs over `order`); if the
+        // cycle proviso rejects it, the rest are appended (see porRest).
+        let order = porOn && n > 1 ? space.ample() : undefined;
+        if (order !== undefined && (order.length === 0 || order.length >= n)) order = undefined;
+        let count = order === undefined ? n : order.length;
+        let anyNew = false;
+        for (let j = 0; j < count; j++) {
+          const k = order === undefined ? j : order[j]!;
           const succ = space.successor(k);
           if (coverageOn) {
             const kid = space.kindId(k);
@@ -340,6 +380,7 @@ class Bfs<S> {
           } else found = table.insert(hi, lo, this.distinct);
           let target = found;
           if (found < 0) {
+            anyNew = true;
             target = this.distinct;
             if (depth + 1 > this.depthSeen) this.depthSeen = depth + 1;
             this.admit(c, idx, k, hi, lo, buf, len);
@@ -351,7 +392,16 @@ class Bfs<S> {
             graph.edgeClass.push(cls + 1);
             if (cls >= 0) enabledMask |= 1 << cls;
           }
+          if (j === count - 1 && order !== undefined && count < n) {
+            if (anyNew || cycleFree) this.reducedExpansions++;
+            else {
+              order = [...order, ...porRest(order, n)];
+              count = n;
+              this.provisoFallbacks++;
+            }
+          }
         }
+        this.generated -= n - count;
       }
       if (graph !== undefined) {
         graph.enabledMask.push(enabledMask);
@@ -397,6 +447,9 @@ class Bfs<S> {
   }
 
   private depthCut = false;
+  /** States expanded by an ample set alone, and states whose ample set the proviso rejected. */
+  private reducedExpansions = 0;
+  private provisoFallbacks = 0;
 
   /**
    * Whether liveness can no longer run on this graph: more states than maxLivenessStates,

@@ -16,7 +16,7 @@ import { buildTrace, chainTo, type Trace } from './trace.ts';
 export function check<S, A>(model: Model<S, A> | PackedModel, options: CheckOptions = {}): CheckResult {
   const space = makeSpace<S, A>(model);
   const hasEventually = space.properties.some((p) => p.kind === 'eventually');
-  const o = resolveOptions(options, { hasSymmetry: space.hasSymmetry, hasEventually });
+  const o = resolveOptions(options, { hasSymmetry: space.hasSymmetry, hasEventually, hasAmple: space.hasAmple });
   const notes: string[] = [];
   if (space.hasSymmetry && !o.symmetry) {
     notes.push(
@@ -24,6 +24,9 @@ export function check<S, A>(model: Model<S, A> | PackedModel, options: CheckOpti
         ? 'symmetry reduction disabled: it is only sound for safety, and liveness was checked'
         : 'symmetry reduction disabled by option',
     );
+  }
+  if (space.hasAmple && !o.partialOrder) {
+    notes.push(o.liveness ? 'partial-order reduction disabled: it is only sound for safety here, and liveness was checked' : 'partial-order reduction disabled by option');
   }
   if (hasEventually && !o.liveness) notes.push('eventually properties not checked (liveness: false)');
   const out = explore(space, o);
@@ -82,6 +85,7 @@ export function check<S, A>(model: Model<S, A> | PackedModel, options: CheckOpti
     stats: statsOf(out),
     coverage: coverageOf(space, out),
     symmetry: o.symmetry,
+    ...(o.partialOrder ? { partialOrder: out.partialOrder } : {}),
     safety: complete ? 'complete' : 'incomplete',
     liveness,
     notes,

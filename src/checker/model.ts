@@ -67,6 +67,21 @@ export interface Model<S, A = unknown> {
    * (as encodings) and every property must be symmetric. Used only for safety.
    */
   representative?(state: S): S;
+  /**
+   * Partial-order reduction: an ample set of `state` as indices into `actions` (the list
+   * `actions(state)` just produced), or undefined to expand every action. The model
+   * promises conditions C0–C2 of Clarke, Grumberg & Peled (Model Checking, ch. 10): the
+   * set is non-empty, no action outside it that depends on it can run before one of it,
+   * and its actions are invisible to every property. The explorer adds C3 (bfs.ts). Used
+   * only for safety (the proviso and why: bfs.ts porRest).
+   */
+  ample?(state: S, actions: readonly A[]): readonly number[] | undefined;
+  /**
+   * The model's promise that no cycle of the state graph is made of ample actions alone
+   * (e.g. a measure that every ample action increases): then every cycle of the reduced
+   * graph has a fully expanded state, which is C3, and the explorer skips its proviso.
+   */
+  readonly ampleCycleFree?: boolean;
   /** The coverage kind of an action; default: its formatted name up to `(` or space. */
   actionKind?(state: S, action: A): string;
   /** All kinds the model declares; the ones never fired are reported as uncovered. */

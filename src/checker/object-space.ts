@@ -9,6 +9,8 @@ export class ObjectSpace<S, A> implements Space<S> {
   readonly fixedWidth = 0;
   readonly decodes: boolean;
   readonly hasSymmetry: boolean;
+  readonly hasAmple: boolean;
+  readonly ampleCycleFree: boolean;
   readonly hasFairness: boolean;
   readonly properties: readonly Property<S>[];
   readonly declaredKinds: readonly string[];
@@ -20,6 +22,8 @@ export class ObjectSpace<S, A> implements Space<S> {
   constructor(private readonly model: Model<S, A>) {
     this.decodes = model.decode !== undefined;
     this.hasSymmetry = model.representative !== undefined;
+    this.hasAmple = model.ample !== undefined;
+    this.ampleCycleFree = model.ampleCycleFree === true;
     this.hasFairness = model.fairness !== undefined;
     this.properties = model.properties();
     this.declaredKinds = model.actionKinds ?? [];
@@ -34,6 +38,9 @@ export class ObjectSpace<S, A> implements Space<S> {
     this.acts.length = 0;
     this.model.actions(state, this.acts);
     return this.acts.length;
+  }
+  ample(): readonly number[] | undefined {
+    return this.model.ample?.(this.current as S, this.acts);
   }
   successor(k: number): S {
     return this.model.next(this.current as S, this.acts[k] as A);

@@ -19,6 +19,11 @@ export interface CheckOptions {
   readonly maxTimeMs?: number;
   /** Use the model's `representative` (safety only). Default: on when the model has one. */
   readonly symmetry?: boolean;
+  /**
+   * Use the model's ample sets (partial-order reduction; safety only, so not with liveness).
+   * Default: on when the model has them and liveness is off.
+   */
+  readonly partialOrder?: boolean;
   /** Store full encodings and compare them on fingerprint match (tests). Default off. */
   readonly exact?: boolean;
   /** Report terminal states that are not declared end states. Default on. */
@@ -68,6 +73,7 @@ export interface ResolvedOptions {
   readonly maxDepth: number;
   readonly maxTimeMs: number;
   readonly symmetry: boolean;
+  readonly partialOrder: boolean;
   readonly exact: boolean;
   readonly deadlock: boolean;
   readonly stopAtFirst: boolean;
@@ -89,7 +95,7 @@ export const DEFAULT_MAX_STATES = 2 ** 31 - 2;
 
 export function resolveOptions(
   o: CheckOptions,
-  model: { hasSymmetry: boolean; hasEventually: boolean },
+  model: { hasSymmetry: boolean; hasEventually: boolean; hasAmple?: boolean },
 ): ResolvedOptions {
   const liveness = o.liveness ?? model.hasEventually;
   return {
@@ -97,6 +103,7 @@ export function resolveOptions(
     maxDepth: o.maxDepth ?? Number.POSITIVE_INFINITY,
     maxTimeMs: o.maxTimeMs ?? Number.POSITIVE_INFINITY,
     symmetry: (o.symmetry ?? model.hasSymmetry) && model.hasSymmetry && !liveness,
+    partialOrder: (o.partialOrder ?? model.hasAmple === true) && model.hasAmple === true && !liveness,
     exact: o.exact ?? false,
     deadlock: o.deadlock ?? true,
     stopAtFirst: o.stopAtFirst ?? true,

@@ -11,6 +11,9 @@ export class PackedSpace implements Space<Uint32Array> {
   readonly fixedWidth: number;
   readonly decodes = true;
   readonly hasSymmetry: boolean;
+  /** Packed models have no ample sets (partial-order reduction is on the object path). */
+  readonly hasAmple: boolean;
+  readonly ampleCycleFree = false;
   readonly hasFairness: boolean;
   readonly properties: readonly Property<Uint32Array>[];
   readonly declaredKinds: readonly string[];
@@ -25,6 +28,7 @@ export class PackedSpace implements Space<Uint32Array> {
   constructor(private readonly model: PackedModel) {
     this.fixedWidth = model.width;
     this.hasSymmetry = model.representative !== undefined;
+    this.hasAmple = false;
     this.hasFairness = model.fairness !== undefined;
     this.properties = model.properties();
     this.declaredKinds = model.actionKinds ?? [];
@@ -43,6 +47,9 @@ export class PackedSpace implements Space<Uint32Array> {
     this.current = state;
     this.count = this.model.actionCount(state);
     return this.count;
+  }
+  ample(): undefined {
+    return undefined;
   }
   successor(k: number): Uint32Array {
     this.model.next(this.current, k, this.out);

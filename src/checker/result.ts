@@ -64,6 +64,11 @@ export interface CheckResult {
   /** Whether symmetry reduction and liveness checking were used, and why not. */
   readonly symmetry: boolean;
   /**
+   * Present when partial-order reduction was used: how many states were expanded by their
+   * ample set alone, and how many fell back to a full expansion (cycle proviso, bfs.ts).
+   */
+  readonly partialOrder?: { readonly reducedExpansions: number; readonly provisoFallbacks: number };
+  /**
    * `complete`: the search explored every reachable state, so each invariant and deadlock
    * freedom was checked exhaustively (even if liveness then could not run).
    */

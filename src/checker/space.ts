@@ -12,12 +12,18 @@ export interface Space<S> {
   /** True when states can be rebuilt from encodings (compact frontier). */
   readonly decodes: boolean;
   readonly hasSymmetry: boolean;
+  /** Whether the model offers ample sets (partial-order reduction). */
+  readonly hasAmple: boolean;
+  /** The model promises that ample actions alone form no cycle (C3 holds without the proviso). */
+  readonly ampleCycleFree: boolean;
   readonly hasFairness: boolean;
   readonly properties: readonly Property<S>[];
   /** Declared action kinds (coverage), in declaration order. */
   readonly declaredKinds: readonly string[];
   initialStates(): S[];
   expand(state: S): number;
+  /** The ample set of the state last expanded (indices of its actions), or undefined: expand all. */
+  ample(): readonly number[] | undefined;
   /** Successor by the k-th enabled action. Packed: a scratch buffer, see `keep`. */
   successor(k: number): S;
   label(k: number): string;

@@ -8,7 +8,9 @@ import { explainFailure, type Counterexample } from '../report/counterexample.ts
 import { specRefinement } from '../../properties/refinement.ts';
 import type { Arch, Arm64WpFault, AsyncPfScope, GmemUffdSupport, GmemWriteSemantics, UffdEagainField, UserfaultSeries, X86Mmu } from '../kvm/variant.ts';
 import { ARCHES, BACKINGS, DESIGNS, LIMITS, type Backing, type DesignName, type SystemConfig, type UffdMode } from '../system/config.ts';
-import { composeSystem, symmetryGroupsOf, systemModel, workerGroupsOf, type System } from '../system/model.ts';
+import { composeSystem, partialOrderInputs, symmetryGroupsOf, systemModel, workerGroupsOf, type System } from '../system/model.ts';
+import { partialOrderRefusal } from '../system/partial-order.ts';
+import { ConfigError } from '../system/config-error.ts';
 import { bundledHandler, bundledHandlerFor } from '../vmm/index.ts';
 import { loadHandler } from '../vmm/load-handler.ts';
 import type { HandlerStrategy } from '../vmm/strategy.ts';
@@ -48,6 +50,7 @@ export const CHECK_FLAGS: readonly FlagSpec[] = [
   { name: 'handler', kind: 'string', value: 'FILE|NAME', help: 'a handler file (.ts/.js) or a bundled handler name (kvmuf list)', example: './my-handler.ts' },
   { name: 'max-preemptions', kind: 'int', range: { min: 0, max: 64 }, value: 'K', help: 'iterative context bounding: search with at most 0, 1, … K preemptions (a switch away from a thread that could still move), fewest-preemption counterexamples first; safety only, and a bounded pass is not a proof' },
   { name: 'symmetry', kind: 'boolean', help: 'treat vCPUs with identical guest programs as interchangeable (when the handler promises vcpuSymmetric and no control step names a vCPU), and handler threads built from the same steps (when it promises workersSymmetric): fewer states; safety only, liveness is not checked' },
+  { name: 'por', kind: 'boolean', help: 'partial-order reduction: take a vCPU\'s KVM_RUN entry alone where it commutes with everything else (when the handler promises leavesVcpusAlone): fewer states; safety only, liveness and spec refinement are not checked' },
   { name: 'estimate', kind: 'boolean', help: 'only estimate the state space of each configuration (a bounded search and random walks, about a second) and say whether an exhaustive run fits --max-memory and --timeout' },
   { name: 'max-states', kind: 'int', range: { min: 1 }, help: 'stop (incomplete) after this many distinct states' },
   { name: 'timeout', kind: 'int', range: { min: 1 }, value: 'SECONDS', help: 'stop (incomplete) after this many seconds' },
@@ -85,6 +88,8 @@ export interface CheckRun {
   readonly preemptions?: { readonly bound: number; readonly max: number; readonly pruned: number };
   /** --symmetry: the groups of interchangeable vCPUs and of handler workers (thread names) used (empty: none applied). */
   readonly symmetry?: { readonly groups: readonly (readonly number[])[]; readonly workers: readonly (readonly string[])[] };
+  /** --por: why the model offers no ample sets (undefined: it does). */
+  readonly por?: { readonly refusal: string | undefined };
 }
 
 export interface CheckOutcome {
@@ -219,7 +224,17 @@ export function runtimeFor(handler: ResolvedHandler, flags: ParsedFlags, watch?:
   return { checkDeterminism: (flags['determinism-check'] as boolean | undefined) ?? true, freezeStates: true, ...(watch ? { watch } : {}) };
 }
 
+/** --por combines with neither --symmetry nor --max-preemptions (KVMUF007). */
+function checkPorFlags(flags: ParsedFlags): void {
+  if (flags.por !== true) return;
+  // Ample sets on the symmetry quotient need an independence relation that commutes with
+  // the renaming; and a preemption bound cuts paths that C1 relies on. Neither is argued here.
+  if (flags.symmetry === true) throw new ConfigError('KVMUF007', 'kvmuf check: --por and --symmetry cannot be combined (partial-order reduction on the symmetry quotient is not shown sound here)', 'use one of them: --por or --symmetry');
+  if (flags['max-preemptions'] !== undefined) throw new ConfigError('KVMUF007', 'kvmuf check: --por and --max-preemptions cannot be combined (a preemption bound cuts the paths the reduction relies on)', 'drop --por for a bounded search');
+}
+
 export async function runCheck(flags: ParsedFlags, hooks: RunHooks = {}): Promise<CheckOutcome> {
+  checkPorFlags(flags);
   const handlerFlag = flags.handler as string | undefined;
   const configs = configsOf(flags);
   const runs: CheckRun[] = [];
@@ -234,7 +249,10 @@ export async function runCheck(flags: ParsedFlags, hooks: RunHooks = {}): Promis
     const symmetry = flags.symmetry === true;
     // The refinement check names spec instances by vCPU index in the state it marks, so a
     // renamed state is not the same state: under --symmetry it is left out (said in the output).
-    const model = symmetry ? systemModel(system, { symmetry }) : systemModel(system, { refinement });
+    // Partial-order reduction, like symmetry, is for safety; the refinement check judges every
+    // transition, and a reduced search takes fewer of them: under --por it is left out too.
+    const por = flags.por === true;
+    const model = symmetry ? systemModel(system, { symmetry }) : por ? systemModel(system, { partialOrder: true }) : systemModel(system, { refinement });
     const maxMemory = flags['max-memory'] as number | undefined;
     // Every property gets its own shortest counterexample: keep exploring past the first failure.
     const options: CheckOptions = {
@@ -247,6 +265,7 @@ export async function runCheck(flags: ParsedFlags, hooks: RunHooks = {}): Promis
       ...(hooks.expandingPath && handler.fromFile ? { expandingPath: hooks.expandingPath } : {}),
       // Symmetry is sound for safety only: with --symmetry, liveness is not checked (said in the output).
       ...(symmetry ? { liveness: false, symmetry: true } : {}),
+      ...(por ? { liveness: false, partialOrder: true } : {}),
     };
     const maxPreemptions = flags['max-preemptions'] as number | undefined;
     if (configs.length === 1 && maxPreemptions === undefined) hooks.beforeSearch?.(system);
@@ -255,7 +274,7 @@ export async function runCheck(flags: ParsedFlags, hooks: RunHooks = {}): Promis
     const counterexamples = result.failures.map((f) => explainFailure(system, model, f));
     const edge = (t: { machine: string; from: string; event: string; to: string }) => `${t.machine}: ${t.from} -${t.event}-> ${t.to}`;
     const spec = { taken: refinement.taken().length, uncovered: refinement.uncovered().map(edge), transitions: refinement.taken().map(edge) };
-    runs.push({ system, result, spec, counterexamples, ...(bounded ? { preemptions: { bound: bounded.bound, max: bounded.maxPreemptions, pruned: bounded.pruned } } : {}), ...(symmetry ? { symmetry: { groups: symmetryGroupsOf(system), workers: workerGroupsOf(system).map((g) => g.map((t) => system.threads[t]?.name ?? String(t))) } } : {}), elapsedMs: performance.now() - started, command: maxPreemptions === undefined ? commandFor(cfg, handlerFlag) : shellCommand([...commandWordsFor(cfg, handlerFlag), '--max-preemptions', String(maxPreemptions)]), commandWords: commandWordsFor(cfg, handlerFlag), ...(handlerFlag ? { handlerFile: handlerFlag } : {}) });
+    runs.push({ system, result, spec, counterexamples, ...(bounded ? { preemptions: { bound: bounded.bound, max: bounded.maxPreemptions, pruned: bounded.pruned } } : {}), ...(symmetry ? { symmetry: { groups: symmetryGroupsOf(system), workers: workerGroupsOf(system).map((g) => g.map((t) => system.threads[t]?.name ?? String(t))) } } : {}), ...(por ? { por: { refusal: partialOrderRefusal(partialOrderInputs(system)) } } : {}), elapsedMs: performance.now() - started, command: maxPreemptions === undefined ? commandFor(cfg, handlerFlag) : shellCommand([...commandWordsFor(cfg, handlerFlag), '--max-preemptions', String(maxPreemptions)]), commandWords: commandWordsFor(cfg, handlerFlag), ...(handlerFlag ? { handlerFile: handlerFlag } : {}) });
   }
   return { runs };
 }

@@ -22,6 +22,7 @@ import { DONE, type SystemState } from './state.ts';
 import { StateCodec } from './state-codec.ts';
 import { vcpuRepresentative, vcpuSymmetryGroups } from './vcpu-symmetry.ts';
 import { workerRepresentative, workerSymmetryGroups } from './worker-symmetry.ts';
+import { kvmRunEntryAmple, type PartialOrderInputs } from './partial-order.ts';
 import { encodePanic, encodeViolation, pushText } from './state-parts.ts';
 import { mustFinish, type Step, type ThreadSpec } from './thread.ts';
 import { VCPU_EXIT_STEPS, vcpuThread } from './vcpu-thread.ts';
@@ -71,6 +72,7 @@ export function composeSystem(config: SystemConfig, strategy: HandlerStrategy, o
   // The handler's own steps run behind the runtime boundary; kvmuf's (KVM_RUN, the control plan) do not.
   const handlerSteps = new Set<Step>(threads.flatMap((t) => (t.kind === 'vcpu' ? t.steps.slice(VCPU_EXIT_STEPS) : t.kind === 'handler' ? t.steps : [])));
   const runtime = options.runtime ?? {};
+  const leavesVcpusAlone = strategy.leavesVcpusAlone === true;
   const initial: SystemState = {
     kernel: sim.state,
     threads: threads.map((t) => ({ pc: 0, regs: new Array<number>(t.regs).fill(0) })),
@@ -87,7 +89,7 @@ export function composeSystem(config: SystemConfig, strategy: HandlerStrategy, o
     let c: StepContext;
     let panic: string | undefined;
     if (handlerSteps.has(st)) {
-      const a = runHandlerStep(st, () => new StepContext(s, t, spec, env, ts.pc), { thread: spec.name, step: st.label, index: t, pc: ts.pc }, runtime);
+      const a = runHandlerStep(st, () => new StepContext(s, t, spec, env, ts.pc, leavesVcpusAlone), { thread: spec.name, step: st.label, index: t, pc: ts.pc }, runtime);
       if (a.kind === 'disabled') return undefined;
       c = a.c;
       if (a.kind === 'panic') panic = a.message;
@@ -153,6 +155,12 @@ export interface SystemModelOptions {
    * safety only (with it on, run the check with liveness off). Default off.
    */
   readonly symmetry?: boolean;
+  /**
+   * Partial-order reduction (partial-order.ts), when the handler promises leavesVcpusAlone
+   * and no property beyond the built-in ones is checked: the model gets `ample`, which the
+   * explorer uses for safety only (run the check with liveness off). Default off.
+   */
+  readonly partialOrder?: boolean;
 }
 
 /** The groups of interchangeable vCPUs `systemModel(sys, { symmetry: true })` uses (empty: no symmetry). */
@@ -163,6 +171,12 @@ export function symmetryGroupsOf(sys: System): number[][] {
 /** The groups of interchangeable handler threads (thread indices) it uses too (worker-symmetry.ts). */
 export function workerGroupsOf(sys: System): number[][] {
   return workerSymmetryGroups(sys.threads, sys.strategy.workersSymmetric === true);
+}
+
+/** What partial-order reduction needs to know about the system and the check (partial-order.ts). */
+export function partialOrderInputs(sys: System, options: SystemModelOptions = {}): PartialOrderInputs {
+  const opaqueProperties = handlerProperties(sys.strategy, sys.env).length > 0 || (options.properties?.length ?? 0) > 0 || options.refinement !== undefined || options.consistency === true;
+  return { threads: sys.threads, leavesVcpusAlone: sys.strategy.leavesVcpusAlone === true, opaqueProperties };
 }
 
 /** The system as a model for the explorer. */
@@ -189,6 +203,7 @@ export function systemModel(sys: System, options: SystemModelOptions = {}): Mode
   ];
   const groups = options.symmetry === true ? symmetryGroupsOf(sys) : [];
   const workers = options.symmetry === true ? workerGroupsOf(sys) : [];
+  const ample = options.partialOrder === true ? kvmRunEntryAmple(partialOrderInputs(sys, options)) : undefined;
   const codec = options.compact === false ? undefined : new StateCodec(sys.initial.kernel.config, sys.initial.kernel.vm.vcpus.length, sys.threads.length);
   const kinds = [...new Set(sys.threads.flatMap((t) => t.steps.map((st) => `${t.kind === 'vcpu' ? 'vcpu' : t.name}.${st.label}`)))];
   return {
@@ -214,6 +229,8 @@ export function systemModel(sys: System, options: SystemModelOptions = {}): Mode
     },
     actionKinds: kinds,
     ...(groups.length > 0 || workers.length > 0 ? { representative: (s: SystemState) => workerRepresentative(workers, sys.threads, vcpuRepresentative(groups, s)) } : {}),
+    // Every ample action is a KVM_RUN entry, which moves one more vCPU off VCPU_ENTER: no cycle of them (partial-order.ts).
+    ...(ample ? { ample, ampleCycleFree: true } : {}),
     ...(codec
       ? {
           encode: (s: SystemState, out: WordWriter) => codec.encode(s, out),

@@ -37,6 +37,7 @@ import { MemoryFacet } from './step-api/memory-facet.ts';
 import { MemslotsFacet } from './step-api/memslots-facet.ts';
 import { OP_HOST, type OpHost } from './step-api/op-host.ts';
 import { UffdFacet } from './step-api/uffd-facet.ts';
+import { touchesVcpuObject } from './step-api/vcpu-object-ops.ts';
 
 /** Thrown by guard(false): the step is not enabled in this state. */
 export class StepDisabled {
@@ -60,6 +61,11 @@ export class StepContext {
     readonly spec: ThreadSpec,
     readonly env: Environment,
     readonly pc: number,
+    /**
+     * Set for the steps of a handler that promises `leavesVcpusAlone`: an operation on a vCPU
+     * object (step-api/vcpu-object-ops.ts) is then misuse (KVMUF210), not an operation.
+     */
+    private readonly leavesVcpusAlone = false,
   ) {
     this.nextPc = pc + 1 >= spec.steps.length ? spec.after : pc + 1;
     this.initial = sys;
@@ -120,6 +126,7 @@ export class StepContext {
       env: this.env,
       task: this.spec.task,
       op: (name) => c.op(name),
+      vcpuObjectOp: (name) => c.vcpuObjectOp(name),
       kernel: () => c.kernel,
       setKernel: (k) => c.setKernel(k),
       sys: () => c.sys,
@@ -306,7 +313,15 @@ export class StepContext {
 
   // --- kernel operations ---------------------------------------------------------------
 
+  /** Checks the handler's `leavesVcpusAlone` promise before an operation (or its guard) touches a vCPU object. */
+  private vcpuObjectOp(name: string): void {
+    if (this.leavesVcpusAlone && touchesVcpuObject(name)) {
+      throw new StepApiMisuse(`${name}: this handler promises leavesVcpusAlone, and this operation reads or changes a vCPU`, 'remove leavesVcpusAlone from the handler, or leave kicks, KVM_ASYNC_PF_USER_READY, KVM_SET_MSRS and device ioctls to kvmuf');
+    }
+  }
+
   private op(name: string): void {
+    this.vcpuObjectOp(name);
     this.ops++;
     if (this.ops > 1) {
       throw new StepApiMisuse(`a second kernel operation (${name}) in one step`, 'split it into two steps: each step is one atomic kernel operation');

@@ -12,6 +12,8 @@ import { defineHandler, REG_GFN, type HandlerStrategy } from './strategy.ts';
 
 export const demandPagingHandler: HandlerStrategy = defineHandler({
   name: 'demand-paging',
+  // No kick, async PF ready, MSR or device ioctl, and no direct reads of vCPUs (partial-order.ts).
+  leavesVcpusAlone: true,
   description: 'vCPU thread: install the page (once, VMM-locked), then KVM_MARK_GFNS_PRESENT, then re-enter; a notification reader serves KVM’s own accesses',
   designs: ['demand-paging'],
   // Keeps per-page bookkeeping only; no word or register names a vCPU (vcpu-symmetry.ts).

@@ -34,6 +34,8 @@ const populateWriteStep: Step = { label: 'populate-write', run: (c) => void c.po
 
 export const exitOnMissingHandler: HandlerStrategy = defineHandler({
   name: 'exit-on-missing',
+  // No kick, async PF ready, MSR or device ioctl, and no direct reads of vCPUs (partial-order.ts).
+  leavesVcpusAlone: true,
   description: 'vCPU thread: UFFDIO_COPY (DONTWAKE), on EEXIST MADV_POPULATE_WRITE, then re-enter; a uffd reader serves KVM’s own accesses',
   designs: ['exit-on-missing'],
   // Keeps per-page bookkeeping only; no word or register names a vCPU (vcpu-symmetry.ts).

@@ -7,6 +7,8 @@ import { defineHandler, REG_GFN, type HandlerStrategy } from './strategy.ts';
 /** Marks the page present before it is installed: a vCPU can map the empty page. */
 export const presentBeforeInstallHandler: HandlerStrategy = defineHandler({
   name: 'present-before-install',
+  // No kick, async PF ready, MSR or device ioctl, and no direct reads of vCPUs (partial-order.ts).
+  leavesVcpusAlone: true,
   description: 'WRONG: KVM_MARK_GFNS_PRESENT first, then installs the page',
   designs: ['demand-paging'],
   vcpuExit: [

@@ -11,6 +11,8 @@ import { readerIfRegistered } from './uffd-reader.ts';
 
 export const bitmapByGfnHandler: HandlerStrategy = defineHandler({
   name: 'bitmap-by-gfn',
+  // No kick, async PF ready, MSR or device ioctl, and no direct reads of vCPUs (partial-order.ts).
+  leavesVcpusAlone: true,
   description: 'WRONG: clears bit gfn of the memslot’s userfault bitmap instead of bit gfn - base_gfn',
   designs: ['kvm-userfault'],
   vcpuExit: [

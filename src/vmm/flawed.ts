@@ -11,6 +11,8 @@ import { readerIfRegistered, uffdReaderThread } from './uffd-reader.ts';
 /** Clears the userfault bit before the page is in place: another vCPU can slip through. */
 export const clearBeforePopulateHandler: HandlerStrategy = defineHandler({
   name: 'clear-before-populate',
+  // No kick, async PF ready, MSR or device ioctl, and no direct reads of vCPUs (partial-order.ts).
+  leavesVcpusAlone: true,
   description: 'WRONG: clears the bit first, then installs the page',
   designs: ['kvm-userfault'],
   vcpuExit: [clearBitStep(), populateStep()],
@@ -20,6 +22,8 @@ export const clearBeforePopulateHandler: HandlerStrategy = defineHandler({
 /** Never clears the bit: the vCPU exits on the same page forever. */
 export const forgetsToClearHandler: HandlerStrategy = defineHandler({
   name: 'forgets-to-clear',
+  // No kick, async PF ready, MSR or device ioctl, and no direct reads of vCPUs (partial-order.ts).
+  leavesVcpusAlone: true,
   description: 'WRONG: installs the page but never clears the userfault bit',
   designs: ['kvm-userfault'],
   vcpuExit: [populateStep()],
@@ -29,6 +33,8 @@ export const forgetsToClearHandler: HandlerStrategy = defineHandler({
 /** Its reader treats EEXIST as "done" and never wakes: a waiter can sleep forever. */
 export const noWakeOnEexistHandler: HandlerStrategy = defineHandler({
   name: 'no-wake-on-eexist',
+  // No kick, async PF ready, MSR or device ioctl, and no direct reads of vCPUs (partial-order.ts).
+  leavesVcpusAlone: true,
   description: 'WRONG: the uffd reader does not wake the range when its install returns EEXIST',
   designs: ['kvm-userfault', 'uffd', 'exit-on-missing'],
   vcpuExit: [
@@ -46,6 +52,8 @@ export const noWakeOnEexistHandler: HandlerStrategy = defineHandler({
 /** The reference vCPU handling with no userfaultfd reader: nobody serves KVM's own accesses. */
 export const noUffdReaderHandler: HandlerStrategy = defineHandler({
   name: 'no-uffd-reader',
+  // No kick, async PF ready, MSR or device ioctl, and no direct reads of vCPUs (partial-order.ts).
+  leavesVcpusAlone: true,
   description: 'WRONG: registers a userfaultfd but runs no thread to read it',
   designs: ['kvm-userfault'],
   vcpuExit: [populateStep(), clearBitStep()],
@@ -54,6 +62,8 @@ export const noUffdReaderHandler: HandlerStrategy = defineHandler({
 /** Treats EEXIST as a failure and stops the vCPU: the loser of a race never finishes. */
 export const eexistIsFatalHandler: HandlerStrategy = defineHandler({
   name: 'eexist-is-fatal',
+  // No kick, async PF ready, MSR or device ioctl, and no direct reads of vCPUs (partial-order.ts).
+  leavesVcpusAlone: true,
   description: 'WRONG: a vCPU whose install returns EEXIST gives up',
   designs: ['kvm-userfault'],
   vcpuExit: [
@@ -79,6 +89,8 @@ export const eexistIsFatalHandler: HandlerStrategy = defineHandler({
  */
 export const noPopulateWriteHandler: HandlerStrategy = defineHandler({
   name: 'no-populate-write',
+  // No kick, async PF ready, MSR or device ioctl, and no direct reads of vCPUs (partial-order.ts).
+  leavesVcpusAlone: true,
   description: 'WRONG: exit-on-missing handler that re-enters on EEXIST without making the page writable',
   designs: ['exit-on-missing'],
   vcpuExit: [populateStep()],
@@ -88,6 +100,8 @@ export const noPopulateWriteHandler: HandlerStrategy = defineHandler({
 /** Its reader reads REMOVE events but ignores them: a ballooned page comes back with the old content. */
 export const ignoresRemoveHandler: HandlerStrategy = defineHandler({
   name: 'ignores-remove',
+  // No kick, async PF ready, MSR or device ioctl, and no direct reads of vCPUs (partial-order.ts).
+  leavesVcpusAlone: true,
   description: 'WRONG: the uffd reader ignores REMOVE events and refills ballooned pages from the source',
   designs: ['uffd'],
   vcpuExit: [],

@@ -111,6 +111,8 @@ function readerThreads(options: GmemReaderOptions): (env: Environment) => readon
 
 export const gmemMinorHandler: HandlerStrategy = defineHandler({
   name: 'gmem-minor',
+  // No kick, async PF ready, MSR or device ioctl, and no direct reads of vCPUs (partial-order.ts).
+  leavesVcpusAlone: true,
   description: 'vCPU exit: write() into the guest_memfd, clear the bit; uffd reader on its mapping: write(), then UFFDIO_CONTINUE (waking)',
   designs: ['gmem-minor'],
   // Keeps per-page bookkeeping only; no word or register names a vCPU (vcpu-symmetry.ts).
@@ -122,6 +124,8 @@ export const gmemMinorHandler: HandlerStrategy = defineHandler({
 /** Serves uffd faults with write() alone: the page is in the guest_memfd, but the waiter is never woken. */
 export const gmemWriteNoContinueHandler: HandlerStrategy = defineHandler({
   name: 'gmem-write-no-continue',
+  // No kick, async PF ready, MSR or device ioctl, and no direct reads of vCPUs (partial-order.ts).
+  leavesVcpusAlone: true,
   description: 'WRONG: its uffd reader write()s the page into the guest_memfd and stops there (no UFFDIO_CONTINUE, no wake)',
   designs: ['gmem-minor'],
   vcpuExit: [writeStep, clearBitStep()],

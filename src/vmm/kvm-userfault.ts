@@ -10,6 +10,8 @@ import { readerIfRegistered } from './uffd-reader.ts';
 
 export const kvmUserfaultHandler: HandlerStrategy = defineHandler({
   name: 'kvm-userfault',
+  // No kick, async PF ready, MSR or device ioctl, and no direct reads of vCPUs (partial-order.ts).
+  leavesVcpusAlone: true,
   description: 'vCPU thread: install (DONTWAKE), then clear the bit (release), then re-enter; a uffd reader serves KVM’s own accesses',
   designs: ['kvm-userfault'],
   // Keeps per-page bookkeeping only; no word or register names a vCPU (vcpu-symmetry.ts).

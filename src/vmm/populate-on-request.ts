@@ -22,6 +22,8 @@ function firstRequest(c: StepContext): number {
 
 export const populateOnRequestHandler: HandlerStrategy = defineHandler({
   name: 'populate-on-request',
+  // No kick, async PF ready, MSR or device ioctl, and no direct reads of vCPUs (partial-order.ts).
+  leavesVcpusAlone: true,
   description: 'vCPU posts the fault to a handler thread and waits; the handler installs, clears the bit, replies',
   designs: ['kvm-userfault'],
   vmmWords: (env) => env.config.pages + env.config.vcpus,

@@ -58,6 +58,15 @@ export interface HandlerStrategy {
    */
   readonly workersSymmetric?: boolean;
   /**
+   * A promise that no handler step reads or changes a vCPU object: no kick, no
+   * KVM_ASYNC_PF_USER_READY, no KVM_SET_MSRS, no device (ITS) ioctl, no KVM_RUN of its own,
+   * and no reading `c.kernel.vm.vcpus` or `c.sys` directly (a vCPU's exit steps learn about
+   * their exit from its registers). The operations are checked (KVMUF210 when one is
+   * attempted); the reads are not. Lets `kvmuf check --por` treat a vCPU's KVM_RUN entry
+   * as independent of every handler step (src/system/partial-order.ts). Default: false.
+   */
+  readonly leavesVcpusAlone?: boolean;
+  /**
    * Properties of your own, checked and reported like the built-in ones: `always`,
    * `eventually`, `leadsTo`, `sometimes` over the SystemState (see the accessors in
    * 'kvmuf': pageExpected, pageContent, threadFinished, vmmWord), or a function of the

@@ -7,6 +7,8 @@ import { uffdReaderThread } from './uffd-reader.ts';
 
 export const uffdHandler: HandlerStrategy = defineHandler({
   name: 'uffd',
+  // No kick, async PF ready, MSR or device ioctl, and no direct reads of vCPUs (partial-order.ts).
+  leavesVcpusAlone: true,
   description: 'a userfaultfd reader thread: read, install (waking), wake on EEXIST, on EAGAIN defer and retry (reading first if a message is there)',
   designs: ['uffd'],
   // Keeps per-page bookkeeping only; no word or register names a vCPU (vcpu-symmetry.ts).

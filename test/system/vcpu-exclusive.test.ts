@@ -42,6 +42,8 @@ describe('the ITS restore needs the vCPUs out of KVM_RUN', () => {
   it('a VMM thread that restores the ITS while the vCPUs run gets EBUSY (its restore fails)', () => {
     const careless = defineHandler({
       ...kvmUserfaultHandler,
+      // Its ITS thread makes a device ioctl: not the promise the bundled handler makes.
+      leavesVcpusAlone: false,
       name: 'careless-its',
       threads: (env) => [
         ...(kvmUserfaultHandler.threads?.(env) ?? []),
@@ -69,6 +71,8 @@ describe('x86: a kick ends a userfaultfd wait', () => {
   it('the vCPU returns -EINTR, re-enters and re-faults; the reader that already read the fault still installs it; all finish', () => {
     const kicker = defineHandler({
       ...uffdHandler,
+      // Its kicker thread kicks vCPUs: not the promise the bundled handler makes.
+      leavesVcpusAlone: false,
       name: 'uffd-with-kicker',
       threads: (env) => [
         ...(uffdHandler.threads?.(env) ?? []),

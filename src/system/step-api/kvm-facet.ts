@@ -25,6 +25,8 @@ export class KvmFacet {
     }
     // kvm_vcpu_ioctl: mutex_lock_killable(&vcpu->mutex), held by KVM_RUN for its whole
     // run (read_file id 6153473596): the ioctl waits until the vCPU is out of KVM_RUN.
+    // Its guard reads the vCPU's mode: the leavesVcpusAlone promise is checked before it.
+    this.h.vcpuObjectOp('KVM_SET_MSRS');
     this.c.guard(this.h.kernel().vm.vcpus[vcpu]?.mode === 'user');
     this.h.op('KVM_SET_MSRS');
     const r = setSystemTimeMsr(this.h.kernel(), this.h.task, vcpu, gfn * PAGE_SIZE);

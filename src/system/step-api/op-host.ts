@@ -16,6 +16,8 @@ export interface OpHost {
   readonly task: number;
   /** Count the step's kernel operation (a second one is misuse). */
   op(name: string): void;
+  /** Before a guard that reads a vCPU object: the handler's leavesVcpusAlone promise (vcpu-object-ops.ts). */
+  vcpuObjectOp(name: string): void;
   kernel(): KernelState;
   setKernel(kernel: KernelState): void;
   sys(): SystemState;
