@@ -24,7 +24,7 @@ export function configName(c: ResolvedConfig): string {
   if (c.mmu === 'shadow') parts.push('shadow-MMU');
   if (c.gmemWrite !== 'enospc') parts.push(`gmem-write ${c.gmemWrite}`);
   if (c.gmemUffd !== (c.design === 'gmem-minor' ? 'vm-uffd-ops' : 'einval')) parts.push(`gmem-uffd ${c.gmemUffd}`);
-  if (c.asyncPfScope !== 'any') parts.push(`async-pf ${c.asyncPfScope}`);
+  if (c.asyncPfScope !== 'sw-protected') parts.push(`async-pf ${c.asyncPfScope}`);
   if (c.design === 'gmem-minor' && c.uffdMode !== 'missing-minor') parts.push(`uffd ${c.uffdMode}`);
   if (c.uffdEagainField !== 'written') parts.push(`eagain-field ${c.uffdEagainField}`);
   if (c.arm64WpFault !== 'checks-bitmap') parts.push(`wp-fault ${c.arm64WpFault}`);

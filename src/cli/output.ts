@@ -3,6 +3,7 @@
  * 0 every property holds on a complete exploration, 1 a property fails, 2 bad input,
  * 3 incomplete (a limit was hit and nothing failed), 4 an internal error in kvmuf.
  */
+import { asyncPfScopeNote } from './async-pf-note.ts';
 import { type CheckResult, type Failure } from '../checker/index.ts';
 import type { Counterexample } from '../report/counterexample.ts';
 import { stuckText, stuckThreads, withCycle, type StuckThread } from '../system/stuck-threads.ts';
@@ -142,6 +143,8 @@ export function formatText(outcome: CheckOutcome, format: TraceFormat = 'text'):
     if (run.result.incomplete) out.push('', `INCOMPLETE ${configName(run)}: ${incompleteText(run.result)}`);
     if (run.preemptions) out.push('', contextBoundText(run, run.preemptions));
     if (run.symmetry) out.push('', symmetryText(run, run.symmetry.groups));
+    const asyncNote = asyncPfScopeNote(run.system.config);
+    if (asyncNote) out.push('', `NOTE ${configName(run)}: ${asyncNote}`);
   }
   const uncovered = outcome.runs.filter((r) => r.result.coverage.neverFired.length > 0 && r.result.status !== 'fail');
   if (uncovered.length > 0) {
