@@ -39,6 +39,8 @@ export const CHECK_FLAGS: readonly FlagSpec[] = [
   { name: 'huge-pages', kind: 'int', range: LIMITS.hugePages, help: 'base pages per huge page (the hugetlbfs page size and the huge stage-2 mapping)', default: '2' },
   { name: 'its', kind: 'string', value: 'PAGES', help: 'control plan, arm64: restore the ITS with its tables on these pages, e.g. 1,2', example: '1' },
   { name: 'kvm-clock', kind: 'int', range: { min: 0, max: LIMITS.pages.max - 1 }, value: 'GFN', help: 'control plan, x86: restore MSR_KVM_SYSTEM_TIME of vCPU 0 with its pvclock at this gfn (a GUP now, 32 bytes written at the next KVM_RUN), then clear its bit', example: '1' },
+  { name: 'kvm-clock-page', kind: 'string', choices: ['dedicated', 'shared'], value: 'KIND', help: 'what else the kvm-clock page holds on the source: nothing, zeros but the pvclock (dedicated, the default: Linux’s hv_clock_boot), or other guest data (shared)', example: 'shared' },
+  { name: 'steal-time', kind: 'int', range: { min: 0, max: LIMITS.pages.max - 1 }, value: 'GFN', help: 'control plan, x86: restore MSR_KVM_STEAL_TIME of vCPU 0 with its struct at 0x40 of this gfn (nothing now; record_steal_time writes it at the next KVM_RUN, through the host mapping), then clear its bit', example: '1' },
   { name: 'balloon', kind: 'string', value: 'PAGES', help: 'control plan, anon: the guest gives these pages up (MADV_DONTNEED), e.g. 1', example: '1' },
   { name: 'late-enable', kind: 'boolean', help: 'control plan, kvm-userfault: KVM_MEM_USERFAULT starts off and is enabled while the vCPUs run' },
   { name: 'dirty-log-round', kind: 'boolean', help: 'control plan: dirty logging on, then off, while the vCPUs run' },
@@ -149,7 +151,7 @@ export function commandFor(cfg: SystemConfig, handler: string | undefined): stri
 }
 
 /** Flags that describe one configuration (shared by check and replay). */
-export const CONFIG_FLAG_NAMES = ['design', 'arch', 'backing', 'vcpus', 'pages', 'uffd', 'series', 'gmem-write', 'gmem-uffd', 'async-pf-scope', 'uffd-eagain-field', 'arm64-wp-fault', 'mmu', 'thp', 'memslots', 'remote', 'program', 'huge-pages', 'its', 'kvm-clock', 'balloon', 'late-enable', 'dirty-log-round', 'disable-at-end', 'control-first', 'scenario', 'handler'] as const;
+export const CONFIG_FLAG_NAMES = ['design', 'arch', 'backing', 'vcpus', 'pages', 'uffd', 'series', 'gmem-write', 'gmem-uffd', 'async-pf-scope', 'uffd-eagain-field', 'arm64-wp-fault', 'mmu', 'thp', 'memslots', 'remote', 'program', 'huge-pages', 'its', 'kvm-clock', 'kvm-clock-page', 'steal-time', 'balloon', 'late-enable', 'dirty-log-round', 'disable-at-end', 'control-first', 'scenario', 'handler'] as const;
 
 /** The configuration the flags describe (defaults: kvm-userfault, x86, anon, 2 vCPUs, 2 pages). */
 export function configFromFlags(given: ParsedFlags): SystemConfig {

@@ -34,7 +34,8 @@ export function configName(c: ResolvedConfig): string {
   if (c.hugePages !== 2) parts.push(`huge ${c.hugePages}`);
   const plan = c.control;
   if (plan.itsTables) parts.push(plan.itsTables.length === 1 && plan.itsTables[0] === 1 ? '+ITS' : `+ITS ${list(plan.itsTables)}`);
-  if (plan.kvmClockGfn !== undefined) parts.push(`+kvm-clock ${plan.kvmClockGfn}`);
+  if (plan.kvmClockGfn !== undefined) parts.push(`+kvm-clock ${plan.kvmClockGfn}${plan.kvmClockPage === 'shared' ? ' shared' : ''}`);
+  if (plan.stealTimeGfn !== undefined) parts.push(`+steal-time ${plan.stealTimeGfn}`);
   if (plan.balloon && plan.balloon.length > 0) parts.push(`+balloon ${list(plan.balloon)}`);
   if (plan.enableUserfault) parts.push('+late-enable');
   if (plan.toggleDirtyLog) parts.push('+dirty-log-round');

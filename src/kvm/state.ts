@@ -5,6 +5,7 @@
  */
 import type { KernelWarning } from './kernel-warning.ts';
 import { emptyMm, type MmState } from '../mm/host-memory.ts';
+import { replaceAt } from '../mm/immutable.ts';
 import type { KernelVariant } from './variant.ts';
 import { PAGE_SIZE } from './uapi.ts';
 
@@ -72,6 +73,8 @@ export interface InFlightFault {
   readonly opPc: number;
   /** Not a guest fault: the pvclock cache refresh at guest entry sleeps in userfaultfd (pvclock.ts). */
   readonly pvclock?: boolean;
+  /** Not a guest fault: record_steal_time's user access at guest entry sleeps in userfaultfd (steal-time.ts). */
+  readonly stealTime?: boolean;
 }
 
 export interface MemoryFaultInfo {
@@ -138,6 +141,11 @@ export interface Vcpu {
    * pvclock that kvm_guest_time_update writes at the next guest entry (pvclock.ts, M6).
    */
   readonly pvclockPending?: number;
+  /**
+   * KVM_REQ_STEAL_UPDATE pending after MSR_KVM_STEAL_TIME was set: the gpa of the
+   * kvm_steal_time that record_steal_time writes at the next guest entry (steal-time.ts).
+   */
+  readonly stealTimePending?: number;
 }
 
 /** arm64 VGIC: ITS tables and a redistributor's LPI pending table, in guest memory. */
@@ -230,4 +238,9 @@ export function createKernel(config: VmConfig): KernelState {
     cmdQueueRead: -1,
   };
   return { config, mm: emptyMm(), vm: { slots: [], vcpus, privateGfns: [], vgic, demandPaging: { notifyFd: -1, waiters: [] }, warnings: [] } };
+}
+
+/** The kernel state with vCPU `v.id` replaced by `v`. */
+export function withVcpu(k: KernelState, v: Vcpu): KernelState {
+  return { ...k, vm: { ...k.vm, vcpus: replaceAt(k.vm.vcpus, v.id, v) } };
 }
