@@ -21,6 +21,9 @@ export type GuestOp =
 /** The size of a guest access at an offset: one u64 load or store. */
 export const GUEST_ACCESS_BYTES = 8;
 
+/** The largest offset of a guest access that stays inside its page. */
+export const MAX_GUEST_ACCESS_OFFSET = PAGE_SIZE - GUEST_ACCESS_BYTES;
+
 /** The bytes a guest op touches inside its page. */
 export function opBytes(op: GuestOp): { readonly offset: number; readonly len: number } {
   return op.offset === undefined ? { offset: 0, len: PAGE_SIZE } : { offset: op.offset, len: GUEST_ACCESS_BYTES };
