@@ -117,7 +117,7 @@ function contextBoundText(run: CheckRun, p: NonNullable<CheckRun['preemptions']>
 function symmetryText(run: CheckRun, groups: readonly (readonly number[])[]): string {
   const head = `SYMMETRY ${configName(run)}:`;
   if (groups.length === 0 || !run.result.symmetry) {
-    return `${head} no interchangeable vCPUs (it needs vCPUs with identical guest programs, a handler that promises vcpuSymmetric, no kvm-clock and no ITS restore that kicks the vCPUs, and not async-pf-user), so the search was not reduced; liveness and spec refinement not checked`;
+    return `${head} no interchangeable vCPUs (it needs vCPUs with identical guest programs, a handler that promises vcpuSymmetric, no kvm-clock or steal time and no ITS restore that kicks the vCPUs, and not async-pf-user), so the search was not reduced; liveness and spec refinement not checked`;
   }
   const sets = groups.map((g) => `{${g.join(',')}}`).join(' ');
   return `${head} vCPUs ${sets} interchangeable (identical guest programs); states counted up to renaming them; invariants exhaustive, liveness and spec refinement not checked under symmetry`;
