@@ -4,15 +4,28 @@
  * bound), guest programs, and schedules (which thread steps next).
  */
 import fc from 'fast-check';
-import type { GuestOp } from '../src/kvm/state.ts';
+import { MAX_GUEST_ACCESS_OFFSET, type GuestOp } from '../src/kvm/state.ts';
 import type { Backing, DesignName, SystemConfig } from '../src/system/config.ts';
+
+/**
+ * Where an access lands: mostly the whole page (no offset); about one access in four is a
+ * u64 at a byte offset (`r3+0x123`), half of those at the edges (0 and the last u64 of the
+ * page) or at 0x40 (where kvmuf puts steal time), the rest anywhere in the page.
+ */
+const accessOffset: fc.Arbitrary<number | undefined> = fc.oneof(
+  { weight: 6, arbitrary: fc.constant(undefined) },
+  { weight: 1, arbitrary: fc.constantFrom(0, 0x40, MAX_GUEST_ACCESS_OFFSET) },
+  { weight: 1, arbitrary: fc.integer({ min: 0, max: MAX_GUEST_ACCESS_OFFSET }) },
+);
+
+const at = (offset: number | undefined) => (offset === undefined ? {} : { offset });
 
 /** A guest program of `length` accesses over `pages` pages; writes use values ≥ 100 (never a source content). */
 export function guestProgram(pages: number, length: { min: number; max: number }): fc.Arbitrary<GuestOp[]> {
   const gfn = fc.integer({ min: 0, max: pages - 1 });
   const op: fc.Arbitrary<GuestOp> = fc.oneof(
-    { weight: 3, arbitrary: gfn.map((g): GuestOp => ({ kind: 'read', gfn: g })) },
-    { weight: 1, arbitrary: fc.tuple(gfn, fc.integer({ min: 100, max: 199 })).map(([g, value]): GuestOp => ({ kind: 'write', gfn: g, value })) },
+    { weight: 3, arbitrary: fc.tuple(gfn, accessOffset).map(([g, offset]): GuestOp => ({ kind: 'read', gfn: g, ...at(offset) })) },
+    { weight: 1, arbitrary: fc.tuple(gfn, fc.integer({ min: 100, max: 199 }), accessOffset).map(([g, value, offset]): GuestOp => ({ kind: 'write', gfn: g, value, ...at(offset) })) },
   );
   return fc.array(op, { minLength: length.min, maxLength: length.max });
 }

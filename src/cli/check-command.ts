@@ -30,7 +30,7 @@ export const CHECK_FLAGS: readonly FlagSpec[] = [
   { name: 'series', kind: 'string', choices: ['v3', 'v1', 'v2-firecracker', 'none'], value: 'SERIES', help: 'KVM Userfault series (kernel variant)' },
   { name: 'gmem-write', kind: 'string', choices: ['enospc', 'overwrite'], value: 'SEMANTICS', help: 'guest_memfd write() on a populated page (kernel variant): ENOSPC (write() series v1-v5) or overwrite (v6)', default: 'enospc' },
   { name: 'gmem-uffd', kind: 'string', choices: ['einval', 'vm-uffd-ops'], value: 'SUPPORT', help: 'userfaultfd on a guest_memfd mapping (kernel variant): EINVAL (mainline) or the vm_uffd_ops series (default for gmem-minor)' },
-  { name: 'async-pf-scope', kind: 'string', choices: ['any', 'sw-protected'], value: 'SCOPE', help: 'which userfault exits async PF user takes asynchronously (kernel variant): any VM, private faults sync (default), or the RFC: SW_PROTECTED VMs only, private faults too' },
+  { name: 'async-pf-scope', kind: 'string', choices: ['sw-protected', 'any'], value: 'SCOPE', help: 'which userfault exits async PF user takes asynchronously (kernel variant): the RFC as posted, SW_PROTECTED VMs (guest_memfd) only, private faults too (elsewhere every exit is synchronous), or any VM, private faults sync', default: 'sw-protected' },
   { name: 'arm64-wp-fault', kind: 'string', choices: ['checks-bitmap', 'no-check'], value: 'READING', help: 'arm64, a write to a gfn dirty logging write-protected (kernel variant, review M4): user_mem_abort re-checks the userfault bitmap (v3 as read) or relaxes the permission without it', default: 'checks-bitmap' },
   { name: 'uffd-eagain-field', kind: 'string', choices: ['written', 'untouched'], value: 'FIELD', help: "a zero-progress EAGAIN's copy/zeropage/mapped field (kernel variant): -EAGAIN (mainline) or untouched (before the fix)", default: 'written' },
   { name: 'mmu', kind: 'string', choices: ['tdp', 'shadow'], value: 'MMU', help: 'x86 MMU (kernel variant): tdp recovers huge pages in place, shadow (tdp_mmu=0) zaps and prefetches', default: 'tdp' },
@@ -41,6 +41,8 @@ export const CHECK_FLAGS: readonly FlagSpec[] = [
   { name: 'huge-pages', kind: 'int', range: LIMITS.hugePages, help: 'base pages per huge page (the hugetlbfs page size and the huge stage-2 mapping)', default: '2' },
   { name: 'its', kind: 'string', value: 'PAGES', help: 'control plan, arm64: restore the ITS with its tables on these pages, e.g. 1,2', example: '1' },
   { name: 'kvm-clock', kind: 'int', range: { min: 0, max: LIMITS.pages.max - 1 }, value: 'GFN', help: 'control plan, x86: restore MSR_KVM_SYSTEM_TIME of vCPU 0 with its pvclock at this gfn (a GUP now, 32 bytes written at the next KVM_RUN), then clear its bit', example: '1' },
+  { name: 'kvm-clock-page', kind: 'string', choices: ['dedicated', 'shared'], value: 'KIND', help: 'what else the kvm-clock page holds on the source: nothing but pvclock data, zeros elsewhere (dedicated, as Linux’s hv_clock_boot), or other guest data (shared)', example: 'shared', default: 'dedicated' },
+  { name: 'steal-time', kind: 'int', range: { min: 0, max: LIMITS.pages.max - 1 }, value: 'GFN', help: 'control plan, x86: restore MSR_KVM_STEAL_TIME of vCPU 0 with its struct at 0x40 of this gfn (nothing now; record_steal_time writes it at the next KVM_RUN, through the host mapping), then clear its bit', example: '1' },
   { name: 'balloon', kind: 'string', value: 'PAGES', help: 'control plan, anon: the guest gives these pages up (MADV_DONTNEED), e.g. 1', example: '1' },
   { name: 'late-enable', kind: 'boolean', help: 'control plan, kvm-userfault: KVM_MEM_USERFAULT starts off and is enabled while the vCPUs run' },
   { name: 'dirty-log-round', kind: 'boolean', help: 'control plan: dirty logging on, then off, while the vCPUs run' },
@@ -120,8 +122,10 @@ export function defaultMatrix(): SystemConfig[] {
   for (const arch of ARCHES) out.push({ design: 'demand-paging', arch, backing: 'anon', vcpus: 3, pages: 2 });
   // KVM's own reads wait on the demand-paging wait queue and the notification reader serves them.
   out.push({ design: 'demand-paging', arch: 'arm64', backing: 'anon', vcpus: 2, pages: 2, control: { itsTables: [1] } });
-  // x86 only; 2 vCPUs (3 vCPUs are ~800k states, about 30 s).
-  out.push({ design: 'async-pf-user', arch: 'x86', backing: 'anon', vcpus: 2, pages: 2 });
+  // x86 only; 2 vCPUs (3 vCPUs are ~800k states, about 30 s). guest_memfd: the RFC goes
+  // asynchronous only on KVM_X86_SW_PROTECTED_VM (--async-pf-scope, review M5), so on anon
+  // every exit would be synchronous and the design's asynchrony would go unchecked.
+  out.push({ design: 'async-pf-user', arch: 'x86', backing: 'guest_memfd', vcpus: 2, pages: 2 });
   // Firecracker's guest_memfd + userfaultfd design: KVM's own accesses (the kvm-clock
   // write, the ITS table reads) reach the VMM through the guest_memfd mapping's uffd.
   out.push({ design: 'gmem-minor', arch: 'x86', backing: 'guest_memfd', vcpus: 2, pages: 2, control: { kvmClockGfn: 1 } });
@@ -163,7 +167,7 @@ export function commandFor(cfg: SystemConfig, handler: string | undefined): stri
 }
 
 /** Flags that describe one configuration (shared by check and replay). */
-export const CONFIG_FLAG_NAMES = ['design', 'arch', 'backing', 'vcpus', 'pages', 'uffd', 'series', 'gmem-write', 'gmem-uffd', 'async-pf-scope', 'uffd-eagain-field', 'arm64-wp-fault', 'mmu', 'thp', 'memslots', 'remote', 'program', 'huge-pages', 'its', 'kvm-clock', 'balloon', 'late-enable', 'dirty-log-round', 'disable-at-end', 'control-first', 'scenario', 'handler'] as const;
+export const CONFIG_FLAG_NAMES = ['design', 'arch', 'backing', 'vcpus', 'pages', 'uffd', 'series', 'gmem-write', 'gmem-uffd', 'async-pf-scope', 'uffd-eagain-field', 'arm64-wp-fault', 'mmu', 'thp', 'memslots', 'remote', 'program', 'huge-pages', 'its', 'kvm-clock', 'kvm-clock-page', 'steal-time', 'balloon', 'late-enable', 'dirty-log-round', 'disable-at-end', 'control-first', 'scenario', 'handler'] as const;
 
 /** The configuration the flags describe (defaults: kvm-userfault, x86, anon, 2 vCPUs, 2 pages). */
 export function configFromFlags(given: ParsedFlags): SystemConfig {

@@ -1,11 +1,11 @@
 /**
  * The check flags that shape one configuration beyond its size: which pages are remote,
- * what each vCPU's guest does, the control plan (balloon, ITS tables, the kvm-clock page,
+ * what each vCPU's guest does, the control plan (balloon, ITS tables, the kvm-clock page, steal time,
  * late enable, a dirty-log round, whether the vCPUs wait for it) and the huge page size.
  * Parsing them into a SystemConfig, and the same flags back from a SystemConfig, so the
  * printed `reproduce:` and `replay:` lines run exactly the configuration checked.
  */
-import type { ControlPlan, SystemConfig } from '../system/config.ts';
+import type { ControlPlan, KvmClockPage, SystemConfig } from '../system/config.ts';
 import { ConfigError } from '../system/config-error.ts';
 import { formatMemslots, type MemslotShape } from '../system/guest-layout.ts';
 import type { ParsedFlags } from './args.ts';
@@ -36,6 +36,8 @@ function controlFromFlags(flags: ParsedFlags): ControlPlan | undefined {
   const plan: ControlPlan = {
     ...(typeof flags.its === 'string' ? { itsTables: parsePageList('its', flags.its, false) } : {}),
     ...(typeof flags['kvm-clock'] === 'number' ? { kvmClockGfn: flags['kvm-clock'] } : {}),
+    ...(typeof flags['kvm-clock-page'] === 'string' ? { kvmClockPage: flags['kvm-clock-page'] as KvmClockPage } : {}),
+    ...(typeof flags['steal-time'] === 'number' ? { stealTimeGfn: flags['steal-time'] } : {}),
     ...(typeof flags.balloon === 'string' ? { balloon: parsePageList('balloon', flags.balloon, false) } : {}),
     ...(flags['late-enable'] === true ? { enableUserfault: true } : {}),
     ...(flags['dirty-log-round'] === true ? { toggleDirtyLog: true } : {}),
@@ -67,6 +69,9 @@ export function shapeWords(cfg: SystemConfig): string[] {
   if (cfg.hugePages !== undefined) words.push('--huge-pages', String(cfg.hugePages));
   if (c.itsTables) words.push('--its', c.itsTables.join(','));
   if (c.kvmClockGfn !== undefined) words.push('--kvm-clock', String(c.kvmClockGfn));
+  // The resolved default is left out, so a printed command stays the one the user gave.
+  if (c.kvmClockPage === 'shared') words.push('--kvm-clock-page', c.kvmClockPage);
+  if (c.stealTimeGfn !== undefined) words.push('--steal-time', String(c.stealTimeGfn));
   if (c.balloon) words.push('--balloon', c.balloon.join(','));
   if (c.enableUserfault) words.push('--late-enable');
   if (c.toggleDirtyLog) words.push('--dirty-log-round');

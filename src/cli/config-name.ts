@@ -24,7 +24,7 @@ export function configName(c: ResolvedConfig): string {
   if (c.mmu === 'shadow') parts.push('shadow-MMU');
   if (c.gmemWrite !== 'enospc') parts.push(`gmem-write ${c.gmemWrite}`);
   if (c.gmemUffd !== (c.design === 'gmem-minor' ? 'vm-uffd-ops' : 'einval')) parts.push(`gmem-uffd ${c.gmemUffd}`);
-  if (c.asyncPfScope !== 'any') parts.push(`async-pf ${c.asyncPfScope}`);
+  if (c.asyncPfScope !== 'sw-protected') parts.push(`async-pf ${c.asyncPfScope}`);
   if (c.design === 'gmem-minor' && c.uffdMode !== 'missing-minor') parts.push(`uffd ${c.uffdMode}`);
   if (c.uffdEagainField !== 'written') parts.push(`eagain-field ${c.uffdEagainField}`);
   if (c.arm64WpFault !== 'checks-bitmap') parts.push(`wp-fault ${c.arm64WpFault}`);
@@ -34,7 +34,8 @@ export function configName(c: ResolvedConfig): string {
   if (c.hugePages !== 2) parts.push(`huge ${c.hugePages}`);
   const plan = c.control;
   if (plan.itsTables) parts.push(plan.itsTables.length === 1 && plan.itsTables[0] === 1 ? '+ITS' : `+ITS ${list(plan.itsTables)}`);
-  if (plan.kvmClockGfn !== undefined) parts.push(`+kvm-clock ${plan.kvmClockGfn}`);
+  if (plan.kvmClockGfn !== undefined) parts.push(`+kvm-clock ${plan.kvmClockGfn}${plan.kvmClockPage === 'shared' ? ' shared' : ''}`);
+  if (plan.stealTimeGfn !== undefined) parts.push(`+steal-time ${plan.stealTimeGfn}`);
   if (plan.balloon && plan.balloon.length > 0) parts.push(`+balloon ${list(plan.balloon)}`);
   if (plan.enableUserfault) parts.push('+late-enable');
   if (plan.toggleDirtyLog) parts.push('+dirty-log-round');

@@ -19,7 +19,8 @@ import type { StepWatch } from '../system/handler-runtime.ts';
 /**
  * Measured on composed systems on the 2-core machine, with the compact state encoding
  * (state-codec.ts): about 190 B of peak-RSS growth per state, the liveness pass included
- * (`npm run bench`'s productBytesPerState: async-pf-user 8,659 → 328,368 states; it was
+ * (`npm run bench`'s productBytesPerState: async-pf-user on guest_memfd 8,659 → 328,368
+ * states, the counts anon had before review M5 made its exits synchronous; it was
  * about 470 B before the compact encoding), and about 20 000 states/s with the refinement
  * check (kvm-userfault x86 4 vCPUs × 2 pages).
  */

@@ -6,8 +6,7 @@
  * load or store there instead of the whole page (a memory-fault exit still reports the
  * page-aligned gpa). The gfns are checked against the configuration later (KVMUF102).
  */
-import { GUEST_ACCESS_BYTES, type GuestOp } from '../kvm/state.ts';
-import { PAGE_SIZE } from '../kvm/uapi.ts';
+import { MAX_GUEST_ACCESS_OFFSET, type GuestOp } from '../kvm/state.ts';
 import { ConfigError } from '../system/config-error.ts';
 
 const HINT =
@@ -16,8 +15,7 @@ const HINT =
 /** The largest value a guest write may store (content values are small integers; 0 is zeros). */
 export const MAX_GUEST_VALUE = 9999;
 
-/** The largest offset of a u64 access that stays inside its page. */
-const MAX_OFFSET = PAGE_SIZE - GUEST_ACCESS_BYTES;
+const MAX_OFFSET = MAX_GUEST_ACCESS_OFFSET;
 
 function parseOffset(flag: string, word: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;

@@ -3,6 +3,7 @@
  * 0 every property holds on a complete exploration, 1 a property fails, 2 bad input,
  * 3 incomplete (a limit was hit and nothing failed), 4 an internal error in kvmuf.
  */
+import { asyncPfScopeNote } from './async-pf-note.ts';
 import { type CheckResult, type Failure } from '../checker/index.ts';
 import type { Counterexample } from '../report/counterexample.ts';
 import { stuckText, stuckThreads, withCycle, type StuckThread } from '../system/stuck-threads.ts';
@@ -116,7 +117,7 @@ function contextBoundText(run: CheckRun, p: NonNullable<CheckRun['preemptions']>
 function symmetryText(run: CheckRun, sym: NonNullable<CheckRun['symmetry']>): string {
   const head = `SYMMETRY ${configName(run)}:`;
   if ((sym.groups.length === 0 && sym.workers.length === 0) || !run.result.symmetry) {
-    return `${head} no interchangeable vCPUs (it needs vCPUs with identical guest programs, a handler that promises vcpuSymmetric, no kvm-clock and no ITS restore that kicks the vCPUs, and not async-pf-user) and no interchangeable handler workers (threads built from the same steps, in a handler that promises workersSymmetric), so the search was not reduced; liveness and spec refinement not checked`;
+    return `${head} no interchangeable vCPUs (it needs vCPUs with identical guest programs, a handler that promises vcpuSymmetric, no kvm-clock or steal time and no ITS restore that kicks the vCPUs, and not async-pf-user) and no interchangeable handler workers (threads built from the same steps, in a handler that promises workersSymmetric), so the search was not reduced; liveness and spec refinement not checked`;
   }
   const parts = [
     ...(sym.groups.length > 0 ? [`vCPUs ${sym.groups.map((g) => `{${g.join(',')}}`).join(' ')} interchangeable (identical guest programs)`] : []),
@@ -156,6 +157,8 @@ export function formatText(outcome: CheckOutcome, format: TraceFormat = 'text'):
     if (run.preemptions) out.push('', contextBoundText(run, run.preemptions));
     if (run.symmetry) out.push('', symmetryText(run, run.symmetry));
     if (run.por) out.push('', porText(run, run.por.refusal));
+    const asyncNote = asyncPfScopeNote(run.system.config);
+    if (asyncNote) out.push('', `NOTE ${configName(run)}: ${asyncNote}`);
   }
   const uncovered = outcome.runs.filter((r) => r.result.coverage.neverFired.length > 0 && r.result.status !== 'fail');
   if (uncovered.length > 0) {

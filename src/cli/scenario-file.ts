@@ -45,6 +45,8 @@ const TOP: Readonly<Record<string, readonly [string, Kind]>> = {
 const CONTROL: Readonly<Record<string, readonly [string, Kind]>> = {
   its: ['its', 'pages'],
   kvmClock: ['kvm-clock', 'int'],
+  kvmClockPage: ['kvm-clock-page', 'string'],
+  stealTime: ['steal-time', 'int'],
   balloon: ['balloon', 'pages'],
   lateEnable: ['late-enable', 'boolean'],
   dirtyLogRound: ['dirty-log-round', 'boolean'],

@@ -26,17 +26,20 @@ import { Errno, fail, ok, type SysResult } from './uapi.ts';
 
 /**
  * Which userfault exits may go asynchronous (a kernel variant; review M5):
- * - `any` (default, kvmuf's first reading): on any VM type; a private fault is synchronous.
- * - `sw-protected` (the RFC as posted, 6/6 Message-ID 20241118123948.4796-7-kalyazin):
+ * - `sw-protected` (default: the RFC as posted, 6/6 Message-ID
+ *   20241118123948.4796-7-kalyazin; the review marks it "confirmed from the RFC text"):
  *   only when `vcpu->kvm->arch.vm_type == KVM_X86_SW_PROTECTED_VM && !fault->prefetch &&
  *   kvm_can_do_async_pf(vcpu)` and `kvm_can_deliver_async_pf(vcpu)`; the pre-check comes
  *   before `if (fault->is_private)`, so private faults are not excluded. Here a VM with
- *   private memory support (privateMem) stands for KVM_X86_SW_PROTECTED_VM; prefetch
- *   faults do not exist; the guest's PV state (APF enabled, CPL, IF) is taken as allowing
- *   delivery. The RFC built on the July 2024 KVM Userfault RFC (a memory attribute), not
- *   on the v3 bitmap: whether a version on v3 keeps the VM-type gate is open, hence the
- *   variant; `any` stays the default so that the async-pf-user design keeps going
- *   asynchronous on every backing (an inference of intent, reported as such).
+ *   private memory support (privateMem, the guest_memfd backing) stands for
+ *   KVM_X86_SW_PROTECTED_VM; prefetch faults do not exist; the guest's PV state (APF
+ *   enabled, CPL, IF) is taken as allowing delivery. On any other VM type the exit is the
+ *   ordinary synchronous userfault exit (the RFC falls back to it), so the design still
+ *   works there, only without the asynchrony.
+ * - `any` (kvmuf's first reading, kept selectable): on any VM type; a private fault is
+ *   synchronous. The RFC built on the July 2024 KVM Userfault RFC (a memory attribute),
+ *   not on the v3 bitmap, so whether a version on v3 keeps the VM-type gate is open (an
+ *   inference of intent, hence the variant).
  */
 export type AsyncPfScope = 'any' | 'sw-protected';
 

@@ -140,7 +140,7 @@ function encodeSlot(push: WordSink, s: Memslot): void {
 
 function encodeInFlight(push: WordSink, f: InFlightFault | undefined): void {
   if (!f) return push(0);
-  push(1 | (f.write ? 2 : 0) | (f.private ? 4 : 0) | (f.retry ? 8 : 0) | (f.pvclock ? 16 : 0));
+  push(1 | (f.write ? 2 : 0) | (f.private ? 4 : 0) | (f.retry ? 8 : 0) | (f.pvclock ? 16 : 0) | (f.stealTime ? 32 : 0));
   push(f.gfn);
   push(f.opPc);
 }
@@ -167,9 +167,10 @@ function encodeRun(push: WordSink, r: RunResult): void {
 
 export function encodeVcpu(push: WordSink, v: Vcpu): void {
   push(v.pc);
-  push(MODE[v.mode] | (v.kicked ? 0x100 : 0) | (v.pvclockPending !== undefined ? 0x200 : 0) | (v.mutexHeldBy !== undefined ? 0x400 : 0));
+  push(MODE[v.mode] | (v.kicked ? 0x100 : 0) | (v.pvclockPending !== undefined ? 0x200 : 0) | (v.mutexHeldBy !== undefined ? 0x400 : 0) | (v.stealTimePending !== undefined ? 0x800 : 0));
   if (v.mutexHeldBy !== undefined) push(v.mutexHeldBy);
   if (v.pvclockPending !== undefined) u64(push, v.pvclockPending);
+  if (v.stealTimePending !== undefined) u64(push, v.stealTimePending);
   encodeInFlight(push, v.fault);
   encodeRun(push, v.run);
   if (v.lastAccess) {

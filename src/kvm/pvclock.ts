@@ -29,13 +29,10 @@
  * the host PTE is present and writable (gfn_to_pfn_cache_invalidate_start drops it on an
  * MMU invalidation of its range; an inference that ignores the mmu_notifier_retry window).
  */
-import { hostAccess, hostPteReadOnly, peekHostPage } from '../mm/host-fault.ts';
-import { ABSENT, findVma, vmaAt, fileAt } from '../mm/host-memory.ts';
-import { replaceAt } from '../mm/immutable.ts';
 import { storeBytes } from '../mm/page-content.ts';
-import { accessOutcome, kvmGupForWrite, type KvmAccessOutcome } from './kvm-access.ts';
-import { slotHva, slotIndexForGfn } from './stage2.ts';
-import type { KernelState, Vcpu } from './state.ts';
+import { entryWrite, type EntryWrite } from './entry-write.ts';
+import { kvmGupForWrite, type KvmAccessOutcome } from './kvm-access.ts';
+import { withVcpu, type KernelState, type Vcpu } from './state.ts';
 import { PAGE_SIZE } from './uapi.ts';
 
 /** sizeof(struct pvclock_vcpu_time_info). */
@@ -43,10 +40,6 @@ export const PVCLOCK_BYTES = 32;
 
 /** The value the pvclock bytes hold once KVM wrote them (any value no guest or source writes). */
 export const KVM_CLOCK_CONTENT = 50;
-
-function withVcpu(k: KernelState, v: Vcpu): KernelState {
-  return { ...k, vm: { ...k.vm, vcpus: replaceAt(k.vm.vcpus, v.id, v) } };
-}
 
 /**
  * KVM_SET_MSRS(MSR_KVM_SYSTEM_TIME_NEW = gpa | 1) for vCPU `vcpu`, made by `task`: the
@@ -66,39 +59,15 @@ export function setSystemTimeMsr(k: KernelState, task: number, vcpu: number, gpa
   return { ...r, state: withVcpu(r.state, { ...free, pvclockPending: gpa }) };
 }
 
-export type PvclockUpdate =
-  /** The 32 bytes are written: `gfn` now holds `content`. */
-  | { readonly kind: 'written'; readonly state: KernelState; readonly gfn: number; readonly offset: number }
-  /** The cache refresh sleeps in userfaultfd; the vCPU retries at its next entry. */
-  | { readonly kind: 'blocked'; readonly state: KernelState }
-  /** The refresh failed (no slot, no VMA): kvm_setup_guest_pvclock returns, nothing written. */
-  | { readonly kind: 'dropped'; readonly state: KernelState };
+/** A page's content after KVM wrote the pvclock at byte `offset` of it. */
+export function withPvclock(content: number, offset: number): number {
+  return storeBytes(content, offset, PVCLOCK_BYTES, KVM_CLOCK_CONTENT);
+}
 
-/** kvm_guest_time_update at guest entry, for a vCPU with a pending clock update. */
-export function guestTimeUpdate(k: KernelState, v: Vcpu): PvclockUpdate {
+/** kvm_guest_time_update at guest entry, for a vCPU with a pending clock update (entry-write.ts). */
+export function guestTimeUpdate(k: KernelState, v: Vcpu): EntryWrite {
   const gpa = v.pvclockPending ?? 0;
   const { pvclockPending: _done, ...rest } = v;
-  const gfn = Math.floor(gpa / PAGE_SIZE);
   const offset = gpa % PAGE_SIZE;
-  const slot = k.vm.slots[slotIndexForGfn(k.vm, gfn)];
-  if (!slot) return { kind: 'dropped', state: withVcpu(k, rest) };
-  const hva = slotHva(slot, gfn) + offset;
-  let mm = k.mm;
-  const cached = peekHostPage(mm, hva) !== ABSENT && !hostPteReadOnly(mm, hva);
-  if (!cached) {
-    const r = accessOutcome(k, hostAccess(mm, v.id, hva, true));
-    if (r.kind === 'blocked') {
-      const fault = { gfn, write: true, private: false, retry: false, opPc: v.pc, pvclock: true };
-      return { kind: 'blocked', state: withVcpu(r.state, { ...v, mode: 'uffd-wait', fault }) };
-    }
-    if (r.result.ret !== 0) return { kind: 'dropped', state: withVcpu(r.state, rest) };
-    mm = r.state.mm;
-  }
-  const vi = findVma(mm, hva);
-  const vma = vmaAt(mm, vi);
-  const file = fileAt(mm, vma.file);
-  const page = vma.fileOffset + Math.floor((hva - vma.start) / PAGE_SIZE);
-  const content = storeBytes(file.pages[page] as number, offset, PVCLOCK_BYTES, KVM_CLOCK_CONTENT);
-  const files = replaceAt(mm.files, vma.file, { ...file, pages: replaceAt(file.pages, page, content) });
-  return { kind: 'written', state: withVcpu({ ...k, mm: { ...mm, files } }, rest), gfn, offset };
+  return entryWrite(k, v, rest, gpa, { pvclock: true }, (content) => withPvclock(content, offset));
 }

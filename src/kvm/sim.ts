@@ -9,6 +9,7 @@ import { uffdClose, uffdCreate, uffdFill, uffdRead, uffdReadable, uffdRegister, 
 import { storeUserfaultBit } from './bitmap.ts';
 import { kvmReadGuest, kvmWriteGuest, type KvmAccessOutcome } from './kvm-access.ts';
 import { setSystemTimeMsr } from './pvclock.ts';
+import { setStealTimeMsr } from './steal-time.ts';
 import { setUserMemoryRegion, setUserMemoryRegion2, type UserspaceMemoryRegion2 } from './memslot.ts';
 import { madvise, setMemoryAttributes, type MadviseResult, type MemoryAttributes } from './mmu-notifier.ts';
 import { createKernel, type GuestOp, type KernelState, type Memslot, type RunResult, type Vcpu } from './state.ts';
@@ -297,6 +298,11 @@ export class KvmSim {
     const r = setSystemTimeMsr(this.state, task, vcpu, gpa);
     this.state = r.state;
     return r;
+  }
+
+  /** KVM_SET_MSRS(MSR_KVM_STEAL_TIME = gpa | KVM_MSR_ENABLED) of `vcpu` (steal-time.ts): records the gpa, never sleeps. */
+  setStealTimeMsr(vcpu: number, gpa: number): void {
+    this.state = setStealTimeMsr(this.state, vcpu, gpa);
   }
 
   itsSetBaser(tableGpas: readonly number[]): SysResult {

@@ -5,6 +5,7 @@
  */
 import type { KernelWarning } from './kernel-warning.ts';
 import { emptyMm, type MmState } from '../mm/host-memory.ts';
+import { replaceAt } from '../mm/immutable.ts';
 import type { KernelVariant } from './variant.ts';
 import { PAGE_SIZE } from './uapi.ts';
 
@@ -19,6 +20,9 @@ export type GuestOp =
 
 /** The size of a guest access at an offset: one u64 load or store. */
 export const GUEST_ACCESS_BYTES = 8;
+
+/** The largest offset of a guest access that stays inside its page. */
+export const MAX_GUEST_ACCESS_OFFSET = PAGE_SIZE - GUEST_ACCESS_BYTES;
 
 /** The bytes a guest op touches inside its page. */
 export function opBytes(op: GuestOp): { readonly offset: number; readonly len: number } {
@@ -72,6 +76,8 @@ export interface InFlightFault {
   readonly opPc: number;
   /** Not a guest fault: the pvclock cache refresh at guest entry sleeps in userfaultfd (pvclock.ts). */
   readonly pvclock?: boolean;
+  /** Not a guest fault: record_steal_time's user access at guest entry sleeps in userfaultfd (steal-time.ts). */
+  readonly stealTime?: boolean;
 }
 
 export interface MemoryFaultInfo {
@@ -138,6 +144,11 @@ export interface Vcpu {
    * pvclock that kvm_guest_time_update writes at the next guest entry (pvclock.ts, M6).
    */
   readonly pvclockPending?: number;
+  /**
+   * KVM_REQ_STEAL_UPDATE pending after MSR_KVM_STEAL_TIME was set: the gpa of the
+   * kvm_steal_time that record_steal_time writes at the next guest entry (steal-time.ts).
+   */
+  readonly stealTimePending?: number;
 }
 
 /** arm64 VGIC: ITS tables and a redistributor's LPI pending table, in guest memory. */
@@ -230,4 +241,9 @@ export function createKernel(config: VmConfig): KernelState {
     cmdQueueRead: -1,
   };
   return { config, mm: emptyMm(), vm: { slots: [], vcpus, privateGfns: [], vgic, demandPaging: { notifyFd: -1, waiters: [] }, warnings: [] } };
+}
+
+/** The kernel state with vCPU `v.id` replaced by `v`. */
+export function withVcpu(k: KernelState, v: Vcpu): KernelState {
+  return { ...k, vm: { ...k.vm, vcpus: replaceAt(k.vm.vcpus, v.id, v) } };
 }

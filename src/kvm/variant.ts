@@ -123,7 +123,8 @@ export function kernelVariant(partial: Partial<KernelVariant> = {}): KernelVaria
     mutation: partial.mutation ?? 'none',
     demandPaging: partial.demandPaging ?? false,
     asyncPfUser: partial.asyncPfUser ?? false,
-    asyncPfScope: partial.asyncPfScope ?? 'any',
+    // The RFC as posted (review M5, confirmed): SW_PROTECTED VMs only.
+    asyncPfScope: partial.asyncPfScope ?? 'sw-protected',
     // The default is the version the KVM Userfault v3 cover letter (seed 000) links, and
     // the behaviour of five of the six posted versions.
     gmemWrite: partial.gmemWrite ?? 'enospc',

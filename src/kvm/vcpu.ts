@@ -20,9 +20,10 @@ import { gmemGetPage, gmemReleased } from '../mm/guest-memfd.ts';
 import { readBitmapBit } from '../mm/data-memory.ts';
 import { replaceAt } from '../mm/immutable.ts';
 import { faultsFromGmem, installMapping, isPrivateGfn, isWriteProtected, maxMappingLevel, setWritePermission, slotHva, slotIndexForGfn } from './stage2.ts';
-import { GUEST_ACCESS_BYTES, type GuestOp, type InFlightFault, type KernelState, type Memslot, type RunResult, type Vcpu } from './state.ts';
+import { GUEST_ACCESS_BYTES, withVcpu, type GuestOp, type InFlightFault, type KernelState, type Memslot, type RunResult, type Vcpu } from './state.ts';
 import { storeBytes } from '../mm/page-content.ts';
 import { guestTimeUpdate } from './pvclock.ts';
+import { recordStealTime } from './steal-time.ts';
 import {
   Errno,
   KVM_EXIT_HLT,
@@ -48,10 +49,6 @@ export function vcpuAt(k: KernelState, id: number): Vcpu {
   const v = k.vm.vcpus[id];
   if (!v) throw new SimulationUsageError(`no vCPU ${id}`);
   return v;
-}
-
-function withVcpu(k: KernelState, vcpu: Vcpu): KernelState {
-  return { ...k, vm: { ...k.vm, vcpus: replaceAt(k.vm.vcpus, vcpu.id, vcpu) } };
 }
 
 /**
@@ -314,6 +311,8 @@ export function vcpuStep(k: KernelState, id: number): KernelState {
     case 'guest':
       // vcpu_enter_guest handles KVM_REQ_CLOCK_UPDATE before the guest runs (pvclock.ts).
       if (v.pvclockPending !== undefined) return guestTimeUpdate(k, v).state;
+      // ... and, later in the same function, KVM_REQ_STEAL_UPDATE (record_steal_time; steal-time.ts).
+      if (v.stealTimePending !== undefined) return recordStealTime(k, v).state;
       return stepGuest(k, v);
     case 'install':
       return stepInstall(k, v, v.fault as InFlightFault);
@@ -321,8 +320,9 @@ export function vcpuStep(k: KernelState, id: number): KernelState {
       // Woken: GUP retries the host fault (the userfault bit is not checked again).
       const fault = v.fault as InFlightFault;
       const slot = k.vm.slots[slotIndexForGfn(k.vm, fault.gfn)];
-      // The pvclock cache refresh: back to guest entry, which refreshes again (pvclock.ts).
-      if (!slot || fault.retry || fault.pvclock === true) {
+      // KVM's own write at guest entry (pvclock refresh, steal time): back to guest entry,
+      // which makes it again (entry-write.ts).
+      if (!slot || fault.retry || fault.pvclock === true || fault.stealTime === true) {
         const { fault: _retry, ...rest } = v;
         return withVcpu(k, { ...rest, mode: 'guest' });
       }

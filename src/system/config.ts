@@ -36,6 +36,13 @@ export interface ControlPlan {
   readonly itsTables?: readonly number[];
   /** x86: restoring MSR_KVM_SYSTEM_TIME writes the kvm-clock page at this gfn. */
   readonly kvmClockGfn?: number;
+  /**
+   * What else the kvm-clock page holds on the source (see KvmClockPage); resolved to
+   * `dedicated` whenever kvmClockGfn is given.
+   */
+  readonly kvmClockPage?: KvmClockPage;
+  /** x86: restore MSR_KVM_STEAL_TIME of vCPU 0 with its struct on this gfn (src/kvm/steal-time.ts), then clear its bit. */
+  readonly stealTimeGfn?: number;
   /** Balloon: MADV_DONTNEED of these gfns (anonymous memory). */
   readonly balloon?: readonly number[];
   /** Disable KVM_MEM_USERFAULT once every page has arrived (kvm-userfault design). */
@@ -110,6 +117,29 @@ export function sourceContent(gfn: number): number {
   return gfn + 1;
 }
 
+/**
+ * What the kvm-clock page holds besides pvclock data (review M6):
+ * - `dedicated` (default): nothing. Linux's vCPUs read their pvclocks from `hv_clock_boot`,
+ *   a page-aligned array in .bss used for pvclock data only (arch/x86/kernel/kvmclock.c:
+ *   `hv_clock_boot[HVC_BOOT_ARRAY_SIZE] __bss_decrypted __aligned(PAGE_SIZE)`, with
+ *   HVC_BOOT_ARRAY_SIZE = PAGE_SIZE / sizeof(struct pvclock_vsyscall_time_info): one
+ *   64-byte entry per vCPU, unused entries zero). The entries the source page holds are
+ *   times KVM rewrites at each vCPU's first entry after its MSR restore, so the page's
+ *   source content, as far as the destination needs it, is zeros (an inference: a guest
+ *   reading a vCPU's entry before that vCPU's first entry would see zeros rather than a
+ *   stale time; kvmuf does not judge that). A VMM that lets KVM fault in a zero page there
+ *   and clears its bit loses nothing.
+ * - `shared`: the page also holds other guest data (a guest whose pvclock shares a page
+ *   with other variables), so every byte but the pvclock's still needs the source.
+ */
+export type KvmClockPage = 'dedicated' | 'shared';
+
+/** The source host's content of `gfn` under this configuration: sourceContent(gfn), except a dedicated kvm-clock page (zeros). */
+export function sourceContentOf(cfg: Pick<ResolvedConfig, 'control'>, gfn: number): number {
+  const c = cfg.control;
+  return c.kvmClockGfn === gfn && c.kvmClockPage === 'dedicated' ? 0 : sourceContent(gfn);
+}
+
 function fail(code: string, message: string, hint: string): never {
   throw new ConfigError(code, message, hint);
 }
@@ -164,6 +194,23 @@ function checkGmemMinor(cfg: SystemConfig, uffdMode: UffdMode, gmemUffd: GmemUff
   if (uffdMode === 'none') fail('KVMUF104', 'the gmem-minor design needs userfaultfd on the guest_memfd mapping', 'use --uffd missing-minor (the default) or --uffd minor');
   if (gmemUffd === 'einval') {
     fail('KVMUF105', 'mainline refuses userfaultfd on a guest_memfd mapping (vma_can_userfault: EINVAL), so the gmem-minor design cannot be set up', 'use --gmem-uffd vm-uffd-ops (the guest_memfd userfaultfd series; the default for gmem-minor)');
+  }
+}
+
+/** The control plan with the kvm-clock page's kind filled in (dedicated unless told). */
+function resolveControl(plan: ControlPlan): ControlPlan {
+  if (plan.kvmClockPage !== undefined && plan.kvmClockGfn === undefined) fail('KVMUF105', '--kvm-clock-page says what the kvm-clock page holds, but there is no kvm-clock restore', 'add --kvm-clock GFN, or drop --kvm-clock-page');
+  return plan.kvmClockGfn !== undefined ? { ...plan, kvmClockPage: plan.kvmClockPage ?? 'dedicated' } : plan;
+}
+
+/** MSR_KVM_STEAL_TIME is x86; its page is shared with other per-cpu data, so it cannot be a dedicated kvm-clock page. */
+function checkStealTime(cfg: SystemConfig, control: ControlPlan): void {
+  const gfn = control.stealTimeGfn;
+  if (gfn === undefined) return;
+  if (cfg.arch !== 'x86') fail('KVMUF105', 'the steal-time MSR restore is x86 (arm64 has PV stolen time through a device attribute, not modelled)', 'use --arch x86');
+  checkPage(cfg, gfn, 'the steal-time page');
+  if (gfn === control.kvmClockGfn && control.kvmClockPage === 'dedicated') {
+    fail('KVMUF105', `steal time on gfn ${gfn}, the kvm-clock page, but a dedicated kvm-clock page holds nothing but pvclock data`, `use --kvm-clock-page shared, or another gfn for --steal-time`);
   }
 }
 
@@ -239,11 +286,12 @@ export function resolveConfig(cfg: SystemConfig): ResolvedConfig {
     ]);
   if (programs.length !== cfg.vcpus) fail('KVMUF106', `${programs.length} guest programs for ${cfg.vcpus} vCPUs`, 'give one program per vCPU');
   for (const prog of programs) for (const op of prog) checkPage(checked, op.gfn, 'a guest program');
-  const control = cfg.control ?? {};
+  const control = resolveControl(cfg.control ?? {});
   if (control.itsTables && cfg.arch !== 'arm64') fail('KVMUF105', 'the ITS exists only on arm64', 'use --arch arm64, or drop the ITS restore');
   if (control.kvmClockGfn !== undefined && cfg.arch !== 'x86') fail('KVMUF105', 'the kvm-clock MSR restore is x86', 'use --arch x86');
   for (const p of control.itsTables ?? []) checkPage(checked, p, 'the ITS tables');
   if (control.kvmClockGfn !== undefined) checkPage(checked, control.kvmClockGfn, 'the kvm-clock page');
+  checkStealTime(checked, control);
   for (const p of control.balloon ?? []) checkPage(checked, p, 'the balloon');
   if ((control.balloon ?? []).length > 0 && cfg.backing !== 'anon') fail('KVMUF105', 'the balloon (MADV_DONTNEED) frees pages only on anonymous memory', 'use --backing anon');
   if (control.toggleDirtyLog && cfg.backing === 'guest_memfd') fail('KVMUF105', 'dirty logging is not supported on guest_memfd memslots (KVM_MEM_GUEST_MEMFD excludes LOG_DIRTY_PAGES)', 'use another backing');
@@ -255,5 +303,5 @@ export function resolveConfig(cfg: SystemConfig): ResolvedConfig {
   if (cfg.thp && cfg.backing !== 'anon') fail('KVMUF105', 'transparent huge pages are modelled for anonymous memory only', 'use --backing anon, or drop --thp');
   // The default reading is accepted on x86 too (a saved configuration carries it); asking for the other is refused.
   if (cfg.arm64WpFault === 'no-check' && cfg.arch !== 'arm64') fail('KVMUF105', '--arm64-wp-fault no-check is an arm64 choice; x86 fast_page_fault never checks the bitmap', 'use --arch arm64, or drop --arm64-wp-fault');
-  return { mmu, uffdEagainField: cfg.uffdEagainField ?? 'written', arm64WpFault: cfg.arm64WpFault ?? 'checks-bitmap', thp: cfg.thp ?? false, mutation: cfg.mutation ?? 'none', gmemWrite: cfg.gmemWrite ?? 'enospc', gmemUffd, asyncPfScope: cfg.asyncPfScope ?? 'any', design: cfg.design, arch: cfg.arch, series, backing: cfg.backing, vcpus: cfg.vcpus, pages: cfg.pages, remote, programs, uffdMode, control, hugePages, memslots, gfns };
+  return { mmu, uffdEagainField: cfg.uffdEagainField ?? 'written', arm64WpFault: cfg.arm64WpFault ?? 'checks-bitmap', thp: cfg.thp ?? false, mutation: cfg.mutation ?? 'none', gmemWrite: cfg.gmemWrite ?? 'enospc', gmemUffd, asyncPfScope: cfg.asyncPfScope ?? 'sw-protected', design: cfg.design, arch: cfg.arch, series, backing: cfg.backing, vcpus: cfg.vcpus, pages: cfg.pages, remote, programs, uffdMode, control, hugePages, memslots, gfns };
 }

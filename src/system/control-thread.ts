@@ -82,6 +82,14 @@ function plannedSteps(plan: ControlPlan, env: Environment): Step[] {
     // does): right only if nothing else on that page is still owed by the source.
     if (env.bitmap !== 0) steps.push({ label: 'clear-kvm-clock-bit', run: (c) => c.setUserfaultBit(gfn, false) });
   }
+  if (plan.stealTimeGfn !== undefined) {
+    const gfn = plan.stealTimeGfn;
+    // Only records the gpa; record_steal_time writes at vCPU 0's next KVM_RUN, through the
+    // host mapping (src/kvm/steal-time.ts). Like the kvm-clock page, the VMM clears the
+    // bit, believing KVM populated the page: right only if the rest of the page has arrived.
+    steps.push({ label: 'restore-msr-steal-time', run: (c) => void c.kvm.setStealTimeMsr(0, gfn) });
+    if (env.bitmap !== 0) steps.push({ label: 'clear-steal-time-bit', run: (c) => c.setUserfaultBit(gfn, false) });
+  }
   for (const gfn of plan.balloon ?? []) steps.push({ label: 'balloon', run: (c) => void c.balloon(gfn) });
   if (plan.disableUserfaultAtEnd && env.bitmap !== 0) {
     for (const i of slots) {

@@ -1,11 +1,13 @@
 /**
  * The ground truth, per byte range, for what vCPUs do to guest pages: a guest access
  * (whole page, or a u64 at an offset) is judged against `expected` and a guest store
- * updates it; KVM's pvclock write at guest entry (src/kvm/pvclock.ts, review M6) makes
- * its 32 bytes KVM's while the rest of the page still owes the source's content.
+ * updates it; KVM's pvclock and steal-time writes at guest entry (src/kvm/pvclock.ts,
+ * steal-time.ts, review M6) make their bytes KVM's while the rest of the page still owes
+ * the source's content.
  */
 import { PAGE_SIZE } from '../kvm/uapi.ts';
-import { KVM_CLOCK_CONTENT, PVCLOCK_BYTES } from '../kvm/pvclock.ts';
+import { PVCLOCK_BYTES, withPvclock } from '../kvm/pvclock.ts';
+import { STEAL_TIME_BYTES, withStealTime } from '../kvm/steal-time.ts';
 import { GUEST_ACCESS_BYTES, type GuestAccess } from '../kvm/state.ts';
 import { replaceAt } from '../mm/immutable.ts';
 import { byteAt, describeContent, firstDifference, storeBytes } from '../mm/page-content.ts';
@@ -47,9 +49,18 @@ export function judgeAccess(c: StepContext, access: GuestAccess): void {
 
 /** kvm_guest_time_update wrote the pvclock at `gpa`: those 32 bytes are KVM's from now on. */
 export function pvclockWritten(c: StepContext, gpa: number): void {
-  const gfn = Math.floor(gpa / PAGE_SIZE);
   const offset = gpa % PAGE_SIZE;
-  c.note(`kvm_guest_time_update writes the pvclock: gfn ${gfn} bytes ${hex(offset)}..${hex(offset + PVCLOCK_BYTES - 1)}`);
-  const expected = c.sys.expected[gfn] ?? 0;
-  c.sys = { ...c.sys, expected: replaceAt(c.sys.expected, gfn, storeBytes(expected, offset, PVCLOCK_BYTES, KVM_CLOCK_CONTENT)) };
+  kvmBytesWritten(c, gpa, `kvm_guest_time_update writes the pvclock: gfn ${Math.floor(gpa / PAGE_SIZE)} bytes ${hex(offset)}..${hex(offset + PVCLOCK_BYTES - 1)}`, (content) => withPvclock(content, offset));
+}
+
+/** record_steal_time wrote the struct at `gpa`: its steal, version and preempted bytes are KVM's from now on. */
+export function stealTimeWritten(c: StepContext, gpa: number): void {
+  const offset = gpa % PAGE_SIZE;
+  kvmBytesWritten(c, gpa, `record_steal_time writes steal time: gfn ${Math.floor(gpa / PAGE_SIZE)} struct at ${hex(offset)}..${hex(offset + STEAL_TIME_BYTES - 1)}`, (content) => withStealTime(content, offset));
+}
+
+function kvmBytesWritten(c: StepContext, gpa: number, what: string, update: (content: number) => number): void {
+  const gfn = Math.floor(gpa / PAGE_SIZE);
+  c.note(what);
+  c.sys = { ...c.sys, expected: replaceAt(c.sys.expected, gfn, update(c.sys.expected[gfn] ?? 0)) };
 }

@@ -9,7 +9,7 @@ import { encodeKernel } from '../kvm/encode.ts';
 import { isTaskAsleep } from '../kvm/sleep.ts';
 import { coreProperties } from '../../properties/core.ts';
 import type { HandlerStrategy } from '../vmm/strategy.ts';
-import { resolveConfig, sourceContent, type ResolvedConfig, type SystemConfig } from './config.ts';
+import { resolveConfig, sourceContentOf, type ResolvedConfig, type SystemConfig } from './config.ts';
 import { ConfigError } from './config-error.ts';
 import { stopsVcpus, controlThread } from './control-thread.ts';
 import type { Environment } from './environment.ts';
@@ -76,7 +76,7 @@ export function composeSystem(config: SystemConfig, strategy: HandlerStrategy, o
   const initial: SystemState = {
     kernel: sim.state,
     threads: threads.map((t) => ({ pc: 0, regs: new Array<number>(t.regs).fill(0) })),
-    expected: Array.from({ length: cfg.pages }, (_, g) => sourceContent(g)),
+    expected: Array.from({ length: cfg.pages }, (_, g) => sourceContentOf(cfg, g)),
     vmm: new Array<number>(vmmWordsOf(strategy, env, cfg.pages)).fill(0),
   };
 

@@ -14,7 +14,7 @@ import {
   UFFDIO_REGISTER_MODE_MISSING,
 } from '../kvm/uapi.ts';
 import { GUEST_MEMFD_FLAG_MMAP } from '../mm/guest-memfd.ts';
-import { sourceContent, type ResolvedConfig } from './config.ts';
+import { sourceContentOf, type ResolvedConfig } from './config.ts';
 import type { Environment } from './environment.ts';
 import { hvaOf, slotOf, slotRegion, userfaultBitOf, type SlotLayout } from './guest-layout.ts';
 
@@ -84,7 +84,7 @@ export function buildSystem(cfg: ResolvedConfig): Setup {
     const file = sim.createFile(cfg.backing, total, hostPagePages);
     if (minor) {
       const alias = sim.mmapFile(file, total);
-      cfg.gfns.forEach((g, i) => sim.userAccess(SETUP_TASK, alias + i * PAGE_SIZE, sourceContent(g)));
+      cfg.gfns.forEach((g, i) => sim.userAccess(SETUP_TASK, alias + i * PAGE_SIZE, sourceContentOf(cfg, g)));
     }
     hva = sim.mmapFile(file, total);
   }
@@ -109,8 +109,8 @@ export function buildSystem(cfg: ResolvedConfig): Setup {
       continue;
     }
     const slot = slotOf(layout, g) as SlotLayout;
-    if (cfg.backing === 'guest_memfd') must(sim.gmemWrite(gmemFd, (slot.hostOffset + g - slot.baseGfn) * PAGE_SIZE, sourceContent(g)), 'write(guest_memfd)');
-    sim.userAccess(SETUP_TASK, hvaOf(layout, g), sourceContent(g));
+    if (cfg.backing === 'guest_memfd') must(sim.gmemWrite(gmemFd, (slot.hostOffset + g - slot.baseGfn) * PAGE_SIZE, sourceContentOf(cfg, g)), 'write(guest_memfd)');
+    sim.userAccess(SETUP_TASK, hvaOf(layout, g), sourceContentOf(cfg, g));
   }
   for (const s of slots) must(sim.setUserMemoryRegion2(slotRegion(s, flags, gmemFd)), 'KVM_SET_USER_MEMORY_REGION2');
 

@@ -24,7 +24,7 @@ import { uffdFill, uffdRead, uffdReadable, uffdWake, type FillKind, type UffdMsg
 import { replaceAt } from '../mm/immutable.ts';
 import { ABSENT } from '../mm/host-memory.ts';
 import { backingContent } from './backing.ts';
-import { sourceContent } from './config.ts';
+import { sourceContentOf } from './config.ts';
 import type { Environment } from './environment.ts';
 import { gfnOf, hvaOf, slotOf, slotRegion, userfaultBitOf, type SlotLayout } from './guest-layout.ts';
 import { contentAgrees, DONE, GIVEN_UP, VIOLATION, type SystemState, type ThreadState, type ViolationCode } from './state.ts';
@@ -144,7 +144,7 @@ export class StepContext {
       disable: () => {
         throw new StepDisabled();
       },
-      fetch: (gfn) => sourceContent(gfn),
+      fetch: (gfn) => sourceContentOf(this.env.config, gfn),
     };
     return this.host;
   }
@@ -277,7 +277,7 @@ export class StepContext {
   /** The source host's content of a page (what a fetch over the network returns). */
   fetch(gfn: number): number {
     this.page(gfn, 'fetch');
-    return sourceContent(gfn);
+    return sourceContentOf(this.env.config, gfn);
   }
 
   /** The guest page's host virtual address (through its memslot's userspace_addr). */

@@ -19,7 +19,7 @@
  * covers (the successors of a renamed state are the renamed successors):
  * - the handler says it never refers to a vCPU by index (`HandlerStrategy.vcpuSymmetric`):
  *   no VMM word, handler register or handler step depends on which vCPU faulted;
- * - no control step names a vCPU: no kvm-clock (vCPU 0's MSR), no ITS restore that
+ * - no control step names a vCPU: no kvm-clock or steal time (vCPU 0's MSRs), no ITS restore that
  *   kicks the vCPUs one by one (its register counts the vCPUs kicked, in index order);
  * - not the async-pf-user design (its tokens and parked ops are per vCPU slot).
  */
@@ -32,7 +32,7 @@ import type { ResolvedConfig } from './config.ts';
 /** Groups (each of 2 or more vCPU indices, ascending) of interchangeable vCPUs; empty when the symmetry does not apply. */
 export function vcpuSymmetryGroups(cfg: ResolvedConfig, handlerSymmetric: boolean): number[][] {
   if (!handlerSymmetric || cfg.design === 'async-pf-user') return [];
-  if (cfg.control.kvmClockGfn !== undefined) return [];
+  if (cfg.control.kvmClockGfn !== undefined || cfg.control.stealTimeGfn !== undefined) return [];
   if ((cfg.control.itsTables?.length ?? 0) > 0 && !cfg.control.vcpusWait) return [];
   const byProgram = new Map<string, number[]>();
   cfg.programs.forEach((p, v) => {

@@ -11,7 +11,7 @@ import type { StepContext } from './step-context.ts';
 import { backingContent } from './backing.ts';
 import { ABSENT } from '../mm/host-memory.ts';
 import { DONE, VIOLATION } from './state.ts';
-import { judgeAccess, pvclockWritten } from './guest-access-truth.ts';
+import { judgeAccess, pvclockWritten, stealTimeWritten } from './guest-access-truth.ts';
 import type { Step, ThreadSpec } from './thread.ts';
 
 export const VCPU_ENTER = 0;
@@ -43,8 +43,10 @@ function runStep(vcpu: number, strategy: HandlerStrategy): Step {
         judgeAccess(c, access);
       } else if (before.pvclockPending !== undefined && after.pvclockPending === undefined) {
         pvclockWritten(c, before.pvclockPending);
+      } else if (before.stealTimePending !== undefined && after.stealTimePending === undefined) {
+        stealTimeWritten(c, before.stealTimePending);
       } else if (after.mode === 'uffd-wait' && before.mode !== 'uffd-wait') {
-        const what = after.fault?.pvclock === true ? 'kvm_guest_time_update: the pvclock cache refresh' : 'stage-2 fault';
+        const what = after.fault?.pvclock === true ? 'kvm_guest_time_update: the pvclock cache refresh' : after.fault?.stealTime === true ? "record_steal_time: the user access" : 'stage-2 fault';
         c.note(`${what} on gfn ${after.fault?.gfn}: GUP sleeps in userfaultfd`);
       } else if (after.mode === 'install') {
         const gfn = after.fault?.gfn ?? 0;

@@ -63,8 +63,9 @@ describe('configuration flags', { timeout: 60_000 }, () => {
   });
 
   it('--control-first orders the control plan before the vCPUs: fewer interleavings, named in the table', () => {
-    // With a uffd reader both orders are safe; without one, clearing the clock page's bit
-    // is wrong in any order (KVM writes 32 bytes over a zero page: partial-pages.test.ts).
+    // With a uffd reader both orders are safe; without one, clearing the bit of a clock
+    // page shared with other data is wrong in any order (KVM writes 32 bytes over a zero
+    // page: partial-pages.test.ts).
     const base = ['check', '--design', 'kvm-userfault', '--vcpus', '1', '--uffd', 'missing', '--program', 'r1 r0', '--kvm-clock', '1'];
     const states = (out: string) => Number(/ PASS +(\d+) /.exec(out)?.[1] ?? NaN);
     const racing = kvmuf(base);
@@ -73,7 +74,7 @@ describe('configuration flags', { timeout: 60_000 }, () => {
     expect(ordered.stdout).toMatch(/^kvm-userfault x86 anon 1v×2p \+kvm-clock 1 control first +kvm-userfault +PASS/m);
     expect(ordered.status).toBe(0);
     expect(states(ordered.stdout)).toBeLessThan(states(racing.stdout));
-    const noUffd = kvmuf([...base.slice(0, 6), 'none', ...base.slice(7), '--control-first']);
+    const noUffd = kvmuf([...base.slice(0, 6), 'none', ...base.slice(7), '--kvm-clock-page', 'shared', '--control-first']);
     expect(noUffd.status).toBe(1);
     expect(noUffd.stdout).toContain('invariant violated: memory holds the content it should');
   });

@@ -80,7 +80,7 @@ describe('toItf', { timeout: 60_000 }, () => {
     ['kvm-userfault', 'no-uffd-reader', { arch: 'arm64', its: '1' }],
     ['kvm-userfault', 'clear-before-populate', { backing: 'shmem' }],
     ['demand-paging', 'present-before-install', {}],
-    ['async-pf-user', 'async-pf-wrong-token', {}],
+    ['async-pf-user', 'async-pf-wrong-token', { backing: 'guest_memfd' }],
   ])('every counterexample of %s with %s is valid, typed ITF', async (design, handler, more) => {
     const outcome = await runCheck({ design, handler, vcpus: 2, pages: 2, ...more });
     const run = outcome.runs[0];

@@ -95,7 +95,7 @@ describe('README', () => {
   });
 
   it('shows the "steps that never ran" block that kvmuf really prints', () => {
-    const r = kvmuf(['check', '--design', 'async-pf-user']);
+    const r = kvmuf(['check', '--design', 'async-pf-user', '--backing', 'guest_memfd']);
     const block = r.stdout.split('\n\n').find((p) => p.startsWith('steps that never ran')) ?? '';
     expect(block.length).toBeGreaterThan(0);
     for (const line of block.split('\n')) expect(README).toContain(`  ${line}\n`);

@@ -60,7 +60,7 @@ describe('kvmuf replay', () => {
 describe('Ctrl-C', () => {
   it('ends a long check with a partial summary and exit 3', async () => {
     const bin = fileURLToPath(new URL('../../bin/kvmuf.js', import.meta.url));
-    const child = spawn(process.execPath, [bin, 'check', '--design', 'async-pf-user', '--vcpus', '3'], { cwd: fileURLToPath(new URL('../..', import.meta.url)) });
+    const child = spawn(process.execPath, [bin, 'check', '--design', 'async-pf-user', '--backing', 'guest_memfd', '--vcpus', '3'], { cwd: fileURLToPath(new URL('../..', import.meta.url)) });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -69,7 +69,7 @@ describe('Ctrl-C', () => {
     const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect(status).toBe(3);
     expect(stderr).toContain('interrupted: the summary below is partial');
-    expect(stdout).toMatch(/INCOMPLETE async-pf-user x86 anon 3v×2p: interrupted .*explored \d+ states/);
+    expect(stdout).toMatch(/INCOMPLETE async-pf-user x86 guest_memfd 3v×2p: interrupted .*explored \d+ states/);
     expect(stdout).toMatch(/0 passed, 0 failed, 1 incomplete/);
   }, 60_000);
 });

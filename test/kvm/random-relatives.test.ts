@@ -68,7 +68,7 @@ interface World {
 
 function build(s: Setup): World {
   const dp = s.design === 'demand-paging';
-  const sim = new KvmSim({ variant: { demandPaging: dp, asyncPfUser: !dp, geometry: SMALL_GEOMETRY }, programs: s.programs });
+  const sim = new KvmSim({ variant: { demandPaging: dp, asyncPfUser: !dp, asyncPfScope: 'any', geometry: SMALL_GEOMETRY }, programs: s.programs });
   const huge = s.backing === 'hugetlb' ? 4 : 1;
   const hva = s.backing === 'anon' ? sim.mmapAnonymous(NPAGES) : sim.mmapFile(sim.createFile('hugetlb', NPAGES, huge), NPAGES);
   const bitmap = sim.mmapData(8);

@@ -22,7 +22,7 @@ export const asyncPfDriver: SpecDriver = {
   input: undefined,
   start() {
     const program = Array.from({ length: PAGES - 2 }, (_, g) => ({ kind: 'read' as const, gfn: g }));
-    const sim = new KvmSim({ variant: { asyncPfUser: true, geometry: [1, 4, 16] }, programs: [program] });
+    const sim = new KvmSim({ variant: { asyncPfUser: true, asyncPfScope: 'any', geometry: [1, 4, 16] }, programs: [program] });
     const hva = sim.mmapAnonymous(PAGES);
     for (let g = 0; g < PAGES; g++) sim.userAccess(VMM, hva + g * PAGE_SIZE, g + 1);
     const bitmap = sim.mmapData(8);

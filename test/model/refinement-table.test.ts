@@ -23,7 +23,7 @@ const configs: readonly { name: string; cfg: SystemConfig; mutation?: KernelMuta
   { name: 'kvm-userfault x86 2×2', cfg: { design: 'kvm-userfault', arch: 'x86', backing: 'anon', vcpus: 2, pages: 2 } },
   { name: 'kvm-userfault arm64 +ITS', cfg: { design: 'kvm-userfault', arch: 'arm64', backing: 'anon', vcpus: 1, pages: 2, control: { itsTables: [1] } } },
   { name: 'uffd arm64', cfg: { design: 'uffd', arch: 'arm64', backing: 'anon', vcpus: 2, pages: 2 } },
-  { name: 'async-pf-user x86', cfg: { design: 'async-pf-user', arch: 'x86', backing: 'anon', vcpus: 1, pages: 2 } },
+  { name: 'async-pf-user x86', cfg: { design: 'async-pf-user', arch: 'x86', backing: 'guest_memfd', vcpus: 1, pages: 2 } },
   { name: 'mutant huge-while-userfault', cfg: { design: 'kvm-userfault', arch: 'arm64', backing: 'hugetlb', vcpus: 1, pages: 2 }, mutation: 'huge-while-userfault' },
   { name: 'clear-first handler', cfg: { design: 'kvm-userfault', arch: 'x86', backing: 'guest_memfd', vcpus: 2, pages: 2 }, handler: 'test/handlers/clear-first.ts' },
 ];

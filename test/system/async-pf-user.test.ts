@@ -25,7 +25,9 @@ function labels(f: Failure | undefined): string[] {
   return 'trace' in f ? [...f.trace.labels] : [];
 }
 
-const cfg = matrixConfig({ design: 'async-pf-user', backing: 'anon', arch: 'x86' });
+// guest_memfd: the RFC goes asynchronous only on KVM_X86_SW_PROTECTED_VM (the default
+// --async-pf-scope sw-protected, review M5).
+const cfg = matrixConfig({ design: 'async-pf-user', backing: 'guest_memfd', arch: 'x86' });
 
 /** A vCPU's last exit was a synchronous userfault exit (no async flag). */
 function synchronousUserfaultExit(s: SystemState): boolean {
@@ -85,5 +87,31 @@ describe('async-pf-user configurations', () => {
     const base = { design: 'async-pf-user', backing: 'anon', vcpus: 1, pages: 1 } as const;
     expect(() => resolveConfig({ ...base, arch: 'arm64' })).toThrow(ConfigError);
     expect(() => resolveConfig({ ...base, arch: 'x86', series: 'none' })).toThrow(/KVM Userfault series/);
+  });
+});
+
+describe('the VM-type gate of the RFC as posted (--async-pf-scope, review M5)', { timeout: 30_000 }, () => {
+  const anon = matrixConfig({ design: 'async-pf-user', backing: 'anon', arch: 'x86' });
+  const asyncExit = (s: SystemState) => s.kernel.vm.vcpus.some((v) => ((v.run.memoryFault?.flags ?? 0) & KVM_MEMORY_EXIT_FLAG_ASYNC_PF_USER) !== 0);
+  const props = (name: string) => ({ properties: [sometimes(name, asyncExit)] });
+
+  it('is the default: on anon (not KVM_X86_SW_PROTECTED_VM) every exit is synchronous, and the reference handler still passes', () => {
+    expect(resolveConfig(anon).asyncPfScope).toBe('sw-protected');
+    const r = run(anon, asyncPfUserHandler, props('some exit is asynchronous'));
+    // The only failure is the reachability property: no exit ever carries the async flag.
+    expect(r.failures.map((f) => ('property' in f ? f.property : f.kind))).toEqual(['some exit is asynchronous']);
+    const plain = run(anon, asyncPfUserHandler);
+    expect(plain.failures).toEqual([]);
+    expect(plain.status).toBe('pass');
+  });
+
+  it('on guest_memfd (KVM_X86_SW_PROTECTED_VM) exits go asynchronous; with --async-pf-scope any they do on anon too', () => {
+    expect(run(cfg, asyncPfUserHandler, props('some exit is asynchronous')).failures).toEqual([]);
+    expect(run({ ...anon, asyncPfScope: 'any' }, asyncPfUserHandler, props('some exit is asynchronous')).failures).toEqual([]);
+  });
+
+  it('the wrong-token handler is convicted where tokens exist, and passes on anon, where none is ever issued', () => {
+    expect(run(cfg, asyncPfWrongTokenHandler).status).toBe('fail');
+    expect(run(anon, asyncPfWrongTokenHandler).status).toBe('pass');
   });
 });

@@ -15,7 +15,7 @@ import { benchOnly, PINNED } from './matrix-pins.ts';
 describe('scale matrix (1–3 vCPUs × 2 pages, reference handlers)', () => {
   for (const vcpus of MATRIX_VCPUS) {
     for (const e of matrixEntries()) {
-      if (benchOnly(e.design, vcpus)) continue;
+      if (benchOnly(e.design, vcpus, e.backing)) continue;
       it(`${matrixName(e)} ×${vcpus} vCPU: passes exhaustively with the pinned state count`, () => {
         const system = composeSystem(matrixConfig(e, vcpus), bundledHandlerFor(e.design));
         const result = check(systemModel(system, { consistency: vcpus < 3 }), { exact: vcpus === 3 });

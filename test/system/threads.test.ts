@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { check } from '../../src/checker/index.ts';
-import type { SystemConfig } from '../../src/system/config.ts';
+import { resolveConfig, type SystemConfig } from '../../src/system/config.ts';
+import { sometimes } from '../../src/checker/index.ts';
 import { composeSystem, systemModel } from '../../src/system/model.ts';
 import { ignoresRemoveHandler } from '../../src/vmm/flawed.ts';
 import { bundledHandler } from '../../src/vmm/index.ts';
@@ -136,12 +137,22 @@ describe('restore ordering: the kvm-clock page that KVM writes itself (x86)', ()
   });
 
   // Review M6: the MSR restore only activates the pvclock cache (a GUP that, with no uffd,
-  // faults in a zero page); KVM writes 32 bytes at the next KVM_RUN. Clearing the bit
-  // leaves the rest of the page as zeros that never arrived (src/kvm/pvclock.ts).
-  const restoreFirst = (programs: SystemConfig['programs'], uffdMode: SystemConfig['uffdMode'] = 'none') =>
-    check(systemModel(composeSystem({ ...base, uffdMode, programs, control: { kvmClockGfn: 1, vcpusWait: true } }, kvmUserfaultHandler)), { stopAtFirst: false });
+  // faults in a zero page); KVM writes 32 bytes at the next KVM_RUN. On a clock page shared
+  // with other data, clearing the bit leaves the rest of the page as zeros that never
+  // arrived (src/kvm/pvclock.ts); on a dedicated one (Linux's hv_clock_boot) the rest is
+  // zeros on the source too.
+  const restoreFirst = (programs: SystemConfig['programs'], uffdMode: SystemConfig['uffdMode'] = 'none', kvmClockPage: 'shared' | 'dedicated' = 'shared') =>
+    check(systemModel(composeSystem({ ...base, uffdMode, programs, control: { kvmClockGfn: 1, kvmClockPage, vcpusWait: true } }, kvmUserfaultHandler)), { stopAtFirst: false });
 
-  it('restoring before the vCPUs run and clearing that bit, with no uffd: a guest read of steal time on that page sees zeros', () => {
+  it('a dedicated clock page (the default, as Linux’s hv_clock_boot): restoring first and clearing its bit with no uffd loses nothing', () => {
+    const r = restoreFirst([[{ kind: 'read', gfn: 1, offset: 0x40 }, { kind: 'read', gfn: 1 }, { kind: 'read', gfn: 0 }]], 'none', 'dedicated');
+    expect(r.failures).toEqual([]);
+    expect(r.status).toBe('pass');
+    // The default: the same configuration without kvmClockPage resolves to dedicated.
+    expect(resolveConfig({ ...base, control: { kvmClockGfn: 1 } }).control.kvmClockPage).toBe('dedicated');
+  });
+
+  it('restoring before the vCPUs run and clearing that bit, with no uffd: a guest read of other data on a shared clock page sees zeros', () => {
     const r = restoreFirst([[{ kind: 'read', gfn: 1, offset: 0x40 }]]);
     const wrong = r.failures.find((f) => f.kind === 'invariant' && f.property === PROPERTY.noWrongRead);
     expect(wrong).toBeDefined();
@@ -164,6 +175,50 @@ describe('restore ordering: the kvm-clock page that KVM writes itself (x86)', ()
   it('with a userfaultfd reader the write waits for the page and the order does not matter', () => {
     const r = check(systemModel(composeSystem({ ...base, uffdMode: 'missing', control: { kvmClockGfn: 1 } }, kvmUserfaultHandler)));
     expect(r.status).toBe('pass');
+  });
+});
+
+describe('restore ordering: steal time, which record_steal_time writes at the next KVM_RUN (x86)', () => {
+  // src/kvm/steal-time.ts: KVM_SET_MSRS(MSR_KVM_STEAL_TIME) only records the gpa; at vCPU
+  // 0's next entry record_steal_time writes steal, version and preempted through the host
+  // mapping (a user access of the vCPU thread: a zero page without uffd, a sleep in it
+  // with one). The struct sits at 0x40 of a page it shares with other per-cpu data.
+  const base = { design: 'kvm-userfault', arch: 'x86', backing: 'anon', vcpus: 1, pages: 2 } as const;
+  const otherData = [[{ kind: 'read', gfn: 1, offset: 0x100 }, { kind: 'read', gfn: 0 }]] as const;
+  const stealFirst = (uffdMode: SystemConfig['uffdMode'], programs: SystemConfig['programs'] = otherData, vcpusWait = true) =>
+    composeSystem({ ...base, uffdMode, programs, control: { stealTimeGfn: 1, vcpusWait } }, kvmUserfaultHandler);
+  const properties = (s: ReturnType<typeof stealFirst>) => systemModel(s, { properties: [sometimes('record_steal_time sleeps in userfaultfd', (x) => x.kernel.vm.vcpus.some((v) => v.fault?.stealTime === true))] });
+
+  it('restoring it and clearing its bit with no uffd loses the rest of the page: a read of other per-cpu data sees zeros', () => {
+    const r = check(systemModel(stealFirst('none')), { stopAtFirst: false });
+    const props = r.failures.map((f) => (f.kind === 'invariant' ? f.property : f.kind));
+    expect(props).toContain(PROPERTY.noWrongRead);
+    expect(props).toContain(PROPERTY.memoryHoldsContent);
+    const wrong = r.failures.find((f) => f.kind === 'invariant' && f.property === PROPERTY.noWrongRead);
+    const labels = wrong && wrong.kind === 'invariant' ? wrong.trace.labels : [];
+    expect(labels.some((l) => l.includes('record_steal_time writes steal time: gfn 1 struct at 0x40..0x7f'))).toBe(true);
+  });
+
+  it('a guest that reads only the steal-time bytes reads KVM’s values, but the page still lacks its source content', () => {
+    const r = check(systemModel(stealFirst('none', [[{ kind: 'read', gfn: 1, offset: 0x40 }, { kind: 'read', gfn: 0 }]])), { stopAtFirst: false });
+    expect(r.failures.map((f) => (f.kind === 'invariant' ? f.property : f.kind))).toEqual([PROPERTY.memoryHoldsContent]);
+  });
+
+  it('with a userfaultfd reader the vCPU thread’s user access sleeps in it and the reader brings the source page first: safe, in either order', () => {
+    for (const vcpusWait of [true, false]) {
+      const system = stealFirst('missing', [[{ kind: 'read', gfn: 1, offset: 0x100 }, { kind: 'read', gfn: 1, offset: 0x40 }, { kind: 'read', gfn: 0 }]], vcpusWait);
+      const r = check(properties(system));
+      expect(r.failures).toEqual([]);
+      expect(r.status).toBe('pass');
+      // The count is the brute-force explorer's too (no fingerprint can merge states here).
+      expect(bruteForceCount(systemModel(system)).distinct).toBe(r.stats.distinct);
+    }
+  });
+
+  it('is x86 only, and cannot share a dedicated kvm-clock page', () => {
+    expect(() => resolveConfig({ ...base, arch: 'arm64', control: { stealTimeGfn: 1 } })).toThrow(/steal-time MSR restore is x86/);
+    expect(() => resolveConfig({ ...base, control: { stealTimeGfn: 1, kvmClockGfn: 1 } })).toThrow(/dedicated kvm-clock page holds nothing but pvclock data/);
+    expect(resolveConfig({ ...base, control: { stealTimeGfn: 1, kvmClockGfn: 1, kvmClockPage: 'shared' } }).control.stealTimeGfn).toBe(1);
   });
 });
 

@@ -120,3 +120,16 @@ describe('vCPU symmetry: the reduced search finds what the full one finds', () =
     expect(unreduced.stats.distinct / reduced.stats.distinct).toBeGreaterThan(2);
   });
 });
+
+describe('vCPU symmetry: control steps that name a vCPU', () => {
+  // The kvm-clock and steal-time restores are vCPU 0's MSRs: vCPU 0 is then told apart.
+  it.each([
+    ['the kvm-clock restore', { kvmClockGfn: 1 }],
+    ['the steal-time restore', { stealTimeGfn: 1 }],
+  ] as const)('%s leaves no interchangeable vCPUs', (_name, control) => {
+    const plain = composeSystem(sameProgramConfig('kvm-userfault', 'anon', 'x86', 3), bundledHandlerFor('kvm-userfault'));
+    expect(symmetryGroupsOf(plain).length).toBeGreaterThan(0);
+    const named = composeSystem({ ...sameProgramConfig('kvm-userfault', 'anon', 'x86', 3), control }, bundledHandlerFor('kvm-userfault'));
+    expect(symmetryGroupsOf(named)).toEqual([]);
+  });
+});

@@ -1,6 +1,7 @@
 /** `c.kvm`: KVM's own guest accesses and the demand-paging / async PF user interfaces. */
 import { PAGE_SIZE } from '../../kvm/uapi.ts';
 import { setSystemTimeMsr } from '../../kvm/pvclock.ts';
+import { setStealTimeMsr, STEAL_TIME_OFFSET } from '../../kvm/steal-time.ts';
 import type { Outcome, StepContext } from '../step-context.ts';
 import type { OpHost } from './op-host.ts';
 import { StepApiMisuse } from '../step-errors.ts';
@@ -19,10 +20,7 @@ export class KvmFacet {
    */
   setSystemTimeMsr(vcpu: number, gfn: number): Outcome {
     this.h.page(gfn, 'KVM_SET_MSRS(MSR_KVM_SYSTEM_TIME_NEW)');
-    const vcpus = this.h.env.config.vcpus;
-    if (!Number.isInteger(vcpu) || vcpu < 0 || vcpu >= vcpus) {
-      throw new StepApiMisuse(`KVM_SET_MSRS: vCPU ${String(vcpu)} is not a vCPU of the configuration (0..${vcpus - 1})`, 'pass a vCPU index, e.g. 0');
-    }
+    this.checkVcpu(vcpu);
     // kvm_vcpu_ioctl: mutex_lock_killable(&vcpu->mutex), held by KVM_RUN for its whole
     // run (read_file id 6153473596): the ioctl waits until the vCPU is out of KVM_RUN.
     // Its guard reads the vCPU's mode: the leavesVcpusAlone promise is checked before it.
@@ -34,6 +32,30 @@ export class KvmFacet {
     if (r.kind === 'blocked') return this.h.sleep(`KVM_SET_MSRS(MSR_KVM_SYSTEM_TIME_NEW) gfn ${gfn}: the pvclock cache's GUP`);
     this.h.note(`KVM_SET_MSRS(MSR_KVM_SYSTEM_TIME_NEW) vcpu ${vcpu} gfn ${gfn}: pvclock cache active, written at the next KVM_RUN`);
     return 'ok';
+  }
+
+  /**
+   * KVM_SET_MSRS(MSR_KVM_STEAL_TIME) of `vcpu` with its struct kvm_steal_time at
+   * STEAL_TIME_OFFSET of `gfn`: records the gpa and raises KVM_REQ_STEAL_UPDATE, no access
+   * to guest memory; record_steal_time writes at that vCPU's next guest entry, through the
+   * host mapping, where it may sleep in userfaultfd (src/kvm/steal-time.ts). Always 'ok'.
+   */
+  setStealTimeMsr(vcpu: number, gfn: number): Outcome {
+    this.h.page(gfn, 'KVM_SET_MSRS(MSR_KVM_STEAL_TIME)');
+    this.checkVcpu(vcpu);
+    // A vCPU ioctl: it waits for vcpu->mutex, which KVM_RUN holds (see setSystemTimeMsr).
+    this.c.guard(this.h.kernel().vm.vcpus[vcpu]?.mode === 'user');
+    this.h.op('KVM_SET_MSRS');
+    this.h.setKernel(setStealTimeMsr(this.h.kernel(), vcpu, gfn * PAGE_SIZE + STEAL_TIME_OFFSET));
+    this.h.note(`KVM_SET_MSRS(MSR_KVM_STEAL_TIME) vcpu ${vcpu} gfn ${gfn}: KVM_REQ_STEAL_UPDATE, written at the next KVM_RUN`);
+    return 'ok';
+  }
+
+  private checkVcpu(vcpu: number): void {
+    const vcpus = this.h.env.config.vcpus;
+    if (!Number.isInteger(vcpu) || vcpu < 0 || vcpu >= vcpus) {
+      throw new StepApiMisuse(`KVM_SET_MSRS: vCPU ${String(vcpu)} is not a vCPU of the configuration (0..${vcpus - 1})`, 'pass a vCPU index, e.g. 0');
+    }
   }
 
   /** kvm_read_guest(): the value, or 'blocked'; checked against the ground truth. */
