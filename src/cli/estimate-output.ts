@@ -17,14 +17,16 @@ import { writePath } from './path-sink.ts';
 import type { StepWatch } from '../system/handler-runtime.ts';
 
 /**
- * Measured on composed systems on the 2-core machine, with the compact state encoding
- * (state-codec.ts): about 190 B of peak-RSS growth per state, the liveness pass included
- * (`npm run bench`'s productBytesPerState: async-pf-user on guest_memfd 8,659 → 328,368
- * states, the counts anon had before review M5 made its exits synchronous; it was
- * about 470 B before the compact encoding), and about 20 000 states/s with the refinement
- * check (kvm-userfault x86 4 vCPUs × 2 pages).
+ * Measured on composed systems on the 2-core machine (`npm run bench`, idle machine,
+ * session 4): about 120 B of peak-RSS growth per state, the liveness pass included
+ * (productBytesPerState, 118.6: async-pf-user on guest_memfd 8,659 → 328,368 states; 51 B
+ * for safety alone; it was about 470 B before the compact encoding and 162 B before the
+ * search worker's young generation was bounded and the liveness pass was made lean), and
+ * about 20 000 states/s with the refinement check (kvm-userfault x86 4 vCPUs × 2 pages:
+ * the bench's 30 000/s, less for the CLI's worker and for a handler file behind its
+ * runtime checks).
  */
-export const BYTES_PER_STATE = 190;
+export const BYTES_PER_STATE = 120;
 export const STATES_PER_SECOND = 20_000;
 
 export interface Fit {
