@@ -192,9 +192,10 @@ export function toJson(outcome: CheckOutcome): unknown {
           kind: f.kind,
           ...(f.kind !== 'deadlock' ? { property: f.property } : {}),
           ...(f.kind === 'deadlock' || f.kind === 'liveness' ? { notFinished: notFinished(r, cx) } : {}),
-          // Under --por the run has no refinement check, so its states lack the spec marks the
-          // replay's carry: their fingerprints would not match; the path alone replays.
-          ...(failureFingerprints(f) && !r.por ? { fingerprints: failureFingerprints(f) } : {}),
+          // Under --por and --symmetry the run has no refinement check, so its states lack the
+          // spec marks the replay's carry (and under symmetry they are representatives):
+          // their fingerprints would not match; the path alone replays.
+          ...(failureFingerprints(f) && !r.por && !r.symmetry ? { fingerprints: failureFingerprints(f) } : {}),
           ...(cx ? { path: cx.path, steps: cx.steps, ...(cx.cycleStart !== undefined ? { cycleStart: cx.cycleStart } : {}), ...(cx.specMessage ? { spec: cx.specMessage } : {}), replay: replayCommand(r, cx.path) } : {}),
         };
       }),

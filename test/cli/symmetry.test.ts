@@ -52,5 +52,14 @@ describe('kvmuf check --symmetry', () => {
     expect(replayed.status).toBe(1);
     expect(replayed.stdout).toContain(violated(reduced.stdout)[0] as string);
     expect(hasStackTrace(reduced.stdout + reduced.stderr)).toBe(false);
+    // --json: its file replays on the unreduced system (it once recorded the fingerprints of
+    // representatives, without the spec marks a replay carries, and failed as nondeterminism).
+    const json = u.run([...args, '--symmetry', '--json']);
+    expect(json.status).toBe(1);
+    const saved = u.write('symmetry-run.json', json.stdout);
+    const fromFile = u.run(['replay', saved]);
+    expect(fromFile.stderr).toBe('');
+    expect(fromFile.status).toBe(1);
+    expect(fromFile.stdout).toContain(violated(reduced.stdout)[0] as string);
   }, 60_000);
 });
