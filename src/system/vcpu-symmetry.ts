@@ -25,7 +25,7 @@
  */
 import { VMM_TASK_BASE, type KernelState, type Vcpu } from '../kvm/state.ts';
 import { encodeVcpu } from '../kvm/encode.ts';
-import type { MmState } from '../mm/host-memory.ts';
+import { pushMmQueuePlaces, renameMmTasks } from './task-queues.ts';
 import type { SystemState, ThreadState } from './state.ts';
 import type { ResolvedConfig } from './config.ts';
 
@@ -53,17 +53,10 @@ function localKey(s: SystemState, id: number): string {
   encodeVcpu((w) => words.push(w | 0), { ...(s.kernel.vm.vcpus[id] as Vcpu), id: 0 });
   const t = s.threads[id];
   words.push(-1, t?.pc ?? -2, ...(t?.regs ?? []), -1);
-  const at = (list: readonly { readonly task: number }[]) => {
-    for (let i = 0; i < list.length; i++) if ((list[i] as { task: number }).task === id) words.push(i);
-    words.push(-1);
-  };
-  for (const u of s.kernel.mm.uffds) {
-    at(u.pending);
-    at(u.waiting);
-    at(u.events);
-  }
-  at(s.kernel.mm.pendingZaps);
-  at(s.kernel.vm.demandPaging.waiters);
+  pushMmQueuePlaces(s, id, words);
+  const waiters = s.kernel.vm.demandPaging.waiters;
+  for (let i = 0; i < waiters.length; i++) if ((waiters[i] as { task: number }).task === id) words.push(i);
+  words.push(-1);
   return words.join(',');
 }
 
@@ -104,19 +97,9 @@ export function renameVcpus(s: SystemState, rename: readonly number[]): SystemSt
   });
   const threads = s.threads.slice();
   for (let i = 0; i < n; i++) threads[rename[i] as number] = s.threads[i] as ThreadState;
-  const mm: MmState = {
-    ...k.mm,
-    uffds: k.mm.uffds.map((u) => ({
-      ...u,
-      pending: u.pending.map((f) => ({ ...f, task: task(f.task) })),
-      waiting: u.waiting.map((f) => ({ ...f, task: task(f.task) })),
-      events: u.events.map((e) => ({ ...e, task: task(e.task) })),
-    })),
-    pendingZaps: k.mm.pendingZaps.map((z) => ({ ...z, task: task(z.task) })),
-  };
   const kernel: KernelState = {
     ...k,
-    mm,
+    mm: renameMmTasks(k.mm, task),
     vm: {
       ...k.vm,
       vcpus,

@@ -20,7 +20,7 @@
  * state of the configurations it covers: renaming two workers commutes with every step.
  */
 import type { KernelState } from '../kvm/state.ts';
-import type { MmState } from '../mm/host-memory.ts';
+import { pushMmQueuePlaces, renameMmTasks } from './task-queues.ts';
 import type { SystemState, ThreadState } from './state.ts';
 import type { Step, ThreadSpec } from './thread.ts';
 
@@ -46,16 +46,7 @@ export function workerSymmetryGroups(threads: readonly ThreadSpec[], promised: b
 function workerKey(s: SystemState, thread: number, task: number): string {
   const t = s.threads[thread];
   const words: number[] = [t?.pc ?? -2, ...(t?.regs ?? []), -1];
-  const at = (list: readonly { readonly task: number }[]) => {
-    for (let i = 0; i < list.length; i++) if ((list[i] as { task: number }).task === task) words.push(i);
-    words.push(-1);
-  };
-  for (const u of s.kernel.mm.uffds) {
-    at(u.pending);
-    at(u.waiting);
-    at(u.events);
-  }
-  at(s.kernel.mm.pendingZaps);
+  pushMmQueuePlaces(s, task, words);
   return words.join(',');
 }
 
@@ -85,18 +76,7 @@ export function renameWorkers(s: SystemState, threads: readonly ThreadSpec[], re
   rename.forEach((to, from) => {
     moved[to] = s.threads[from] as ThreadState;
   });
-  const k = s.kernel;
-  const mm: MmState = {
-    ...k.mm,
-    uffds: k.mm.uffds.map((u) => ({
-      ...u,
-      pending: u.pending.map((f) => ({ ...f, task: task(f.task) })),
-      waiting: u.waiting.map((f) => ({ ...f, task: task(f.task) })),
-      events: u.events.map((e) => ({ ...e, task: task(e.task) })),
-    })),
-    pendingZaps: k.mm.pendingZaps.map((z) => ({ ...z, task: task(z.task) })),
-  };
-  const kernel: KernelState = { ...k, mm };
+  const kernel: KernelState = { ...s.kernel, mm: renameMmTasks(s.kernel.mm, task) };
   const thread = (i: number): number => rename[i] ?? i;
   return {
     ...s,
