@@ -284,7 +284,10 @@ export function resolveConfig(cfg: SystemConfig): ResolvedConfig {
       { kind: 'read', gfn: gfns[v % gfns.length] as number },
       { kind: 'write', gfn: gfns[(v + 1) % gfns.length] as number, value: 100 + v },
     ]);
-  if (programs.length !== cfg.vcpus) fail('KVMUF106', `${programs.length} guest programs for ${cfg.vcpus} vCPUs`, 'give one program per vCPU');
+  if (programs.length !== cfg.vcpus) {
+    const same = programs.length === 1 ? ` (to run that one on every vCPU, repeat it ${cfg.vcpus} times: vCPUs with identical programs are interchangeable under --symmetry)` : '';
+    fail('KVMUF106', `${programs.length} guest programs for ${cfg.vcpus} vCPUs`, `give one program per vCPU${same}`);
+  }
   for (const prog of programs) for (const op of prog) checkPage(checked, op.gfn, 'a guest program');
   const control = resolveControl(cfg.control ?? {});
   if (control.itsTables && cfg.arch !== 'arm64') fail('KVMUF105', 'the ITS exists only on arm64', 'use --arch arm64, or drop the ITS restore');

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { inShell } from './run-cli.ts';
+import { expectRefused } from './refusal.ts';
 import { hasStackTrace, userDir } from './user-dir.ts';
 
 const SAME3 = 'r0 w1=9;r0 w1=9;r0 w1=9';
@@ -24,6 +25,12 @@ describe('kvmuf check --symmetry', () => {
     expect(reduced.stdout).toMatch(/^SYMMETRY kvm-userfault x86 anon 3v×2p: vCPUs \{0,1,2\} interchangeable \(identical guest programs\); states counted up to renaming them; invariants exhaustive, liveness and spec refinement not checked under symmetry$/m);
     // At most 3! = 6× fewer; more than 2× fewer says the reduction happened (vcpu-symmetry.test.ts).
     expect(states(reduced.stdout)).toBeLessThan(states(full.stdout) / 2);
+  });
+
+  it('one program for several vCPUs is refused, with a hint that says how to run it on every vCPU', () => {
+    const r = u.run(['check', '--design', 'kvm-userfault', '--vcpus', '3', '--program', 'r0 w1=9', '--symmetry']);
+    expectRefused(r, 'KVMUF106', /1 guest programs for 3 vCPUs/);
+    expect(r.stderr).toMatch(/^hint: give one program per vCPU \(to run that one on every vCPU, repeat it 3 times: vCPUs with identical programs are interchangeable under --symmetry\)$/m);
   });
 
   it('different programs: no reduction, and it says why', () => {
