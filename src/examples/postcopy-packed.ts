@@ -59,6 +59,28 @@ export interface PostcopyOptions {
   /** Add `leadsTo('a waiting vcpu0 runs again')`. */
   readonly liveness?: boolean;
   readonly bug?: 'stale-retry';
+  /**
+   * Handler symmetry: the H handler threads run the same code and no word names a
+   * handler (a handler word holds 0 or 1 + page; page words hold a phase), so any
+   * permutation of the handler words is an automorphism of the transition system. The
+   * representative sorts the handler words. Sound for safety: the one invariant counts
+   * owners over all handlers and the end-state predicate reads only vCPU words (the
+   * checker uses representatives only when liveness is off).
+   */
+  readonly symmetry?: boolean;
+}
+
+/** Sorts out[from .. from + n) ascending (insertion sort: n is a handful of handlers). */
+function sortWords(out: Uint32Array, from: number, n: number): void {
+  for (let i = from + 1; i < from + n; i++) {
+    const w = out[i]!;
+    let j = i - 1;
+    while (j >= from && out[j]! > w) {
+      out[j + 1] = out[j]!;
+      j--;
+    }
+    out[j + 1] = w;
+  }
 }
 
 export function postcopyModel(cfg: PostcopyConfig, options: PostcopyOptions = {}): PackedModel {
@@ -121,8 +143,16 @@ export function postcopyModel(cfg: PostcopyConfig, options: PostcopyOptions = {}
     return n;
   };
 
+  const representative = options.symmetry
+    ? (s: Uint32Array, out: Uint32Array): void => {
+        out.set(s);
+        sortWords(out, HANDLER, H);
+      }
+    : undefined;
+
   return {
     width,
+    ...(representative ? { representative } : {}),
     initialStates: () => [new Uint32Array(width)],
     actionCount: fill,
     next: (s, k, out) => {
