@@ -5,69 +5,73 @@
    vcpu3 program: 2 1 0 3 2 1 0 3 2 1 0 3 2 1
    vcpu4 program: 0 3 2 1 0 3 2 1 0 3 2 1 0 3
    no seeded bug. Do not edit: regenerate. */
-byte pc[5];
-byte phase[5];
+byte finished;  /* vCPUs with pc == program length: a function of the locals, adds no state */
 byte page[4];
 byte hnd[1];
 #define INV ((page[0] != 2 || (hnd[0] == 1 -> 1 : 0) == 1) && \
   (page[1] != 2 || (hnd[0] == 2 -> 1 : 0) == 1) && \
   (page[2] != 2 || (hnd[0] == 3 -> 1 : 0) == 1) && \
   (page[3] != 2 || (hnd[0] == 4 -> 1 : 0) == 1))
-#define ALLDONE (pc[0] == 14 && pc[1] == 14 && pc[2] == 14 && pc[3] == 14 && pc[4] == 14)
-#define PAGE0 (pc[0] == 0 -> 0 : (pc[0] == 1 -> 3 : (pc[0] == 2 -> 2 : (pc[0] == 3 -> 1 : (pc[0] == 4 -> 0 : (pc[0] == 5 -> 3 : (pc[0] == 6 -> 2 : (pc[0] == 7 -> 1 : (pc[0] == 8 -> 0 : (pc[0] == 9 -> 3 : (pc[0] == 10 -> 2 : (pc[0] == 11 -> 1 : (pc[0] == 12 -> 0 : 3)))))))))))))
+#define ALLDONE (finished == 5)
+#define PAGE0 (pc == 0 -> 0 : (pc == 1 -> 3 : (pc == 2 -> 2 : (pc == 3 -> 1 : (pc == 4 -> 0 : (pc == 5 -> 3 : (pc == 6 -> 2 : (pc == 7 -> 1 : (pc == 8 -> 0 : (pc == 9 -> 3 : (pc == 10 -> 2 : (pc == 11 -> 1 : (pc == 12 -> 0 : 3)))))))))))))
 active proctype vcpu0() {
+byte pc, phase;
 end: do
-  :: d_step { pc[0] < 14 && phase[0] == 0 && page[PAGE0] == 3 -> pc[0]++ }  /* access */
-  :: d_step { pc[0] < 14 && phase[0] == 0 && page[PAGE0] != 3 ->  /* fault */
-       phase[0] = 1;
+  :: d_step { pc < 14 && phase == 0 && page[PAGE0] == 3 -> pc++; if :: pc == 14 -> finished++ :: else -> skip fi }  /* access */
+  :: d_step { pc < 14 && phase == 0 && page[PAGE0] != 3 ->  /* fault */
+       phase = 1;
        if :: page[PAGE0] == 0 -> page[PAGE0] = 1 :: else -> skip fi;
        assert(INV) }
-  :: d_step { pc[0] < 14 && phase[0] == 1 && page[PAGE0] == 3 -> phase[0] = 0 }  /* wake */
+  :: d_step { pc < 14 && phase == 1 && page[PAGE0] == 3 -> phase = 0 }  /* wake */
   :: d_step { timeout -> assert(ALLDONE) }  /* deadlock check */
 od
 }
-#define PAGE1 (pc[1] == 0 -> 2 : (pc[1] == 1 -> 1 : (pc[1] == 2 -> 0 : (pc[1] == 3 -> 3 : (pc[1] == 4 -> 2 : (pc[1] == 5 -> 1 : (pc[1] == 6 -> 0 : (pc[1] == 7 -> 3 : (pc[1] == 8 -> 2 : (pc[1] == 9 -> 1 : (pc[1] == 10 -> 0 : (pc[1] == 11 -> 3 : (pc[1] == 12 -> 2 : 1)))))))))))))
+#define PAGE1 (pc == 0 -> 2 : (pc == 1 -> 1 : (pc == 2 -> 0 : (pc == 3 -> 3 : (pc == 4 -> 2 : (pc == 5 -> 1 : (pc == 6 -> 0 : (pc == 7 -> 3 : (pc == 8 -> 2 : (pc == 9 -> 1 : (pc == 10 -> 0 : (pc == 11 -> 3 : (pc == 12 -> 2 : 1)))))))))))))
 active proctype vcpu1() {
+byte pc, phase;
 end: do
-  :: d_step { pc[1] < 14 && phase[1] == 0 && page[PAGE1] == 3 -> pc[1]++ }  /* access */
-  :: d_step { pc[1] < 14 && phase[1] == 0 && page[PAGE1] != 3 ->  /* fault */
-       phase[1] = 1;
+  :: d_step { pc < 14 && phase == 0 && page[PAGE1] == 3 -> pc++; if :: pc == 14 -> finished++ :: else -> skip fi }  /* access */
+  :: d_step { pc < 14 && phase == 0 && page[PAGE1] != 3 ->  /* fault */
+       phase = 1;
        if :: page[PAGE1] == 0 -> page[PAGE1] = 1 :: else -> skip fi;
        assert(INV) }
-  :: d_step { pc[1] < 14 && phase[1] == 1 && page[PAGE1] == 3 -> phase[1] = 0 }  /* wake */
+  :: d_step { pc < 14 && phase == 1 && page[PAGE1] == 3 -> phase = 0 }  /* wake */
 od
 }
-#define PAGE2 (pc[2] == 0 -> 0 : (pc[2] == 1 -> 3 : (pc[2] == 2 -> 2 : (pc[2] == 3 -> 1 : (pc[2] == 4 -> 0 : (pc[2] == 5 -> 3 : (pc[2] == 6 -> 2 : (pc[2] == 7 -> 1 : (pc[2] == 8 -> 0 : (pc[2] == 9 -> 3 : (pc[2] == 10 -> 2 : (pc[2] == 11 -> 1 : (pc[2] == 12 -> 0 : 3)))))))))))))
+#define PAGE2 (pc == 0 -> 0 : (pc == 1 -> 3 : (pc == 2 -> 2 : (pc == 3 -> 1 : (pc == 4 -> 0 : (pc == 5 -> 3 : (pc == 6 -> 2 : (pc == 7 -> 1 : (pc == 8 -> 0 : (pc == 9 -> 3 : (pc == 10 -> 2 : (pc == 11 -> 1 : (pc == 12 -> 0 : 3)))))))))))))
 active proctype vcpu2() {
+byte pc, phase;
 end: do
-  :: d_step { pc[2] < 14 && phase[2] == 0 && page[PAGE2] == 3 -> pc[2]++ }  /* access */
-  :: d_step { pc[2] < 14 && phase[2] == 0 && page[PAGE2] != 3 ->  /* fault */
-       phase[2] = 1;
+  :: d_step { pc < 14 && phase == 0 && page[PAGE2] == 3 -> pc++; if :: pc == 14 -> finished++ :: else -> skip fi }  /* access */
+  :: d_step { pc < 14 && phase == 0 && page[PAGE2] != 3 ->  /* fault */
+       phase = 1;
        if :: page[PAGE2] == 0 -> page[PAGE2] = 1 :: else -> skip fi;
        assert(INV) }
-  :: d_step { pc[2] < 14 && phase[2] == 1 && page[PAGE2] == 3 -> phase[2] = 0 }  /* wake */
+  :: d_step { pc < 14 && phase == 1 && page[PAGE2] == 3 -> phase = 0 }  /* wake */
 od
 }
-#define PAGE3 (pc[3] == 0 -> 2 : (pc[3] == 1 -> 1 : (pc[3] == 2 -> 0 : (pc[3] == 3 -> 3 : (pc[3] == 4 -> 2 : (pc[3] == 5 -> 1 : (pc[3] == 6 -> 0 : (pc[3] == 7 -> 3 : (pc[3] == 8 -> 2 : (pc[3] == 9 -> 1 : (pc[3] == 10 -> 0 : (pc[3] == 11 -> 3 : (pc[3] == 12 -> 2 : 1)))))))))))))
+#define PAGE3 (pc == 0 -> 2 : (pc == 1 -> 1 : (pc == 2 -> 0 : (pc == 3 -> 3 : (pc == 4 -> 2 : (pc == 5 -> 1 : (pc == 6 -> 0 : (pc == 7 -> 3 : (pc == 8 -> 2 : (pc == 9 -> 1 : (pc == 10 -> 0 : (pc == 11 -> 3 : (pc == 12 -> 2 : 1)))))))))))))
 active proctype vcpu3() {
+byte pc, phase;
 end: do
-  :: d_step { pc[3] < 14 && phase[3] == 0 && page[PAGE3] == 3 -> pc[3]++ }  /* access */
-  :: d_step { pc[3] < 14 && phase[3] == 0 && page[PAGE3] != 3 ->  /* fault */
-       phase[3] = 1;
+  :: d_step { pc < 14 && phase == 0 && page[PAGE3] == 3 -> pc++; if :: pc == 14 -> finished++ :: else -> skip fi }  /* access */
+  :: d_step { pc < 14 && phase == 0 && page[PAGE3] != 3 ->  /* fault */
+       phase = 1;
        if :: page[PAGE3] == 0 -> page[PAGE3] = 1 :: else -> skip fi;
        assert(INV) }
-  :: d_step { pc[3] < 14 && phase[3] == 1 && page[PAGE3] == 3 -> phase[3] = 0 }  /* wake */
+  :: d_step { pc < 14 && phase == 1 && page[PAGE3] == 3 -> phase = 0 }  /* wake */
 od
 }
-#define PAGE4 (pc[4] == 0 -> 0 : (pc[4] == 1 -> 3 : (pc[4] == 2 -> 2 : (pc[4] == 3 -> 1 : (pc[4] == 4 -> 0 : (pc[4] == 5 -> 3 : (pc[4] == 6 -> 2 : (pc[4] == 7 -> 1 : (pc[4] == 8 -> 0 : (pc[4] == 9 -> 3 : (pc[4] == 10 -> 2 : (pc[4] == 11 -> 1 : (pc[4] == 12 -> 0 : 3)))))))))))))
+#define PAGE4 (pc == 0 -> 0 : (pc == 1 -> 3 : (pc == 2 -> 2 : (pc == 3 -> 1 : (pc == 4 -> 0 : (pc == 5 -> 3 : (pc == 6 -> 2 : (pc == 7 -> 1 : (pc == 8 -> 0 : (pc == 9 -> 3 : (pc == 10 -> 2 : (pc == 11 -> 1 : (pc == 12 -> 0 : 3)))))))))))))
 active proctype vcpu4() {
+byte pc, phase;
 end: do
-  :: d_step { pc[4] < 14 && phase[4] == 0 && page[PAGE4] == 3 -> pc[4]++ }  /* access */
-  :: d_step { pc[4] < 14 && phase[4] == 0 && page[PAGE4] != 3 ->  /* fault */
-       phase[4] = 1;
+  :: d_step { pc < 14 && phase == 0 && page[PAGE4] == 3 -> pc++; if :: pc == 14 -> finished++ :: else -> skip fi }  /* access */
+  :: d_step { pc < 14 && phase == 0 && page[PAGE4] != 3 ->  /* fault */
+       phase = 1;
        if :: page[PAGE4] == 0 -> page[PAGE4] = 1 :: else -> skip fi;
        assert(INV) }
-  :: d_step { pc[4] < 14 && phase[4] == 1 && page[PAGE4] == 3 -> phase[4] = 0 }  /* wake */
+  :: d_step { pc < 14 && phase == 1 && page[PAGE4] == 3 -> phase = 0 }  /* wake */
 od
 }
 active proctype handler0() {

@@ -111,6 +111,14 @@ function main(): void {
     log('| run | states stored | seconds |');
     log('|---|---:|---:|');
     for (const [name, states, s] of rows) log(`| ${name} | ${states.toLocaleString('en-US')} | ${s.toFixed(2)} |`);
+    const multi = postcopyConfig(5, 4, 3, 14);
+    const multiPor = spinMedian(dir, promelaModel(multi), ['-DSAFETY']);
+    const multiFull = kvmufMedian(multi, false);
+    const multiSym = kvmufMedian(multi, true);
+    log(`== postcopy 5×4×3×14 (three handlers: where handler symmetry has something to merge)`);
+    log(`| SPIN DFS + POR (-DSAFETY) | ${multiPor.stored.toLocaleString('en-US')} | ${multiPor.seconds.toFixed(2)} |`);
+    log(`| kvmuf packed, full | ${multiFull.states.toLocaleString('en-US')} | ${multiFull.seconds.toFixed(2)} |`);
+    log(`| kvmuf packed, handler symmetry | ${multiSym.states.toLocaleString('en-US')} | ${multiSym.seconds.toFixed(2)} |`);
     const best = Math.min(full.seconds, sym.seconds);
     const ratio = por.seconds / best;
     log(`target (kvmuf with reductions below SPIN DFS+POR): ${ratio > 1 ? 'met' : 'missed'}, SPIN DFS+POR / kvmuf best = ${ratio.toFixed(2)}`);
@@ -124,6 +132,11 @@ function main(): void {
         kvmufFull: { states: full.states, seconds: Number(full.seconds.toFixed(3)) },
         kvmufSymmetry: { states: sym.states, seconds: Number(sym.seconds.toFixed(3)) },
         spinPorOverKvmuf: Number(ratio.toFixed(2)),
+        threeHandlers: {
+          spinDfsPor: { states: multiPor.stored, seconds: multiPor.seconds },
+          kvmufFull: { states: multiFull.states, seconds: Number(multiFull.seconds.toFixed(3)) },
+          kvmufSymmetry: { states: multiSym.states, seconds: Number(multiSym.seconds.toFixed(3)) },
+        },
       }),
     );
   } finally {
