@@ -109,7 +109,7 @@ function main(): void {
     const full = kvmufMedian(cfg, false);
     rows.push(['kvmuf packed, full', full.states, full.seconds]);
     const sym = kvmufMedian(cfg, true);
-    rows.push(['kvmuf packed, handler symmetry', sym.states, sym.seconds]);
+    rows.push(['kvmuf packed, thread symmetry', sym.states, sym.seconds]);
     if (dfs.stored !== full.states) throw new Error(`bench configuration: SPIN stored ${dfs.stored}, kvmuf ${full.states}`);
     if ([dfs, por, bfs, bfsPor].some((r) => r.errors !== 0) || full.status !== 'pass' || sym.status !== 'pass') {
       throw new Error('expected every run to pass');
@@ -122,10 +122,10 @@ function main(): void {
     const multiPor = spinMedian(dir, promelaModel(multi), ['-DSAFETY']);
     const multiFull = kvmufMedian(multi, false);
     const multiSym = kvmufMedian(multi, true);
-    log(`== postcopy 5×4×3×14 (three handlers: where handler symmetry has something to merge)`);
+    log(`== postcopy 5×4×3×14 (three handlers)`);
     log(`| SPIN DFS + POR (-DSAFETY) | ${multiPor.stored.toLocaleString('en-US')} | ${multiPor.seconds.toFixed(2)} |`);
     log(`| kvmuf packed, full | ${multiFull.states.toLocaleString('en-US')} | ${multiFull.seconds.toFixed(2)} |`);
-    log(`| kvmuf packed, handler symmetry | ${multiSym.states.toLocaleString('en-US')} | ${multiSym.seconds.toFixed(2)} |`);
+    log(`| kvmuf packed, thread symmetry | ${multiSym.states.toLocaleString('en-US')} | ${multiSym.seconds.toFixed(2)} |`);
     log(`(SPIN: pan's search time, spin -a + gcc not counted: ${porCompile.toFixed(2)} s for the POR build; kvmuf: after a warm-up run in the same process, the cold first run took ${full.coldSeconds.toFixed(2)} s)`);
     const best = Math.min(full.seconds, sym.seconds);
     const ratio = por.seconds / best;

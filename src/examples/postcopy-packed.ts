@@ -60,12 +60,16 @@ export interface PostcopyOptions {
   readonly liveness?: boolean;
   readonly bug?: 'stale-retry';
   /**
-   * Handler symmetry: the H handler threads run the same code and no word names a
-   * handler (a handler word holds 0 or 1 + page; page words hold a phase), so any
-   * permutation of the handler words is an automorphism of the transition system. The
-   * representative sorts the handler words. Sound for safety: the one invariant counts
-   * owners over all handlers and the end-state predicate reads only vCPU words (the
-   * checker uses representatives only when liveness is off).
+   * Thread symmetry. Handlers: the H handler threads run the same code and no word names
+   * a handler (a handler word holds 0 or 1 + page; page words hold a phase), so any
+   * permutation of the handler words is an automorphism of the transition system.
+   * vCPUs: two vCPUs with the same program are interchangeable too (no word names a
+   * vCPU), so permuting the (pc, phase) pairs within a class of equal programs is one
+   * (postcopyConfig gives vCPUs v and v + 2 the same program when pages is 4). The
+   * representative sorts the handler words and, within each class, the (pc, phase)
+   * pairs. Sound for safety: the one invariant counts owners over all handlers and reads
+   * no vCPU word, the end-state predicate treats a class's vCPUs alike (the checker uses
+   * representatives only when liveness is off; the liveness property names vcpu0).
    */
   readonly symmetry?: boolean;
 }
@@ -143,10 +147,25 @@ export function postcopyModel(cfg: PostcopyConfig, options: PostcopyOptions = {}
     return n;
   };
 
+  // vCPUs grouped by program (classes of 2+ members only), for the vCPU symmetry.
+  const byProgram = new Map<string, number[]>();
+  cfg.program.forEach((p, v) => byProgram.set(p.join(), [...(byProgram.get(p.join()) ?? []), v]));
+  const vcpuClasses = [...byProgram.values()].filter((c) => c.length > 1);
+  const pairKeys = new Uint32Array(V);
+  /** Sorts the (pc, phase) pairs of the vCPUs in `members` by pc·4 + phase (phase < 4). */
+  const sortVcpus = (out: Uint32Array, members: readonly number[]): void => {
+    members.forEach((v, i) => (pairKeys[i] = out[2 * v]! * 4 + out[2 * v + 1]!));
+    sortWords(pairKeys, 0, members.length);
+    members.forEach((v, i) => {
+      out[2 * v] = pairKeys[i]! >>> 2;
+      out[2 * v + 1] = pairKeys[i]! & 3;
+    });
+  };
   const representative = options.symmetry
     ? (s: Uint32Array, out: Uint32Array): void => {
         out.set(s);
         sortWords(out, HANDLER, H);
+        for (const members of vcpuClasses) sortVcpus(out, members);
       }
     : undefined;
 
