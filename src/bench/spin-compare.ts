@@ -6,8 +6,8 @@
  * spin-model.ts), first checks on small configurations that SPIN without reduction stores
  * exactly kvmuf's distinct states, then times, median of SPIN_RUNS (default 3) runs:
  * SPIN -DSAFETY DFS with and without -DNOREDUCE and -DBFS (pan's own elapsed time, the
- * compile not counted), kvmuf check(model, {liveness: false}) without and with handler
- * symmetry. Prints a table and a last JSON line.
+ * compile not counted), kvmuf check(model, {liveness: false}) without and with thread
+ * symmetry (handlers and same-program vCPUs). Prints a table and a last JSON line.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
