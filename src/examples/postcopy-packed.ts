@@ -59,6 +59,32 @@ export interface PostcopyOptions {
   /** Add `leadsTo('a waiting vcpu0 runs again')`. */
   readonly liveness?: boolean;
   readonly bug?: 'stale-retry';
+  /**
+   * Thread symmetry. Handlers: the H handler threads run the same code and no word names
+   * a handler (a handler word holds 0 or 1 + page; page words hold a phase), so any
+   * permutation of the handler words is an automorphism of the transition system.
+   * vCPUs: two vCPUs with the same program are interchangeable too (no word names a
+   * vCPU), so permuting the (pc, phase) pairs within a class of equal programs is one
+   * (postcopyConfig gives vCPUs v and v + 2 the same program when pages is 4). The
+   * representative sorts the handler words and, within each class, the (pc, phase)
+   * pairs. Sound for safety: the one invariant counts owners over all handlers and reads
+   * no vCPU word, the end-state predicate treats a class's vCPUs alike (the checker uses
+   * representatives only when liveness is off; the liveness property names vcpu0).
+   */
+  readonly symmetry?: boolean;
+}
+
+/** Sorts out[from .. from + n) ascending (insertion sort: n is a handful of handlers). */
+function sortWords(out: Uint32Array, from: number, n: number): void {
+  for (let i = from + 1; i < from + n; i++) {
+    const w = out[i]!;
+    let j = i - 1;
+    while (j >= from && out[j]! > w) {
+      out[j + 1] = out[j]!;
+      j--;
+    }
+    out[j + 1] = w;
+  }
 }
 
 export function postcopyModel(cfg: PostcopyConfig, options: PostcopyOptions = {}): PackedModel {
@@ -121,8 +147,31 @@ export function postcopyModel(cfg: PostcopyConfig, options: PostcopyOptions = {}
     return n;
   };
 
+  // vCPUs grouped by program (classes of 2+ members only), for the vCPU symmetry.
+  const byProgram = new Map<string, number[]>();
+  cfg.program.forEach((p, v) => byProgram.set(p.join(), [...(byProgram.get(p.join()) ?? []), v]));
+  const vcpuClasses = [...byProgram.values()].filter((c) => c.length > 1);
+  const pairKeys = new Uint32Array(V);
+  /** Sorts the (pc, phase) pairs of the vCPUs in `members` by pc·4 + phase (phase < 4). */
+  const sortVcpus = (out: Uint32Array, members: readonly number[]): void => {
+    members.forEach((v, i) => (pairKeys[i] = out[2 * v]! * 4 + out[2 * v + 1]!));
+    sortWords(pairKeys, 0, members.length);
+    members.forEach((v, i) => {
+      out[2 * v] = pairKeys[i]! >>> 2;
+      out[2 * v + 1] = pairKeys[i]! & 3;
+    });
+  };
+  const representative = options.symmetry
+    ? (s: Uint32Array, out: Uint32Array): void => {
+        out.set(s);
+        sortWords(out, HANDLER, H);
+        for (const members of vcpuClasses) sortVcpus(out, members);
+      }
+    : undefined;
+
   return {
     width,
+    ...(representative ? { representative } : {}),
     initialStates: () => [new Uint32Array(width)],
     actionCount: fill,
     next: (s, k, out) => {
