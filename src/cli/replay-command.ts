@@ -18,6 +18,7 @@ import { EXIT, type TraceFormat } from './output.ts';
 import { columnsOf as columnsTable, columnsText } from '../report/columns.ts';
 import type { Counterexample } from '../report/counterexample.ts';
 import { interactionsOf } from '../report/interactions.ts';
+import { wordsOf } from '../report/replay-counterexample.ts';
 import { divergenceError, handlerChange } from './replay-divergence.ts';
 import { readReplayFile, type SavedTrace } from './replay-record.ts';
 
@@ -54,13 +55,6 @@ function columnsOf(sys: System, states: readonly SystemState[], labels: readonly
 function step(line: string[], n: number, label: string, changes: readonly string[]): void {
   line.push(`  ${String(n).padStart(3)}. ${label}`);
   if (changes.length > 0) line.push(`${' '.repeat(9)}${changes.join('; ')}`);
-}
-
-/** The state's exact encoding, to see whether a cycle closes. */
-function wordsOf(model: Model<SystemState, number>, s: SystemState): string {
-  const words: number[] = [];
-  model.encode(s, { push: (w) => words.push(w >>> 0) });
-  return words.join(',');
 }
 
 function replayOne(sys: System, model: Model<SystemState, number>, saved: SavedTrace, format: TraceFormat): { text: string; violated: string[] } {

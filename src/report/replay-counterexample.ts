@@ -24,7 +24,8 @@ export interface ReplayVerdict {
   readonly trace: string;
 }
 
-function wordsOf(model: Model<SystemState, number>, s: SystemState): string {
+/** The state's exact encoding as text: equal exactly for equal states (to see whether a cycle closes). */
+export function wordsOf(model: Model<SystemState, number>, s: SystemState): string {
   const words: number[] = [];
   model.encode(s, { push: (w) => words.push(w >>> 0) });
   return words.join(',');

@@ -26,6 +26,7 @@
 import { VMM_TASK_BASE, type KernelState, type Vcpu } from '../kvm/state.ts';
 import { encodeVcpu } from '../kvm/encode.ts';
 import { pushMmQueuePlaces, renameMmTasks } from './task-queues.ts';
+import { sortingRenaming } from './orbit-sort.ts';
 import type { SystemState, ThreadState } from './state.ts';
 import type { ResolvedConfig } from './config.ts';
 
@@ -60,29 +61,13 @@ function localKey(s: SystemState, id: number): string {
   return words.join(',');
 }
 
-function compareKeys(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 /**
  * The representative of `s` under the groups: within each group, the vCPUs (and their
  * threads, the first `vcpus` threads) sorted by local state. Returns `s` itself when
  * every group is already sorted.
  */
 export function vcpuRepresentative(groups: readonly (readonly number[])[], s: SystemState): SystemState {
-  const vcpus = s.kernel.vm.vcpus;
-  /** rename[old] = new, for vCPU ids (identity outside the groups). */
-  let rename: number[] | undefined;
-  for (const g of groups) {
-    const keys = g.map((v) => localKey(s, v));
-    const order = g.map((_, i) => i).sort((a, b) => compareKeys(keys[a] as string, keys[b] as string) || a - b);
-    if (order.every((o, i) => o === i)) continue;
-    rename ??= vcpus.map((_, i) => i);
-    // The vCPU at g[order[i]] moves to slot g[i].
-    order.forEach((from, i) => {
-      (rename as number[])[g[from] as number] = g[i] as number;
-    });
-  }
+  const rename = sortingRenaming(groups, s.kernel.vm.vcpus.length, (v) => localKey(s, v));
   return rename === undefined ? s : renameVcpus(s, rename);
 }
 

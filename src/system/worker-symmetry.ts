@@ -21,6 +21,7 @@
  */
 import type { KernelState } from '../kvm/state.ts';
 import { pushMmQueuePlaces, renameMmTasks } from './task-queues.ts';
+import { sortingRenaming } from './orbit-sort.ts';
 import type { SystemState, ThreadState } from './state.ts';
 import type { Step, ThreadSpec } from './thread.ts';
 
@@ -52,16 +53,7 @@ function workerKey(s: SystemState, thread: number, task: number): string {
 
 /** The representative of `s` under the worker groups: each group's threads sorted by their keys. Returns `s` itself when every group is sorted. */
 export function workerRepresentative(groups: readonly (readonly number[])[], threads: readonly ThreadSpec[], s: SystemState): SystemState {
-  let rename: number[] | undefined;
-  for (const g of groups) {
-    const keys = g.map((t) => workerKey(s, t, (threads[t] as ThreadSpec).task));
-    const order = g.map((_, i) => i).sort((a, b) => ((keys[a] as string) < (keys[b] as string) ? -1 : (keys[a] as string) > (keys[b] as string) ? 1 : a - b));
-    if (order.every((o, i) => o === i)) continue;
-    rename ??= threads.map((_, i) => i);
-    order.forEach((from, i) => {
-      (rename as number[])[g[from] as number] = g[i] as number;
-    });
-  }
+  const rename = sortingRenaming(groups, threads.length, (t) => workerKey(s, t, (threads[t] as ThreadSpec).task));
   return rename === undefined ? s : renameWorkers(s, threads, rename);
 }
 

@@ -15,6 +15,7 @@
  * either fails a property or changes the count.
  */
 import { describe, expect, it } from 'vitest';
+import { probe } from '../helpers/probe-handler.ts';
 import { check } from '../../src/checker/index.ts';
 import type { GuestOp } from '../../src/kvm/state.ts';
 import { ConfigError } from '../../src/system/config-error.ts';
@@ -22,7 +23,6 @@ import { resolveConfig, type SystemConfig } from '../../src/system/config.ts';
 import { gfnOf, hvaOf, slotOf, userfaultBitOf } from '../../src/system/guest-layout.ts';
 import { composeSystem, systemModel } from '../../src/system/model.ts';
 import { bundledHandler, bundledHandlerFor } from '../../src/vmm/index.ts';
-import { defineHandler } from '../../src/vmm/strategy.ts';
 import { StepContext } from '../../src/system/step-context.ts';
 import { StepApiMisuse } from '../../src/system/step-errors.ts';
 import { backingContent } from '../../src/system/backing.ts';
@@ -123,14 +123,6 @@ describe('several memslots with holes', () => {
     expect(cfg.programs.map((p) => p.map((op) => op.gfn))).toEqual([[0, 8], [8, 9]]);
     expect(MATRIX_PROGRAMS.length).toBe(3);
   });
-});
-
-const probe = defineHandler({
-  name: 'probe',
-  description: 'a thread whose step the tests drive by hand',
-  designs: ['uffd', 'kvm-userfault'],
-  vcpuExit: [],
-  threads: () => [{ name: 'probe', steps: [{ label: 'idle', run: (c) => c.guard(false) }] }],
 });
 
 /** Slots 0:2 and 8:2 (gfns 0, 1, 8, 9); vCPU 0 reads gfn 8. */

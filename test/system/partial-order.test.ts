@@ -20,7 +20,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { check, replay, WordBuffer, type Model } from '../../src/checker/index.ts';
+import { fullKeyOf } from '../helpers/system-states.ts';
+import { check, replay, type Model } from '../../src/checker/index.ts';
 import type { SystemConfig } from '../../src/system/config.ts';
 import { composeSystem, systemModel, type System } from '../../src/system/model.ts';
 import type { SystemState } from '../../src/system/state.ts';
@@ -54,16 +55,11 @@ function systemOf(cfg: SystemConfig, handler?: string): System {
   return composeSystem(cfg, handler === undefined ? bundledHandlerFor(cfg.design) : (bundledHandler(handler) ?? bundledHandlerFor(cfg.design)));
 }
 
-function full(sys: System, s: SystemState): string {
-  const buf = new WordBuffer();
-  systemModel(sys, { compact: false }).encode(s, buf);
-  return Array.from(buf.toArray()).join(',');
-}
-
 describe('partial-order reduction: a KVM_RUN entry taken alone commutes with every other step', () => {
   for (const [name, cfg, handler] of INDEPENDENCE_CASES) {
     it(`${name}: on every reachable state`, () => {
       const sys = systemOf(cfg, handler);
+      const full = fullKeyOf(sys);
       const model = systemModel(sys, { partialOrder: true }) as Model<SystemState, number>;
       expect(model.ample).toBeDefined();
       const props = model.properties().filter((p) => p.kind === 'always' || p.kind === 'sometimes');
@@ -73,7 +69,7 @@ describe('partial-order reduction: a KVM_RUN entry taken alone commutes with eve
       let candidates = 0;
       while (queue.length > 0) {
         const s = queue.pop() as SystemState;
-        const key = full(sys, s);
+        const key = full(s);
         if (seen.has(key)) continue;
         seen.add(key);
         const enabled = sys.threads.map((_, t) => sys.step(s, t));
@@ -94,7 +90,7 @@ describe('partial-order reduction: a KVM_RUN entry taken alone commutes with eve
               continue;
             }
             expect(ui).toBeDefined();
-            expect(full(sys, (iu as { state: SystemState }).state)).toBe(full(sys, (ui as { state: SystemState }).state));
+            expect(full((iu as { state: SystemState }).state)).toBe(full((ui as { state: SystemState }).state));
           }
         }
         for (const r of enabled) if (r) queue.push(r.state);

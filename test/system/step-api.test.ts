@@ -3,6 +3,7 @@
  * result shape, driven directly on a composed system's states.
  */
 import { describe, expect, it } from 'vitest';
+import { probe } from '../helpers/probe-handler.ts';
 import { Errno, PAGE_SIZE, UFFD_EVENT_PAGEFAULT } from '../../src/kvm/uapi.ts';
 import type { SystemConfig } from '../../src/system/config.ts';
 import { composeSystem, type System } from '../../src/system/model.ts';
@@ -12,16 +13,7 @@ import { POLLIN } from '../../src/system/step-api/uffd-facet.ts';
 import type { SystemState } from '../../src/system/state.ts';
 import { backingContent } from '../../src/system/backing.ts';
 import { ABSENT } from '../../src/mm/host-memory.ts';
-import { defineHandler } from '../../src/vmm/strategy.ts';
 import { isTaskInUffd } from '../../src/mm/userfaultfd.ts';
-
-const probe = defineHandler({
-  name: 'probe',
-  description: 'a thread whose step the tests drive by hand',
-  designs: ['uffd', 'kvm-userfault'],
-  vcpuExit: [],
-  threads: () => [{ name: 'probe', steps: [{ label: 'idle', run: (c) => c.guard(false) }] }],
-});
 
 function system(config: Partial<SystemConfig> = {}): { sys: System; at: (s: SystemState) => StepContext } {
   const sys = composeSystem({ design: 'uffd', arch: 'x86', backing: 'anon', vcpus: 2, pages: 4, ...config }, probe);

@@ -11,7 +11,8 @@
  *    counterexample replays on the real system.
  */
 import { describe, expect, it } from 'vitest';
-import { check, replay, WordBuffer } from '../../src/checker/index.ts';
+import { fullKeyOf, successorStates } from '../helpers/system-states.ts';
+import { check, replay } from '../../src/checker/index.ts';
 import type { GuestOp } from '../../src/kvm/state.ts';
 import type { DesignName, SystemConfig } from '../../src/system/config.ts';
 import { composeSystem, symmetryGroupsOf, systemModel, type System } from '../../src/system/model.ts';
@@ -43,20 +44,11 @@ const CASES: [string, SystemConfig][] = [
   ['uffd anon x86, balloon', { ...sameProgramConfig('uffd', 'anon', 'x86', 2), control: { balloon: [1] } }],
 ];
 
-function full(system: System, s: SystemState): string {
-  const buf = new WordBuffer();
-  systemModel(system, { compact: false }).encode(s, buf);
-  return Array.from(buf.toArray()).join(',');
-}
-
-function successors(system: System, s: SystemState): SystemState[] {
-  return system.threads.flatMap((_, t) => system.step(s, t)?.state ?? []);
-}
-
 describe('vCPU symmetry: the simulation cannot tell interchangeable vCPUs apart', () => {
   for (const [name, cfg] of CASES) {
     it(`${name}: renaming vCPUs 0 and 1 commutes with every step of every state reached`, () => {
       const system = composeSystem(cfg, bundledHandlerFor(cfg.design));
+      const full = fullKeyOf(system);
       expect(symmetryGroupsOf(system).length).toBeGreaterThan(0);
       const swap = system.initial.kernel.vm.vcpus.map((_, i) => (i === 0 ? 1 : i === 1 ? 0 : i));
       const seen = new Set<string>();
@@ -64,16 +56,16 @@ describe('vCPU symmetry: the simulation cannot tell interchangeable vCPUs apart'
       let checked = 0;
       while (queue.length > 0 && checked < 250) {
         const s = queue.shift() as SystemState;
-        const key = full(system, s);
+        const key = full(s);
         if (seen.has(key)) continue;
         seen.add(key);
-        const next = successors(system, s);
-        const renamedNext = next.map((t) => full(system, renameVcpus(t, swap))).sort();
-        const nextOfRenamed = successors(system, renameVcpus(s, swap)).map((t) => full(system, t)).sort();
+        const next = successorStates(system, s);
+        const renamedNext = next.map((t) => full(renameVcpus(t, swap))).sort();
+        const nextOfRenamed = successorStates(system, renameVcpus(s, swap)).map((t) => full(t)).sort();
         expect(nextOfRenamed).toEqual(renamedNext);
         // The representative of a state and of its renaming are the same state.
         const groups = symmetryGroupsOf(system);
-        expect(full(system, vcpuRepresentative(groups, renameVcpus(s, swap)))).toBe(full(system, vcpuRepresentative(groups, s)));
+        expect(full(vcpuRepresentative(groups, renameVcpus(s, swap)))).toBe(full(vcpuRepresentative(groups, s)));
         checked++;
         queue.push(...next);
       }

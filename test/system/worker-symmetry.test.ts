@@ -14,7 +14,8 @@
  *    more states, and the counterexamples replay on the unreduced system.
  */
 import { describe, expect, it } from 'vitest';
-import { check, replay, WordBuffer } from '../../src/checker/index.ts';
+import { fullKeyOf, successorStates } from '../helpers/system-states.ts';
+import { check, replay } from '../../src/checker/index.ts';
 import type { SystemConfig } from '../../src/system/config.ts';
 import { composeSystem, systemModel, workerGroupsOf, type System } from '../../src/system/model.ts';
 import type { SystemState } from '../../src/system/state.ts';
@@ -31,20 +32,11 @@ function pool(options: ReaderOptions = {}, promised = true): HandlerStrategy {
 const UFFD_BALLOON: SystemConfig = { design: 'uffd', arch: 'x86', backing: 'anon', vcpus: 2, pages: 2, control: { balloon: [1] } };
 const UFFD_SHMEM: SystemConfig = { design: 'uffd', arch: 'x86', backing: 'shmem', vcpus: 3, pages: 2 };
 
-function full(system: System, s: SystemState): string {
-  const buf = new WordBuffer();
-  systemModel(system, { compact: false }).encode(s, buf);
-  return Array.from(buf.toArray()).join(',');
-}
-
-function successors(system: System, s: SystemState): SystemState[] {
-  return system.threads.flatMap((_, t) => system.step(s, t)?.state ?? []);
-}
-
 describe('worker symmetry: the simulation cannot tell two readers of one pool apart', () => {
   for (const [name, cfg] of [['uffd anon x86, balloon', UFFD_BALLOON], ['uffd shmem x86, 3 vCPUs', UFFD_SHMEM]] as const) {
     it(`${name}: renaming the two readers commutes with every step of every state reached`, () => {
       const system = composeSystem(cfg, pool());
+      const full = fullKeyOf(system);
       const groups = workerGroupsOf(system);
       expect(groups).toHaveLength(1);
       const [a, b] = groups[0] as [number, number];
@@ -55,14 +47,14 @@ describe('worker symmetry: the simulation cannot tell two readers of one pool ap
       let withQueuedTask = 0;
       while (queue.length > 0 && checked < 400) {
         const s = queue.shift() as SystemState;
-        const key = full(system, s);
+        const key = full(s);
         if (seen.has(key)) continue;
         seen.add(key);
-        const next = successors(system, s);
-        const renamedNext = next.map((t) => full(system, renameWorkers(t, system.threads, swap))).sort();
-        const nextOfRenamed = successors(system, renameWorkers(s, system.threads, swap)).map((t) => full(system, t)).sort();
+        const next = successorStates(system, s);
+        const renamedNext = next.map((t) => full(renameWorkers(t, system.threads, swap))).sort();
+        const nextOfRenamed = successorStates(system, renameWorkers(s, system.threads, swap)).map((t) => full(t)).sort();
         expect(nextOfRenamed).toEqual(renamedNext);
-        expect(full(system, workerRepresentative(groups, system.threads, renameWorkers(s, system.threads, swap)))).toBe(full(system, workerRepresentative(groups, system.threads, s)));
+        expect(full(workerRepresentative(groups, system.threads, renameWorkers(s, system.threads, swap)))).toBe(full(workerRepresentative(groups, system.threads, s)));
         if (s.threads[a]?.pc !== s.threads[b]?.pc) withQueuedTask++;
         checked++;
         queue.push(...next);
